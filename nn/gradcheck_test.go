@@ -1,0 +1,205 @@
+package nn
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/lookalike/lookalike/tensor"
+)
+
+// lossOf is a scalar function of a layer's output: Σ r·y with fixed random
+// weights r, so that every output element gets a distinct gradient r.
+func lossOf(y *tensor.Tensor, r []float32) float64 {
+	var s float64
+	for i, v := range y.Data {
+		s += float64(v) * float64(r[i])
+	}
+	return s
+}
+
+// gradCheck compares a layer's backward pass with central finite
+// differences, for the input and for every parameter.
+func gradCheck(t *testing.T, name string, l Layer, inShape []int, rng *rand.Rand, avoidZero bool) {
+	t.Helper()
+	x := tensor.New(inShape...)
+	for i := range x.Data {
+		v := float32(rng.NormFloat64())
+		if avoidZero && math.Abs(float64(v)) < 0.05 {
+			v += 0.1 * float32(math.Copysign(1, float64(v)))
+		}
+		x.Data[i] = v
+	}
+	if in, ok := l.(Initializer); ok {
+		in.Init(rng)
+	}
+	for _, p := range l.Params() {
+		for i := range p.Value.Data {
+			p.Value.Data[i] += float32(0.1 * rng.NormFloat64()) // non-zero biases too
+		}
+		p.Grad.Zero()
+	}
+	y := l.Forward(x, true)
+	r := make([]float32, y.Len())
+	for i := range r {
+		r[i] = float32(rng.NormFloat64())
+	}
+	dy := tensor.From(append([]float32(nil), r...), y.Shape...)
+	dx := l.Backward(dy)
+	var dxData []float32
+	if dx != nil {
+		dxData = append([]float32(nil), dx.Data...)
+	}
+
+	const eps = 1e-2
+	eval := func() float64 { return lossOf(l.Forward(x, false), r) }
+	compare := func(what string, v []float32, grad []float32) {
+		bad := 0
+		for i := range v {
+			orig := v[i]
+			v[i] = orig + eps
+			up := eval()
+			v[i] = orig - eps
+			down := eval()
+			v[i] = orig
+			num := (up - down) / (2 * eps)
+			if math.Abs(num-float64(grad[i])) > 2e-3+2e-2*math.Abs(num) {
+				if bad < 5 {
+					t.Errorf("%s %s[%d]: analytic %.6f, numeric %.6f", name, what, i, grad[i], num)
+				}
+				bad++
+			}
+		}
+	}
+	if dxData != nil {
+		compare("dx", x.Data, dxData)
+	}
+	for _, p := range l.Params() {
+		compare("d"+p.Name, p.Value.Data, append([]float32(nil), p.Grad.Data...))
+	}
+}
+
+func TestGradients(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	cases := []struct {
+		name      string
+		layer     Layer
+		in        []int
+		avoidZero bool
+	}{
+		{"conv valid s2", NewConv2D(3, 4, 3, 2, Valid), []int{2, 7, 7, 3}, false},
+		{"conv valid s1", NewConv2D(2, 3, 3, 1, Valid), []int{2, 5, 6, 2}, false},
+		{"conv same s1", NewConv2D(2, 3, 3, 1, Same), []int{2, 5, 5, 2}, false},
+		{"conv same s2 even", NewConv2D(3, 2, 3, 2, Same), []int{1, 6, 6, 3}, false},
+		{"conv 1x1", NewConv2D(4, 3, 1, 1, Valid), []int{2, 3, 3, 4}, false},
+		{"dense", NewDense(5, 3), []int{4, 5}, false},
+		{"relu", NewReLU(), []int{3, 4, 4, 2}, true},
+		{"gap", NewGlobalAvgPool(), []int{2, 3, 4, 5}, false},
+		{"l2", NewL2Normalize(), []int{4, 6}, false},
+		{"rescaling", NewRescaling(0.5), []int{2, 3}, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) { gradCheck(t, c.name, c.layer, c.in, rng, c.avoidZero) })
+	}
+}
+
+// TestConvAgainstDirect checks im2col convolution against a direct loop.
+func TestConvAgainstDirect(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, pad := range []Padding{Valid, Same} {
+		for _, stride := range []int{1, 2, 3} {
+			l := NewConv2D(3, 5, 3, stride, pad)
+			l.Init(rng)
+			for i := range l.B.Value.Data {
+				l.B.Value.Data[i] = float32(rng.NormFloat64())
+			}
+			x := tensor.New(2, 8, 7, 3)
+			for i := range x.Data {
+				x.Data[i] = float32(rng.NormFloat64())
+			}
+			y := l.Forward(x, false)
+			oh, ow, pt, pl := l.geometry(8, 7)
+			for b := 0; b < 2; b++ {
+				for oy := 0; oy < oh; oy++ {
+					for ox := 0; ox < ow; ox++ {
+						for o := 0; o < 5; o++ {
+							s := float64(l.B.Value.Data[o])
+							for ky := 0; ky < 3; ky++ {
+								for kx := 0; kx < 3; kx++ {
+									iy, ix := oy*stride+ky-pt, ox*stride+kx-pl
+									if iy < 0 || iy >= 8 || ix < 0 || ix >= 7 {
+										continue
+									}
+									for c := 0; c < 3; c++ {
+										s += float64(x.Data[((b*8+iy)*7+ix)*3+c]) * float64(l.W.Value.Data[((ky*3+kx)*3+c)*5+o])
+									}
+								}
+							}
+							got := y.Data[((b*oh+oy)*ow+ox)*5+o]
+							if math.Abs(float64(got)-s) > 1e-4 {
+								t.Fatalf("pad %v stride %d: y[%d,%d,%d,%d] = %v, want %v", pad, stride, b, oy, ox, o, got, s)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestSameGeometry(t *testing.T) {
+	// TensorFlow: 'same' output is ceil(in/stride); odd total padding puts
+	// the extra row at the bottom.
+	l := NewConv2D(1, 1, 3, 2, Same)
+	oh, ow, pt, pl := l.geometry(6, 5)
+	if oh != 3 || ow != 3 || pt != 0 || pl != 1 {
+		t.Fatalf("geometry(6,5) = %d %d %d %d, want 3 3 0 1", oh, ow, pt, pl)
+	}
+}
+
+// TestModelGradient checks the whole keras-small model end to end on a
+// small batch, through the loss of the upstream weights.
+func TestModelGradient(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	m, err := KerasSmall(4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Init(rng)
+	x := tensor.New(2, 32, 32, 3)
+	for i := range x.Data {
+		x.Data[i] = float32(rng.IntN(256))
+	}
+	y := m.Forward(x, true)
+	r := make([]float32, y.Len())
+	for i := range r {
+		r[i] = float32(rng.NormFloat64())
+	}
+	m.ZeroGrad()
+	m.Backward(tensor.From(append([]float32(nil), r...), y.Shape...))
+	// Spot-check 40 weights of every parameter. The embedding before the
+	// L2 normalisation is small at initialisation, so the step is small too.
+	const eps = 1e-4
+	bad, total := 0, 0
+	for pi, p := range m.Params() {
+		for s := 0; s < 40; s++ {
+			i := rng.IntN(p.Value.Len())
+			orig := p.Value.Data[i]
+			p.Value.Data[i] = orig + eps
+			up := lossOf(m.Forward(x, false), r)
+			p.Value.Data[i] = orig - eps
+			down := lossOf(m.Forward(x, false), r)
+			p.Value.Data[i] = orig
+			num := (up - down) / (2 * eps)
+			total++
+			if math.Abs(num-float64(p.Grad.Data[i])) > 1e-2+5e-2*math.Abs(num) {
+				bad++
+				t.Logf("param %d %s[%d]: analytic %v numeric %v", pi, p.Name, i, p.Grad.Data[i], num)
+			}
+		}
+	}
+	// A ReLU kink crossed by the finite difference can spoil a rare sample.
+	if bad > total/20 {
+		t.Fatalf("%d of %d gradient samples disagree", bad, total)
+	}
+}

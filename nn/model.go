@@ -1,0 +1,150 @@
+package nn
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/lookalike/lookalike/tensor"
+)
+
+// Model is a sequential stack of layers that maps a batch of images
+// [n, size, size, channels], with pixel values 0..255, to L2-normalised
+// embeddings [n, dim].
+type Model struct {
+	Name     string  // architecture name, such as "keras-small"
+	Size     int     // input height and width
+	Channels int     // input channels
+	Layers   []Layer // applied in order
+
+	x *tensor.Tensor // input buffer for Embed
+}
+
+// NewModel checks that the layers fit together on the input and returns the
+// model. The first layer skips its input gradient, which no one needs.
+func NewModel(name string, size, channels int, layers ...Layer) (*Model, error) {
+	m := &Model{Name: name, Size: size, Channels: channels, Layers: layers}
+	if _, err := m.OutShape(1); err != nil {
+		return nil, err
+	}
+	for _, l := range layers {
+		if c, ok := l.(*Conv2D); ok {
+			c.SkipInputGrad(true)
+			break
+		}
+		if len(l.Params()) > 0 {
+			break
+		}
+	}
+	return m, nil
+}
+
+// OutShape returns the model's output shape for a batch of n.
+func (m *Model) OutShape(n int) ([]int, error) {
+	shape := []int{n, m.Size, m.Size, m.Channels}
+	for i, l := range m.Layers {
+		out, err := l.OutShape(shape)
+		if err != nil {
+			return nil, fmt.Errorf("model %s layer %d: %w", m.Name, i, err)
+		}
+		shape = out
+	}
+	return shape, nil
+}
+
+// Dim returns the embedding dimension.
+func (m *Model) Dim() int {
+	s, err := m.OutShape(1)
+	if err != nil {
+		return 0
+	}
+	return s[len(s)-1]
+}
+
+// Init draws every layer's initial weights from rng.
+func (m *Model) Init(rng *rand.Rand) {
+	for _, l := range m.Layers {
+		if in, ok := l.(Initializer); ok {
+			in.Init(rng)
+		}
+	}
+}
+
+// Forward runs the layers on x.
+func (m *Model) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
+	for _, l := range m.Layers {
+		x = l.Forward(x, train)
+	}
+	return x
+}
+
+// Backward propagates the gradient of the loss with respect to the output
+// through every layer, adding to the parameter gradients.
+func (m *Model) Backward(dy *tensor.Tensor) {
+	for i := len(m.Layers) - 1; i >= 0 && dy != nil; i-- {
+		dy = m.Layers[i].Backward(dy)
+	}
+}
+
+// Params returns the trainable parameters with their names qualified by
+// layer, such as "layers.1.kernel".
+func (m *Model) Params() []*Param {
+	var ps []*Param
+	for _, l := range m.Layers {
+		ps = append(ps, l.Params()...)
+	}
+	return ps
+}
+
+// ParamNames returns the qualified names of Params, in the same order.
+func (m *Model) ParamNames() []string {
+	var names []string
+	for i, l := range m.Layers {
+		for _, p := range l.Params() {
+			names = append(names, fmt.Sprintf("layers.%d.%s", i, p.Name))
+		}
+	}
+	return names
+}
+
+// ZeroGrad zeroes every parameter gradient.
+func (m *Model) ZeroGrad() {
+	for _, p := range m.Params() {
+		p.Grad.Zero()
+	}
+}
+
+// NumParams returns the number of trainable scalars.
+func (m *Model) NumParams() int {
+	n := 0
+	for _, p := range m.Params() {
+		n += p.Value.Len()
+	}
+	return n
+}
+
+// Embed returns the embeddings of n images given as interleaved 0..255
+// pixels, computed in batches of at most batch images. The result holds n
+// rows of Dim values.
+func (m *Model) Embed(pixels []uint8, n, batch int) []float32 {
+	dim, per := m.Dim(), m.Size*m.Size*m.Channels
+	out := make([]float32, n*dim)
+	for start := 0; start < n; start += batch {
+		b := min(batch, n-start)
+		m.x = tensor.Ensure(m.x, b, m.Size, m.Size, m.Channels)
+		for i, p := range pixels[start*per : (start+b)*per] {
+			m.x.Data[i] = float32(p)
+		}
+		y := m.Forward(m.x, false)
+		copy(out[start*dim:], y.Data)
+	}
+	return out
+}
+
+// Specs returns the description of every layer.
+func (m *Model) Specs() []Spec {
+	specs := make([]Spec, len(m.Layers))
+	for i, l := range m.Layers {
+		specs[i] = l.Spec()
+	}
+	return specs
+}

@@ -1,0 +1,51 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+)
+
+// Spec is the serialisable description of one layer: its type and
+// configuration, without weights. Unused fields are omitted from JSON.
+type Spec struct {
+	Type    string  `json:"type"`
+	Filters int     `json:"filters,omitempty"`
+	Kernel  int     `json:"kernel,omitempty"`
+	Stride  int     `json:"stride,omitempty"`
+	Padding string  `json:"padding,omitempty"`
+	Units   int     `json:"units,omitempty"`
+	Scale   float64 `json:"scale,omitempty"`
+	InC     int     `json:"in_channels,omitempty"`
+	InUnits int     `json:"in_units,omitempty"`
+}
+
+// LayerFromSpec builds a layer from its description, with zero weights.
+func LayerFromSpec(s Spec) (Layer, error) {
+	switch s.Type {
+	case "rescaling":
+		return NewRescaling(float32(s.Scale)), nil
+	case "conv2d":
+		if s.InC <= 0 || s.Filters <= 0 || s.Kernel <= 0 || s.Stride <= 0 {
+			return nil, fmt.Errorf("conv2d: bad configuration %+v", s)
+		}
+		pad, err := ParsePadding(s.Padding)
+		if err != nil {
+			return nil, err
+		}
+		return NewConv2D(s.InC, s.Filters, s.Kernel, s.Stride, pad), nil
+	case "relu":
+		return NewReLU(), nil
+	case "global_avg_pool":
+		return NewGlobalAvgPool(), nil
+	case "dense":
+		if s.InUnits <= 0 || s.Units <= 0 {
+			return nil, fmt.Errorf("dense: bad configuration %+v", s)
+		}
+		return NewDense(s.InUnits, s.Units), nil
+	case "l2_normalize":
+		return NewL2Normalize(), nil
+	}
+	return nil, fmt.Errorf("unknown layer type %q", s.Type)
+}
+
+func sqrt64(x float64) float64 { return math.Sqrt(x) }
