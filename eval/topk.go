@@ -1,0 +1,111 @@
+package eval
+
+import (
+	"math"
+	"math/bits"
+	"slices"
+)
+
+// TopK appends to dst[:0] the indices of the k highest scores, best first,
+// and returns the extended slice. Equal scores rank by ascending index, -0
+// equals +0 and NaN ranks below every number. The index exclude (pass -1
+// for none) is never selected, which is how a query is kept out of its own
+// neighbours. If fewer than k indices are eligible, all of them are
+// returned. len(scores) must be below 2^32.
+//
+// TopK runs in expected O(n + k log k) time: it selects the best k with
+// quickselect and sorts only those.
+func TopK(dst []int, scores []float32, k, exclude int) []int {
+	var s selector
+	return s.topK(dst, scores, k, exclude)
+}
+
+// selector is TopK with a scratch buffer that is reused between calls.
+type selector struct {
+	keys []uint64
+}
+
+// topK is TopK using and growing s's scratch space.
+func (s *selector) topK(dst []int, scores []float32, k, exclude int) []int {
+	dst = dst[:0]
+	if k <= 0 {
+		return dst
+	}
+	keys := s.keys[:0]
+	for i, v := range scores {
+		if i != exclude {
+			keys = append(keys, rankKey(v, i))
+		}
+	}
+	s.keys = keys
+	k = min(k, len(keys))
+	selectSmallest(keys, k)
+	top := keys[:k]
+	slices.Sort(top)
+	for _, key := range top {
+		dst = append(dst, int(uint32(key)))
+	}
+	return dst
+}
+
+// rankKey packs a score and its index into one integer that orders items
+// from best to worst: a higher score first, then a lower index. The upper
+// 32 bits are the score's bits, mapped so that unsigned order is descending
+// score order; the lower 32 bits are the index.
+func rankKey(v float32, i int) uint64 {
+	var ordered uint32 // ascending with v; 0 for NaN, below -Inf
+	if v == v {
+		v += 0 // turns -0 into +0
+		b := math.Float32bits(v)
+		// Negative floats: flip every bit; others: set the sign bit.
+		ordered = b ^ (uint32(int32(b)>>31) | 1<<31)
+	}
+	return uint64(^ordered)<<32 | uint64(uint32(i))
+}
+
+// selectSmallest reorders a so that a[:k] holds its k smallest values, in
+// no particular order. The values must be distinct. It is quickselect with
+// a median-of-three pivot, falling back to sorting when partitioning makes
+// too little progress, so the worst case is O(n log n).
+func selectSmallest(a []uint64, k int) {
+	lo, hi := 0, len(a)
+	budget := 2 * bits.Len(uint(len(a)))
+	for k > lo && k < hi {
+		if hi-lo <= 16 || budget == 0 {
+			slices.Sort(a[lo:hi])
+			return
+		}
+		budget--
+		j := partition(a[lo:hi]) + lo
+		if k <= j {
+			hi = j + 1
+		} else {
+			lo = j + 1
+		}
+	}
+}
+
+// partition is Hoare's partition around the median of the first, middle
+// and last of len(a) >= 3 distinct values. It returns j such that every
+// value in a[:j+1] is below every value in a[j+1:], with both non-empty.
+func partition(a []uint64) int {
+	x, y, z := a[0], a[len(a)/2], a[len(a)-1]
+	if x > y {
+		x, y = y, x
+	}
+	if y > z {
+		y = z
+	}
+	p := max(x, y) // the median; never the maximum of a
+	i, j := -1, len(a)
+	for {
+		for i++; a[i] < p; i++ {
+		}
+		for j--; a[j] > p; j-- {
+		}
+		if i >= j {
+			return j
+		}
+		a[i], a[j] = a[j], a[i]
+	}
+}
