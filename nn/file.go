@@ -60,7 +60,7 @@ func Save(dir string, m *Model, classes []string, training any) error {
 	if err := WriteSafetensors(filepath.Join(dir, WeightsFile), m.StateDict(), map[string]string{"format": "pt", "model": m.Name}); err != nil {
 		return fmt.Errorf("save model: %w", err)
 	}
-	fp, err := fileSHA256(filepath.Join(dir, WeightsFile))
+	fp, err := FileSHA256(filepath.Join(dir, WeightsFile))
 	if err != nil {
 		return fmt.Errorf("save model: %w", err)
 	}
@@ -108,7 +108,7 @@ func Load(dir string) (*Model, *Info, error) {
 	if err := m.LoadStateDict(ts); err != nil {
 		return nil, nil, fmt.Errorf("load model %s: %w", weights, err)
 	}
-	fp, err := fileSHA256(weights)
+	fp, err := FileSHA256(weights)
 	if err != nil {
 		return nil, nil, fmt.Errorf("load model: %w", err)
 	}
@@ -163,7 +163,9 @@ func (m *Model) LoadStateDict(ts map[string]*tensor.Tensor) error {
 	return nil
 }
 
-func fileSHA256(path string) (string, error) {
+// FileSHA256 returns the hex SHA-256 of a file, the fingerprint that model
+// files and indexes use to tell models apart.
+func FileSHA256(path string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return "", err

@@ -1,0 +1,147 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/lookalike/lookalike/data"
+)
+
+// toyData makes classes of 32x32 images that differ by colour and
+// stripe direction, with noise, so a few dozen steps separate them.
+func toyData(classes, perClass int, seed uint64) *data.Dataset {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	ds := &data.Dataset{Size: 32}
+	for c := 0; c < classes; c++ {
+		ds.Classes = append(ds.Classes, string(rune('a'+c)))
+		for i := 0; i < perClass; i++ {
+			for y := 0; y < 32; y++ {
+				for x := 0; x < 32; x++ {
+					stripe := (x + c*y) % 8 < 4
+					for ch := 0; ch < 3; ch++ {
+						v := 40 + 50*((c+ch)%3) + rng.IntN(40)
+						if stripe {
+							v += 60
+						}
+						ds.Pixels = append(ds.Pixels, uint8(v))
+					}
+				}
+			}
+			ds.Labels = append(ds.Labels, c)
+			ds.Paths = append(ds.Paths, "toy")
+		}
+	}
+	return ds
+}
+
+func testConfig() Config {
+	cfg := DefaultConfig()
+	cfg.Epochs, cfg.Steps, cfg.Seed = 2, 15, 42
+	return cfg
+}
+
+func TestTrainingLowersLoss(t *testing.T) {
+	tr, err := New(testConfig(), toyData(4, 6, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.Run(context.Background(), "", nil); err != nil {
+		t.Fatal(err)
+	}
+	h := tr.History
+	if len(h) != 30 {
+		t.Fatalf("%d records, want 30", len(h))
+	}
+	first, last := mean(h[:5]), mean(h[len(h)-5:])
+	if !(last < first) {
+		t.Fatalf("loss did not fall: first %v, last %v", first, last)
+	}
+}
+
+func mean(rs []Record) float64 {
+	var s float64
+	for _, r := range rs {
+		s += float64(r.Loss)
+	}
+	return s / float64(len(rs))
+}
+
+// TestDeterministicAndResumable checks that a seed fixes the result and that
+// stopping at a checkpoint and resuming gives exactly the same weights as an
+// uninterrupted run.
+func TestDeterministicAndResumable(t *testing.T) {
+	ds := toyData(3, 5, 2)
+	straight, _ := New(testConfig(), ds)
+	if err := straight.Run(context.Background(), "", nil); err != nil {
+		t.Fatal(err)
+	}
+	again, _ := New(testConfig(), ds)
+	again.Run(context.Background(), "", nil)
+	if !sameWeights(straight, again) {
+		t.Fatal("two runs with one seed differ")
+	}
+
+	// Interrupt after 7 steps, then resume.
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	first, _ := New(testConfig(), ds)
+	err := first.Run(ctx, dir, func(s Status) {
+		if s.Step == 7 {
+			cancel()
+		}
+	})
+	if !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("err = %v, want ErrInterrupted", err)
+	}
+	if !HasCheckpoint(dir) {
+		t.Fatal("no checkpoint after interruption")
+	}
+	resumed, err := Resume(dir, ds, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resumed.Step() != 7 || len(resumed.History) != 7 {
+		t.Fatalf("resumed at step %d with %d records, want 7", resumed.Step(), len(resumed.History))
+	}
+	if err := resumed.Run(context.Background(), dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !sameWeights(straight, resumed) {
+		t.Fatal("interrupted and resumed run differs from a straight run")
+	}
+	for i, r := range resumed.History {
+		if r != straight.History[i] {
+			t.Fatalf("history[%d] = %+v, want %+v", i, r, straight.History[i])
+		}
+	}
+
+	// Another dataset's classes are refused.
+	if _, err := Resume(dir, toyData(4, 5, 2), 0); err == nil {
+		t.Fatal("resume with other classes: want error")
+	}
+}
+
+func sameWeights(a, b *Trainer) bool {
+	pa, pb := a.Model.Params(), b.Model.Params()
+	for i := range pa {
+		for j := range pa[i].Value.Data {
+			if pa[i].Value.Data[j] != pb[i].Value.Data[j] {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func TestConfigValidate(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Model, cfg.LR = "nope", -1
+	if err := cfg.Validate(); err == nil {
+		t.Fatal("want error")
+	}
+	if _, err := New(DefaultConfig(), toyData(2, 1, 1)); err == nil {
+		t.Fatal("one image per class: want error from the sampler")
+	}
+}
