@@ -19,7 +19,7 @@ func toyData(classes, perClass int, seed uint64) *data.Dataset {
 		for i := 0; i < perClass; i++ {
 			for y := 0; y < 32; y++ {
 				for x := 0; x < 32; x++ {
-					stripe := (x + c*y) % 8 < 4
+					stripe := (x+c*y)%8 < 4
 					for ch := 0; ch < 3; ch++ {
 						v := 40 + 50*((c+ch)%3) + rng.IntN(40)
 						if stripe {
