@@ -1,0 +1,206 @@
+package data
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"image"
+	"io"
+	"os"
+
+	// Register the decoders of every supported format with package image.
+	_ "image/gif"
+	_ "image/jpeg"
+	_ "image/png"
+
+	_ "golang.org/x/image/bmp"
+	"golang.org/x/image/draw"
+	_ "golang.org/x/image/webp"
+)
+
+// DefaultSize is the image size used when Options.Size (or the size argument
+// of DecodeImage and DecodeFile) is zero or negative: CIFAR-10's 32 x 32.
+const DefaultSize = 32
+
+// DefaultMaxPixels is the largest image, in pixels (width times height), that
+// is decoded when Options.MaxPixels (or the maxPixels argument of DecodeImage
+// and DecodeFile) is zero or negative: 64 megapixels.
+const DefaultMaxPixels = 64_000_000
+
+// ErrTooManyPixels is returned, wrapped, for an image whose header declares
+// more pixels than the limit. Such an image is refused before any pixel data
+// is decoded, so a small file claiming huge dimensions (a pixel bomb) cannot
+// exhaust memory.
+var ErrTooManyPixels = errors.New("image has too many pixels")
+
+// DecodeImage reads one image (PNG, JPEG, GIF, BMP or WebP) from r and
+// returns it as size x size RGB bytes, interleaved HWC, the layout of one
+// Dataset image.
+//
+// The header is checked first: an image with more than maxPixels pixels is
+// refused with an error wrapping ErrTooManyPixels without decoding it. A
+// size or maxPixels of zero or less means DefaultSize or DefaultMaxPixels.
+//
+// An image that is not size x size is resized to exactly size x size with a
+// Catmull-Rom filter; the aspect ratio is not kept (the image is stretched,
+// not cropped). Greyscale, paletted, YCbCr and CMYK images are converted to
+// RGB. Transparency is composited onto black: a pixel with alpha a and
+// colour c becomes c*a/255, and a fully transparent pixel becomes black. For
+// an animated GIF, the first frame is used.
+func DecodeImage(r io.Reader, size, maxPixels int) ([]uint8, error) {
+	buf, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("read image: %w", err)
+	}
+	size, maxPixels = defaultSize(size), defaultMaxPixels(maxPixels)
+	dst := make([]uint8, size*size*3)
+	if err := decodeInto(dst, buf, size, maxPixels); err != nil {
+		return nil, err
+	}
+	return dst, nil
+}
+
+// DecodeFile is DecodeImage for the file at path. Errors name the file.
+func DecodeFile(path string, size, maxPixels int) ([]uint8, error) {
+	buf, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("decode %s: %w", path, err)
+	}
+	size, maxPixels = defaultSize(size), defaultMaxPixels(maxPixels)
+	dst := make([]uint8, size*size*3)
+	if err := decodeInto(dst, buf, size, maxPixels); err != nil {
+		return nil, fmt.Errorf("decode %s: %w", path, err)
+	}
+	return dst, nil
+}
+
+func defaultSize(size int) int {
+	if size <= 0 {
+		return DefaultSize
+	}
+	return size
+}
+
+func defaultMaxPixels(maxPixels int) int {
+	if maxPixels <= 0 {
+		return DefaultMaxPixels
+	}
+	return maxPixels
+}
+
+// decodeInto decodes the encoded image buf into dst, which holds
+// size*size*3 bytes, after checking the declared dimensions against
+// maxPixels.
+func decodeInto(dst, buf []byte, size, maxPixels int) error {
+	if len(buf) == 0 {
+		return errors.New("empty file")
+	}
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(buf))
+	if err != nil {
+		return fmt.Errorf("read image header: %w", err)
+	}
+	if err := checkDimensions(cfg.Width, cfg.Height, maxPixels); err != nil {
+		return fmt.Errorf("%s: %w", format, err)
+	}
+	img, _, err := image.Decode(bytes.NewReader(buf))
+	if err != nil {
+		return fmt.Errorf("decode %s: %w", format, err)
+	}
+	if b := img.Bounds(); b.Empty() {
+		return fmt.Errorf("decode %s: empty image %dx%d", format, b.Dx(), b.Dy())
+	}
+	toRGB(dst, img, size)
+	return nil
+}
+
+// checkDimensions refuses empty images and those over maxPixels pixels,
+// without overflowing on absurd dimensions.
+func checkDimensions(w, h, maxPixels int) error {
+	if w <= 0 || h <= 0 {
+		return fmt.Errorf("invalid image dimensions %dx%d", w, h)
+	}
+	if w > maxPixels/h {
+		return fmt.Errorf("dimensions %dx%d exceed the limit of %d pixels: %w",
+			w, h, maxPixels, ErrTooManyPixels)
+	}
+	return nil
+}
+
+// toRGB writes img, resized to size x size when needed and composited onto
+// black, into dst as interleaved RGB.
+func toRGB(dst []uint8, img image.Image, size int) {
+	b := img.Bounds()
+	if b.Dx() == size && b.Dy() == size {
+		switch m := img.(type) {
+		case *image.RGBA:
+			// Premultiplied: the colour channels already are the
+			// colour composited onto black.
+			for y := range size {
+				row := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
+				out := dst[y*size*3 : (y+1)*size*3]
+				for x, q := 0, 0; q < len(out); x, q = x+4, q+3 {
+					out[q+0] = row[x+0]
+					out[q+1] = row[x+1]
+					out[q+2] = row[x+2]
+				}
+			}
+			return
+		case *image.NRGBA:
+			for y := range size {
+				row := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
+				out := dst[y*size*3 : (y+1)*size*3]
+				for x, q := 0, 0; q < len(out); x, q = x+4, q+3 {
+					a := uint32(row[x+3])
+					if a == 0xff {
+						out[q+0] = row[x+0]
+						out[q+1] = row[x+1]
+						out[q+2] = row[x+2]
+						continue
+					}
+					out[q+0] = premultiply(row[x+0], a)
+					out[q+1] = premultiply(row[x+1], a)
+					out[q+2] = premultiply(row[x+2], a)
+				}
+			}
+			return
+		case *image.Gray:
+			for y := range size {
+				row := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
+				out := dst[y*size*3 : (y+1)*size*3]
+				for x, q := 0, 0; q < len(out); x, q = x+1, q+3 {
+					out[q+0] = row[x]
+					out[q+1] = row[x]
+					out[q+2] = row[x]
+				}
+			}
+			return
+		}
+	}
+	rgba := image.NewRGBA(image.Rect(0, 0, size, size))
+	if b.Dx() == size && b.Dy() == size {
+		draw.Draw(rgba, rgba.Bounds(), img, b.Min, draw.Src)
+	} else {
+		draw.CatmullRom.Scale(rgba, rgba.Bounds(), img, b, draw.Src, nil)
+	}
+	toRGB(dst, rgba, size)
+}
+
+// premultiply returns the 8-bit colour channel c with alpha a composited
+// onto black, rounding as image/draw does when it draws an *image.NRGBA onto
+// an *image.RGBA.
+func premultiply(c uint8, a uint32) uint8 {
+	return uint8(uint32(c) * a * 0x101 / 0xff >> 8)
+}
+
+// resizeRGB resizes the src x src RGB image in from to dstSize x dstSize,
+// writing it into to.
+func resizeRGB(to []uint8, from []uint8, srcSize, dstSize int) {
+	img := image.NewRGBA(image.Rect(0, 0, srcSize, srcSize))
+	for p, q := 0, 0; p < len(from); p, q = p+3, q+4 {
+		img.Pix[q+0] = from[p+0]
+		img.Pix[q+1] = from[p+1]
+		img.Pix[q+2] = from[p+2]
+		img.Pix[q+3] = 0xff
+	}
+	toRGB(to, img, dstSize)
+}

@@ -1,0 +1,362 @@
+package data
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Options configures LoadFolder, LoadFiles and Open. The zero value is ready
+// to use.
+type Options struct {
+	// Size is the width and height images are resized to; 0 means
+	// DefaultSize (32).
+	Size int
+	// Classes, when set, is the class list and order to label images with
+	// (for example the one a trained model was built with): a class
+	// sub-folder whose name is not in it is an error naming the folder,
+	// and a class in it with no folder simply gets no images. When unset,
+	// the classes are the sub-folder names sorted by name.
+	Classes []string
+	// SkipBad makes unreadable images (corrupt, truncated, empty,
+	// non-images, over MaxPixels) be logged as warnings naming the file and
+	// left out, instead of failing the load.
+	SkipBad bool
+	// Workers is the number of images decoded in parallel; 0 means
+	// runtime.NumCPU().
+	Workers int
+	// Logger receives warnings about skipped files and debug messages; nil
+	// discards them.
+	Logger *slog.Logger
+	// Progress, when set, is called as images are decoded with the number
+	// done so far and the total: periodically, never concurrently, with
+	// done increasing, and finally with done == total.
+	Progress func(done, total int)
+	// MaxPixels is the largest image (width times height) that is
+	// decoded; larger ones are refused before decoding. 0 means
+	// DefaultMaxPixels (64 megapixels).
+	MaxPixels int
+}
+
+// withDefaults returns o with its zero fields set to their defaults.
+func (o Options) withDefaults() Options {
+	o.Size = defaultSize(o.Size)
+	o.MaxPixels = defaultMaxPixels(o.MaxPixels)
+	if o.Workers <= 0 {
+		o.Workers = runtime.NumCPU()
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return o
+}
+
+// imageExts are the file name extensions, lower case, of the image formats
+// that can be decoded.
+var imageExts = map[string]bool{
+	".png":  true,
+	".jpg":  true,
+	".jpeg": true,
+	".gif":  true,
+	".bmp":  true,
+	".webp": true,
+}
+
+// isImageName reports whether name has the extension of a supported image
+// format, in any letter case.
+func isImageName(name string) bool {
+	return imageExts[strings.ToLower(filepath.Ext(name))]
+}
+
+// LoadFolder loads an image folder laid out as dir/<class>/<image>, where
+// the class of an image is the name of the sub-folder of dir holding it
+// (images in deeper folders belong to that sub-folder's class).
+//
+// Classes are the sub-folder names sorted by name, unless opt.Classes sets
+// them. Images are ordered by class, then by path, so the result is
+// deterministic. Hidden files and folders (names starting with ".") are
+// ignored, and so are files without an image extension (.png, .jpg, .jpeg,
+// .gif, .bmp, .webp, in any case), with a debug log. It is an error for dir
+// to have no class sub-folders or no images. See LoadFiles for how images
+// are decoded.
+func LoadFolder(ctx context.Context, dir string, opt Options) (*Dataset, error) {
+	opt = opt.withDefaults()
+	log := opt.Logger
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("read image folder: %w", err)
+	}
+	var found []string
+	for _, e := range entries {
+		name := e.Name()
+		if strings.HasPrefix(name, ".") {
+			continue
+		}
+		full := filepath.Join(dir, name)
+		isDir := e.IsDir()
+		if e.Type()&fs.ModeSymlink != 0 {
+			if fi, err := os.Stat(full); err == nil {
+				isDir = fi.IsDir()
+			}
+		}
+		switch {
+		case isDir:
+			found = append(found, name)
+		case isImageName(name):
+			log.Warn("image outside any class folder ignored", "path", full)
+		default:
+			log.Debug("non-image file ignored", "path", full)
+		}
+	}
+	if len(found) == 0 {
+		return nil, fmt.Errorf("image folder %s: no class sub-folders", dir)
+	}
+
+	classes := found
+	if opt.Classes != nil {
+		classes = opt.Classes
+		index := make(map[string]int, len(classes))
+		for i, c := range classes {
+			if _, dup := index[c]; dup {
+				return nil, fmt.Errorf("class list: class %q appears twice", c)
+			}
+			index[c] = i
+		}
+		for _, name := range found {
+			if _, ok := index[name]; !ok {
+				return nil, fmt.Errorf("image folder %s: class folder %q is not one of the %d known classes",
+					dir, name, len(classes))
+			}
+		}
+	}
+
+	var paths []string
+	var labels []int
+	for label, class := range classes {
+		if !slices.Contains(found, class) {
+			log.Debug("class has no folder", "class", class, "dir", dir)
+			continue
+		}
+		files, err := listImages(filepath.Join(dir, class), log)
+		if err != nil {
+			return nil, err
+		}
+		if len(files) == 0 {
+			log.Warn("class folder has no images", "class", class, "dir", dir)
+		}
+		paths = append(paths, files...)
+		for range files {
+			labels = append(labels, label)
+		}
+	}
+	if len(paths) == 0 {
+		return nil, fmt.Errorf("image folder %s: no images found", dir)
+	}
+	log.Debug("listed image folder", "dir", dir, "classes", len(classes), "images", len(paths))
+	return LoadFiles(ctx, paths, labels, classes, opt)
+}
+
+// ListImages returns the image files under dir, recursively, sorted by path:
+// for unlabelled collections. Hidden files and folders (names starting with
+// ".") and files without an image extension are left out.
+func ListImages(dir string) ([]string, error) {
+	return listImages(dir, slog.New(slog.DiscardHandler))
+}
+
+// listImages is ListImages with a logger for the skipped files.
+func listImages(dir string, log *slog.Logger) ([]string, error) {
+	var files []string
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if path != dir && strings.HasPrefix(d.Name(), ".") {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			return nil
+		}
+		if !isImageName(d.Name()) {
+			log.Debug("non-image file ignored", "path", path)
+			return nil
+		}
+		files = append(files, path)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list images in %s: %w", dir, err)
+	}
+	slices.Sort(files)
+	return files, nil
+}
+
+// LoadFiles decodes the image files paths into a Dataset whose image i is
+// paths[i] with label labels[i] (an index into classes, or -1 for
+// unlabelled). labels may be nil, making every image unlabelled; otherwise
+// it must have one entry per path.
+//
+// Files are decoded by opt.Workers goroutines, each result stored at its
+// index, so the order is that of paths whatever the scheduling. Each image
+// is resized to opt.Size x opt.Size and converted to RGB as DecodeImage
+// does; images over opt.MaxPixels are refused before decoding.
+//
+// An unreadable file (missing, empty, corrupt, truncated, not an image, over
+// the pixel limit) fails the load with an error naming it, unless
+// opt.SkipBad is set: then it is logged as a warning naming it and left out
+// of the result. The load stops early when ctx is cancelled, returning its
+// error.
+func LoadFiles(ctx context.Context, paths []string, labels []int, classes []string, opt Options) (*Dataset, error) {
+	opt = opt.withDefaults()
+	n := len(paths)
+	if labels == nil {
+		labels = make([]int, n)
+		for i := range labels {
+			labels[i] = -1
+		}
+	} else {
+		labels = slices.Clone(labels)
+	}
+	if len(labels) != n {
+		return nil, fmt.Errorf("load images: %d labels for %d paths", len(labels), n)
+	}
+	for i, l := range labels {
+		if l < -1 || l >= len(classes) {
+			return nil, fmt.Errorf("load images: label %d of %s outside the %d classes", l, paths[i], len(classes))
+		}
+	}
+
+	start := time.Now()
+	per := opt.Size * opt.Size * 3
+	pix := make([]uint8, n*per)
+	errs := make([]error, n)
+
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		next     atomic.Int64
+		done     atomic.Int64
+		mu       sync.Mutex
+		reported int64
+		wg       sync.WaitGroup
+	)
+	step := int64(max(1, n/1000))
+	report := func() {
+		d := done.Add(1)
+		if opt.Progress == nil || (d%step != 0 && d != int64(n)) {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if d > reported {
+			reported = d
+			opt.Progress(int(d), n)
+		}
+	}
+	for range min(opt.Workers, n) {
+		wg.Go(func() {
+			var buf []byte
+			for runCtx.Err() == nil {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				var err error
+				buf, err = readFile(paths[i], buf)
+				if err == nil {
+					err = decodeInto(pix[i*per:(i+1)*per], buf, opt.Size, opt.MaxPixels)
+				}
+				if err != nil {
+					errs[i] = fmt.Errorf("decode %s: %w", paths[i], err)
+					if !opt.SkipBad {
+						cancel()
+					}
+				}
+				report()
+			}
+		})
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("load images: %w", err)
+	}
+
+	ds := &Dataset{Classes: slices.Clone(classes), Size: opt.Size}
+	if !opt.SkipBad {
+		for _, err := range errs {
+			if err != nil {
+				return nil, err
+			}
+		}
+		ds.Labels, ds.Paths, ds.Pixels = labels, slices.Clone(paths), pix
+	} else {
+		kept := 0
+		for i, err := range errs {
+			if err != nil {
+				opt.Logger.Warn("skipping unreadable image", "path", paths[i], "err", err)
+				continue
+			}
+			if kept != i {
+				copy(pix[kept*per:(kept+1)*per], pix[i*per:(i+1)*per])
+			}
+			labels[kept] = labels[i]
+			ds.Paths = append(ds.Paths, paths[i])
+			kept++
+		}
+		ds.Labels, ds.Pixels = labels[:kept], pix[:kept*per]
+		if kept < n {
+			opt.Logger.Warn("skipped unreadable images", "skipped", n-kept, "total", n)
+		}
+	}
+	opt.Logger.Debug("loaded images", "images", ds.Len(), "size", opt.Size,
+		"workers", opt.Workers, "elapsed", time.Since(start))
+	return ds, nil
+}
+
+// readFile reads the file at path, reusing buf's memory when it is large
+// enough.
+func readFile(path string, buf []byte) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return buf, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return buf, err
+	}
+	if fi.IsDir() {
+		return buf, errors.New("is a directory")
+	}
+	size := int(fi.Size())
+	if cap(buf) < size+1 {
+		buf = make([]byte, 0, size+512)
+	}
+	buf = buf[:0]
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		m, err := f.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+m]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+}
