@@ -114,18 +114,18 @@ func (w *bitWriter) write(v uint32, n uint) {
 // (green, red, blue, alpha: 0 for a, 1 for b).
 func webpTwoColour(w, h int, a, b color.NRGBA, first func(x, y int) bool) []byte {
 	var bw bitWriter
-	bw.write(0x2f, 8)          // VP8L signature
-	bw.write(uint32(w-1), 14)  // width - 1
-	bw.write(uint32(h-1), 14)  // height - 1
-	bw.write(1, 1)             // alpha is used
-	bw.write(0, 3)             // version
-	bw.write(0, 1)             // no transform
-	bw.write(0, 1)             // no colour cache
-	bw.write(0, 1)             // no meta prefix codes
+	bw.write(0x2f, 8)               // VP8L signature
+	bw.write(uint32(w-1), 14)       // width - 1
+	bw.write(uint32(h-1), 14)       // height - 1
+	bw.write(1, 1)                  // alpha is used
+	bw.write(0, 3)                  // version
+	bw.write(0, 1)                  // no transform
+	bw.write(0, 1)                  // no colour cache
+	bw.write(0, 1)                  // no meta prefix codes
 	simple2 := func(s0, s1 uint8) { // simple code, two symbols
-		bw.write(1, 1)              // simple
-		bw.write(1, 1)              // two symbols
-		bw.write(1, 1)              // first symbol has 8 bits
+		bw.write(1, 1) // simple
+		bw.write(1, 1) // two symbols
+		bw.write(1, 1) // first symbol has 8 bits
 		bw.write(uint32(s0), 8)
 		bw.write(uint32(s1), 8)
 	}
