@@ -212,6 +212,9 @@ func readCIFARArchive(ctx context.Context, archive string, names []string) ([]st
 			continue
 		}
 		raw, err := io.ReadAll(tr)
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, nil, fmt.Errorf("CIFAR-10 archive %s: read %s: truncated archive: %w", archive, hdr.Name, err)
+		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("CIFAR-10 archive %s: read %s: %w", archive, hdr.Name, err)
 		}

@@ -96,6 +96,9 @@ func decodeInto(dst, buf []byte, size, maxPixels int) error {
 		return errors.New("empty file")
 	}
 	cfg, format, err := image.DecodeConfig(bytes.NewReader(buf))
+	if errors.Is(err, image.ErrFormat) {
+		return fmt.Errorf("not a supported image (PNG, JPEG, GIF, BMP, WebP): %w", err)
+	}
 	if err != nil {
 		return fmt.Errorf("read image header: %w", err)
 	}

@@ -247,15 +247,22 @@ func cifarArchive(t testing.TB, n int) []byte {
 	files["readme.html"] = []byte("<html></html>")
 	order := []string{"test_batch.bin", "data_batch_4.bin", "readme.html", "data_batch_1.bin",
 		"data_batch_2.bin", "data_batch_3.bin", "data_batch_5.bin", cifarMeta}
+	return tarGz(t, cifarSubdir, order, files)
+}
+
+// tarGz returns a .tar.gz holding a directory entry dir/ and the files
+// named in order, taken from files, under dir/.
+func tarGz(t testing.TB, dir string, order []string, files map[string][]byte) []byte {
+	t.Helper()
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
 	tw := tar.NewWriter(zw)
-	if err := tw.WriteHeader(&tar.Header{Name: cifarSubdir + "/", Typeflag: tar.TypeDir, Mode: 0o755}); err != nil {
+	if err := tw.WriteHeader(&tar.Header{Name: dir + "/", Typeflag: tar.TypeDir, Mode: 0o755}); err != nil {
 		t.Fatal(err)
 	}
 	for _, name := range order {
 		data := files[name]
-		hdr := &tar.Header{Name: cifarSubdir + "/" + name, Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(data))}
+		hdr := &tar.Header{Name: dir + "/" + name, Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(data))}
 		if err := tw.WriteHeader(hdr); err != nil {
 			t.Fatal(err)
 		}
