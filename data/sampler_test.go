@@ -1,0 +1,118 @@
+package data
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+func TestPairSampler(t *testing.T) {
+	// 3 classes of 2, 5 and 10 images, interleaved.
+	var labels []int
+	for i := range 17 {
+		switch {
+		case i < 2*3:
+			labels = append(labels, i%3)
+		case i < 11:
+			labels = append(labels, 1+i%2)
+		default:
+			labels = append(labels, 2)
+		}
+	}
+	counts := make([]int, 3)
+	for _, l := range labels {
+		counts[l]++
+	}
+	if !slices.Equal(counts, []int{2, 5, 10}) {
+		t.Fatalf("test labels: class sizes %v", counts)
+	}
+
+	s, err := NewPairSampler(labels, 3, rand.New(rand.NewPCG(1, 2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.NumClasses() != 3 {
+		t.Fatalf("NumClasses %d, want 3", s.NumClasses())
+	}
+	anchors, positives := make([]int, 3), make([]int, 3)
+	anchorHits := make([]int, len(labels))
+	positiveHits := make([]int, len(labels))
+	const batches = 20000
+	for range batches {
+		s.Next(anchors, positives)
+		for c := range 3 {
+			a, p := anchors[c], positives[c]
+			if a == p {
+				t.Fatalf("class %d: anchor and positive are both %d", c, a)
+			}
+			if labels[a] != c || labels[p] != c {
+				t.Fatalf("slot %d: anchor %d (label %d), positive %d (label %d)", c, a, labels[a], p, labels[p])
+			}
+			anchorHits[a]++
+			positiveHits[p]++
+		}
+	}
+	// Every image of a class of size k is drawn about batches/k times.
+	for i, l := range labels {
+		want := float64(batches) / float64(counts[l])
+		for _, hits := range []int{anchorHits[i], positiveHits[i]} {
+			if r := float64(hits) / want; r < 0.9 || r > 1.1 {
+				t.Errorf("image %d (class %d) drawn %d times, want about %.0f", i, l, hits, want)
+			}
+		}
+	}
+
+	// Same seed, same batches; another seed, other batches.
+	run := func(seed uint64) []int {
+		s, err := NewPairSampler(labels, 3, rand.New(rand.NewPCG(seed, 0)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []int
+		for range 50 {
+			s.Next(anchors, positives)
+			out = append(out, anchors...)
+			out = append(out, positives...)
+		}
+		return out
+	}
+	if !slices.Equal(run(7), run(7)) {
+		t.Error("same seed gave different batches")
+	}
+	if slices.Equal(run(7), run(8)) {
+		t.Error("different seeds gave the same batches")
+	}
+
+	if _, err := NewPairSampler(labels, 3, nil); err != nil {
+		t.Errorf("nil rng: %v", err)
+	}
+}
+
+func TestPairSamplerErrors(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	for name, tc := range map[string]struct {
+		labels     []int
+		numClasses int
+	}{
+		"class with one image": {[]int{0, 0, 1, 2, 2}, 3},
+		"empty class":          {[]int{0, 0, 2, 2}, 3},
+		"label out of range":   {[]int{0, 0, 1, 1, 3}, 3},
+		"negative label":       {[]int{0, 0, -1}, 1},
+		"no classes":           {nil, 0},
+	} {
+		if _, err := NewPairSampler(tc.labels, tc.numClasses, rng); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+
+	s, err := NewPairSampler([]int{0, 0, 1, 1}, 2, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("Next with a short batch did not panic")
+		}
+	}()
+	s.Next(make([]int, 1), make([]int, 2))
+}
