@@ -1,0 +1,384 @@
+// Command trainbench measures the training and inference speed of the
+// keras-small model on the lookalike engine, for comparison with the same
+// model in PyTorch (bench/torch_train.py). Both print the same JSON lines.
+//
+// Usage:
+//
+//	trainbench [-pairs 10] [-steps 300] [-warmup 20] [-seed 1]
+//	trainbench -embed-batch 256 [-embed-images 10240]
+//	trainbench -info
+//	trainbench -dump DIR [-pairs 10]
+//
+// A training step is the one train.Trainer.TrainStep performs: fill a
+// batch of 2*pairs images (anchors, then positives) from a pool of random
+// images, run the model forward once, split the embeddings, compute the pair
+// softmax loss, run backward and take an Adam step. Only the steps after the
+// warm-up are timed.
+//
+// With -dump, trainbench writes the initial weights, one batch, its
+// embeddings, its loss and the gradient of every parameter to DIR as raw
+// little-endian float32 files with a manifest.json, for
+// bench/torch_crosscheck.py.
+package main
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"time"
+
+	"github.com/lookalike/lookalike/kernels"
+	"github.com/lookalike/lookalike/loss"
+	"github.com/lookalike/lookalike/nn"
+	"github.com/lookalike/lookalike/optim"
+	"github.com/lookalike/lookalike/tensor"
+)
+
+const (
+	size     = 32  // image height and width
+	channels = 3   // image channels
+	dim      = 8   // embedding dimension, as in the Keras example
+	temp     = 0.2 // pair softmax temperature
+	lr       = 1e-3
+)
+
+func main() {
+	log.SetFlags(0)
+	log.SetPrefix("trainbench: ")
+	var (
+		pairs       = flag.Int("pairs", 10, "pairs per batch; a step runs 2*pairs images")
+		steps       = flag.Int("steps", 300, "timed training steps")
+		warmup      = flag.Int("warmup", 20, "untimed training steps before the timed ones")
+		pool        = flag.Int("pool", 2048, "random images to draw batches from")
+		seed        = flag.Uint64("seed", 1, "random seed for weights, images and batches")
+		threads     = flag.Int("threads", 0, "GOMAXPROCS to use (0: leave the default)")
+		embedBatch  = flag.Int("embed-batch", 0, "time inference at this batch size instead of training")
+		embedImages = flag.Int("embed-images", 10240, "images to embed with -embed-batch")
+		info        = flag.Bool("info", false, "print the engine configuration as JSON and exit")
+		dump        = flag.String("dump", "", "write weights, one batch and its gradients to this directory and exit")
+		cpuprofile  = flag.String("cpuprofile", "", "write a CPU profile of the timed part to this file")
+	)
+	flag.Parse()
+	if *threads > 0 {
+		runtime.GOMAXPROCS(*threads)
+	}
+	if *pairs <= 0 || *steps <= 0 || *warmup < 0 || *pool <= 0 {
+		log.Fatal("-pairs, -steps and -pool must be positive and -warmup not negative")
+	}
+
+	m, err := nn.KerasSmall(dim)
+	if err != nil {
+		log.Fatalf("building keras-small: %v", err)
+	}
+	m.Init(rand.New(rand.NewPCG(*seed, 0x1417)))
+	rng := rand.New(rand.NewPCG(*seed, 0x5a3d))
+
+	switch {
+	case *info:
+		printJSON(map[string]any{
+			"engine":     "lookalike",
+			"go":         runtime.Version(),
+			"kernels":    kernels.Path(),
+			"gomaxprocs": runtime.GOMAXPROCS(0),
+			"num_cpu":    runtime.NumCPU(),
+			"num_params": m.NumParams(),
+		})
+		return
+	case *dump != "":
+		if err := dumpStep(*dump, m, rng, *pairs); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
+
+	if *embedBatch > 0 {
+		benchEmbed(m, rng, *embedBatch, *embedImages, *cpuprofile)
+		return
+	}
+	benchTrain(m, rng, *pairs, *steps, *warmup, *pool, *cpuprofile)
+}
+
+// trainer holds the state of the benchmarked training loop, mirroring
+// train.Trainer.
+type trainer struct {
+	m    *nn.Model
+	opt  *optim.Adam
+	loss *loss.PairSoftmax
+	rng  *rand.Rand
+
+	pool       []uint8 // pool images, interleaved 0..255 pixels
+	poolN      int
+	x, dEmb    *tensor.Tensor
+	anchors    []int
+	positives  []int
+	lastLoss   float32
+	imagePixel int
+}
+
+// newTrainer returns the training loop state for m with a pool of poolN
+// random images.
+func newTrainer(m *nn.Model, rng *rand.Rand, pairs, poolN int) *trainer {
+	per := size * size * channels
+	t := &trainer{
+		m: m, opt: optim.NewAdam(m.Params(), lr), loss: loss.NewPairSoftmax(temp), rng: rng,
+		pool: randomImages(rng, poolN), poolN: poolN, imagePixel: per,
+		anchors: make([]int, pairs), positives: make([]int, pairs),
+	}
+	return t
+}
+
+// randomImages returns n random 32x32x3 images as interleaved pixels.
+func randomImages(rng *rand.Rand, n int) []uint8 {
+	px := make([]uint8, n*size*size*channels)
+	for i := 0; i < len(px); i += 8 {
+		v := rng.Uint64()
+		for j := 0; j < 8 && i+j < len(px); j++ {
+			px[i+j] = uint8(v >> (8 * j))
+		}
+	}
+	return px
+}
+
+// fill draws random anchors and positives from the pool and writes the
+// batch, anchors first, into t.x as float32 pixels.
+func (t *trainer) fill() {
+	n, per := len(t.anchors), t.imagePixel
+	for i := range t.anchors {
+		t.anchors[i], t.positives[i] = t.rng.IntN(t.poolN), t.rng.IntN(t.poolN)
+	}
+	t.x = tensor.Ensure(t.x, 2*n, size, size, channels)
+	for i := 0; i < 2*n; i++ {
+		idx := t.anchors[i%n]
+		if i >= n {
+			idx = t.positives[i-n]
+		}
+		dst := t.x.Data[i*per : (i+1)*per]
+		for j, p := range t.pool[idx*per : (idx+1)*per] {
+			dst[j] = float32(p)
+		}
+	}
+}
+
+// gradients runs forward, the loss and backward on t.x, adding to the
+// parameter gradients, and returns the embeddings.
+func (t *trainer) gradients() (*tensor.Tensor, error) {
+	n := len(t.anchors)
+	emb := t.m.Forward(t.x, true)
+	d := emb.Dim(1)
+	l, err := t.loss.Forward(emb.Data[:n*d], emb.Data[n*d:], n, d)
+	if err != nil {
+		return nil, err
+	}
+	if math.IsNaN(float64(l)) || math.IsInf(float64(l), 0) {
+		return nil, fmt.Errorf("loss is %v at step %d", l, t.opt.Steps()+1)
+	}
+	t.lastLoss = l
+	dA, dP := t.loss.Backward(emb.Data[:n*d], emb.Data[n*d:])
+	t.dEmb = tensor.Ensure(t.dEmb, 2*n, d)
+	copy(t.dEmb.Data, dA.Data)
+	copy(t.dEmb.Data[n*d:], dP.Data)
+	t.m.Backward(t.dEmb)
+	return emb, nil
+}
+
+// step performs one full training step, as train.Trainer.TrainStep does.
+func (t *trainer) step() error {
+	t.fill()
+	if _, err := t.gradients(); err != nil {
+		return err
+	}
+	t.opt.Step()
+	return nil
+}
+
+// benchTrain times steps training steps after warmup untimed ones and
+// prints the result. The CPU profile, if any, covers the timed steps.
+func benchTrain(m *nn.Model, rng *rand.Rand, pairs, steps, warmup, poolN int, cpuprofile string) {
+	t := newTrainer(m, rng, pairs, poolN)
+	for i := 0; i < warmup; i++ {
+		if err := t.step(); err != nil {
+			log.Fatalf("warm-up step %d: %v", i+1, err)
+		}
+	}
+	stopProfile := startProfile(cpuprofile)
+	start := time.Now()
+	for i := 0; i < steps; i++ {
+		if err := t.step(); err != nil {
+			log.Fatalf("step %d: %v", i+1, err)
+		}
+	}
+	sec := time.Since(start).Seconds()
+	stopProfile()
+	printJSON(map[string]any{
+		"engine":         "lookalike",
+		"pairs":          pairs,
+		"steps":          steps,
+		"seconds":        round(sec, 4),
+		"pairs_per_sec":  round(float64(pairs*steps)/sec, 1),
+		"images_per_sec": round(float64(2*pairs*steps)/sec, 1),
+		"final_loss":     round(float64(t.lastLoss), 4),
+		"threads":        runtime.GOMAXPROCS(0),
+		"kernels":        kernels.Path(),
+	})
+}
+
+// benchEmbed times the embedding of n random images in batches of batch
+// and prints the result. The CPU profile, if any, covers the timed part.
+func benchEmbed(m *nn.Model, rng *rand.Rand, batch, n int, cpuprofile string) {
+	if n <= 0 {
+		log.Fatal("-embed-images must be positive")
+	}
+	px := randomImages(rng, n)
+	// Warm up: one batch sizes the buffers.
+	m.Embed(px[:min(batch, n)*size*size*channels], min(batch, n), batch)
+	stopProfile := startProfile(cpuprofile)
+	start := time.Now()
+	out := m.Embed(px, n, batch)
+	sec := time.Since(start).Seconds()
+	stopProfile()
+	if len(out) != n*dim {
+		log.Fatalf("embed returned %d values, want %d", len(out), n*dim)
+	}
+	printJSON(map[string]any{
+		"engine":         "lookalike",
+		"mode":           "embed",
+		"batch":          batch,
+		"images":         n,
+		"seconds":        round(sec, 4),
+		"images_per_sec": round(float64(n)/sec, 1),
+		"threads":        runtime.GOMAXPROCS(0),
+		"kernels":        kernels.Path(),
+	})
+}
+
+// startProfile starts a CPU profile written to path, if path is not
+// empty, and returns the function that stops it and closes the file.
+func startProfile(path string) func() {
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		log.Fatalf("cpu profile: %v", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		log.Fatalf("cpu profile: %v", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			log.Fatalf("cpu profile: %v", err)
+		}
+	}
+}
+
+// dumpEntry describes one raw float32 file of a dump.
+type dumpEntry struct {
+	Name  string `json:"name"`
+	Shape []int  `json:"shape"`
+	File  string `json:"file"`
+}
+
+// dumpManifest is the manifest.json of a dump.
+type dumpManifest struct {
+	Pairs       int         `json:"pairs"`
+	Dim         int         `json:"dim"`
+	Temperature float64     `json:"temperature"`
+	Loss        float32     `json:"loss"`
+	NumParams   int         `json:"num_params"`
+	Kernels     string      `json:"kernels"`
+	Input       dumpEntry   `json:"input"`      // NHWC, 0..255
+	Embeddings  dumpEntry   `json:"embeddings"` // [2*pairs, dim]
+	Params      []dumpEntry `json:"params"`     // our layouts
+	Grads       []dumpEntry `json:"grads"`      // same order and layouts
+}
+
+// dumpStep runs forward and backward on one batch and writes the weights,
+// batch, embeddings, loss and gradients to dir.
+func dumpStep(dir string, m *nn.Model, rng *rand.Rand, pairs int) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("dump: %w", err)
+	}
+	t := newTrainer(m, rng, pairs, 4*pairs)
+	// The weights are written before the step; gradients() leaves them
+	// unchanged.
+	man := dumpManifest{Pairs: pairs, Dim: dim, Temperature: temp, NumParams: m.NumParams(), Kernels: kernels.Path()}
+	names := m.ParamNames()
+	for i, p := range m.Params() {
+		e, err := writeRaw(dir, names[i], "param", i, p.Value)
+		if err != nil {
+			return err
+		}
+		man.Params = append(man.Params, e)
+	}
+	t.fill()
+	var err error
+	if man.Input, err = writeRaw(dir, "input", "input", -1, t.x); err != nil {
+		return err
+	}
+	emb, err := t.gradients()
+	if err != nil {
+		return fmt.Errorf("dump: %w", err)
+	}
+	man.Loss = t.lastLoss
+	if man.Embeddings, err = writeRaw(dir, "embeddings", "embeddings", -1, emb); err != nil {
+		return err
+	}
+	for i, p := range m.Params() {
+		e, err := writeRaw(dir, names[i], "grad", i, p.Grad)
+		if err != nil {
+			return err
+		}
+		man.Grads = append(man.Grads, e)
+	}
+	b, err := json.MarshalIndent(man, "", "  ")
+	if err != nil {
+		return fmt.Errorf("dump: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "manifest.json"), append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("dump: %w", err)
+	}
+	fmt.Printf("dumped %d parameters (%d values), a batch of %d images and loss %.6f to %s\n",
+		len(man.Params), man.NumParams, 2*pairs, man.Loss, dir)
+	return nil
+}
+
+// writeRaw writes t's data as little-endian float32 to dir and returns its
+// manifest entry. A negative i leaves the index out of the file name.
+func writeRaw(dir, name, kind string, i int, t *tensor.Tensor) (dumpEntry, error) {
+	file := kind + ".f32"
+	if i >= 0 {
+		file = fmt.Sprintf("%s.%d.f32", kind, i)
+	}
+	buf := make([]byte, 4*t.Len())
+	for j, v := range t.Data {
+		binary.LittleEndian.PutUint32(buf[4*j:], math.Float32bits(v))
+	}
+	if err := os.WriteFile(filepath.Join(dir, file), buf, 0o644); err != nil {
+		return dumpEntry{}, fmt.Errorf("dump %s: %w", name, err)
+	}
+	return dumpEntry{Name: name, Shape: append([]int(nil), t.Shape...), File: file}, nil
+}
+
+// printJSON prints v as one JSON line.
+func printJSON(v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(string(b))
+}
+
+// round rounds x to the given number of decimals, for readable JSON.
+func round(x float64, decimals int) float64 {
+	p := math.Pow(10, float64(decimals))
+	return math.Round(x*p) / p
+}
