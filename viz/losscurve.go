@@ -1,0 +1,151 @@
+package viz
+
+import (
+	"errors"
+	"fmt"
+	"image/color"
+	"math"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/text"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+)
+
+// LossCurveOptions adjusts LossCurve. The zero value is ready to use.
+type LossCurveOptions struct {
+	// EpochEnds lists the steps at which epochs end; each inside the
+	// plotted steps is marked with a dashed vertical line.
+	EpochEnds []int
+	// Window is the number of points in the centred moving average; 0
+	// picks about 1/50 of the points.
+	Window int
+	// Width and Height are the image size in pixels; 0 means 960 x 540.
+	Width, Height int
+}
+
+// LossCurve plots training loss against step and writes it as a PNG to
+// path with WritePNG: the raw loss as a thin light line, a centred moving
+// average of it as a bold line, and dashed lines at opt.EpochEnds. At most
+// one options value may be given. Non-finite losses (a diverged run) are
+// left out of the plot.
+func LossCurve(path string, steps []int, loss []float64, title string, opt ...LossCurveOptions) error {
+	if len(steps) != len(loss) {
+		return fmt.Errorf("viz: loss curve %s: %d steps but %d losses", path, len(steps), len(loss))
+	}
+	if len(opt) > 1 {
+		return fmt.Errorf("viz: loss curve %s: %d option values, want at most 1", path, len(opt))
+	}
+	var o LossCurveOptions
+	if len(opt) == 1 {
+		o = opt[0]
+	}
+	raw := make(plotter.XYs, 0, len(loss))
+	for i, l := range loss {
+		if !math.IsNaN(l) && !math.IsInf(l, 0) {
+			raw = append(raw, plotter.XY{X: float64(steps[i]), Y: l})
+		}
+	}
+	if len(raw) == 0 {
+		return fmt.Errorf("viz: loss curve %s: %w", path, errors.New("no finite loss values"))
+	}
+	window := o.Window
+	if window <= 0 {
+		window = max(1, len(raw)/50)
+	}
+	wpx, hpx := o.Width, o.Height
+	if wpx <= 0 || hpx <= 0 {
+		wpx, hpx = 960, 540
+	}
+
+	p := plot.New()
+	p.Title.Text = title
+	p.X.Label.Text = "step"
+	p.Y.Label.Text = "loss"
+	for _, s := range []*text.Style{&p.Title.TextStyle, &p.X.Label.TextStyle, &p.Y.Label.TextStyle,
+		&p.X.Tick.Label, &p.Y.Tick.Label, &p.Legend.TextStyle} {
+		s.Font.Variant = "Sans"
+	}
+	p.Title.TextStyle.Font.Size = 15
+	p.Title.Padding = 8
+	p.X.Tick.Marker = niceTicks{n: 8}
+	p.Y.Tick.Marker = niceTicks{n: 6}
+	p.Add(plotter.NewGrid())
+	p.Legend.Top = true
+	p.Legend.XOffs = -12
+	p.Legend.YOffs = -6
+
+	rawLine, err := plotter.NewLine(raw)
+	if err != nil {
+		return fmt.Errorf("viz: loss curve %s: %w", path, err)
+	}
+	rawLine.Color = color.RGBA{0x9e, 0xc5, 0xe8, 0xff}
+	rawLine.Width = 1
+	smoothLine, err := plotter.NewLine(movingAverage(raw, window))
+	if err != nil {
+		return fmt.Errorf("viz: loss curve %s: %w", path, err)
+	}
+	smoothLine.Color = color.RGBA{0x1f, 0x4e, 0x9a, 0xff}
+	smoothLine.Width = 2.5
+	p.Add(rawLine, smoothLine)
+	p.Legend.Add("loss", rawLine)
+	p.Legend.Add(fmt.Sprintf("moving average (%d)", window), smoothLine)
+	if len(o.EpochEnds) > 0 {
+		ends := epochLines{steps: o.EpochEnds, style: draw.LineStyle{
+			Color: color.RGBA{0x80, 0x80, 0x80, 0xff}, Width: 1, Dashes: []vg.Length{4, 3}}}
+		p.Add(ends)
+		p.Legend.Add("epoch end", ends)
+	}
+
+	// Sizes are in points; at 96 dots per inch a pixel is 0.75 points.
+	c := vgimg.NewWith(vgimg.UseWH(vg.Length(wpx)*0.75, vg.Length(hpx)*0.75), vgimg.UseDPI(96))
+	// Leave a margin of 12 pixels (9 points) around the plot.
+	p.Draw(draw.Crop(draw.New(c), 9, -9, 9, -9))
+	if err := WritePNG(path, c.Image()); err != nil {
+		return fmt.Errorf("viz: loss curve: %w", err)
+	}
+	return nil
+}
+
+// movingAverage returns the centred moving average of xy's Y over window
+// points, narrowing the window at the ends.
+func movingAverage(xy plotter.XYs, window int) plotter.XYs {
+	out := make(plotter.XYs, len(xy))
+	half := window / 2
+	prefix := make([]float64, len(xy)+1)
+	for i, p := range xy {
+		prefix[i+1] = prefix[i] + p.Y
+	}
+	for i, p := range xy {
+		lo, hi := max(0, i-half), min(len(xy), i-half+window)
+		out[i] = plotter.XY{X: p.X, Y: (prefix[hi] - prefix[lo]) / float64(hi-lo)}
+	}
+	return out
+}
+
+// epochLines draws full-height vertical lines at the given steps that lie
+// strictly inside the x range, without affecting the plot's data range.
+type epochLines struct {
+	steps []int
+	style draw.LineStyle
+}
+
+// Plot implements plot.Plotter.
+func (e epochLines) Plot(c draw.Canvas, plt *plot.Plot) {
+	for _, s := range e.steps {
+		// A line on the plot's edges would only hide the axis or the data.
+		if float64(s) <= plt.X.Min || float64(s) >= plt.X.Max {
+			continue
+		}
+		x := c.X(plt.X.Norm(float64(s)))
+		c.StrokeLine2(e.style, x, c.Min.Y, x, c.Max.Y)
+	}
+}
+
+// Thumbnail implements plot.Thumbnailer for the legend.
+func (e epochLines) Thumbnail(c *draw.Canvas) {
+	x := (c.Min.X + c.Max.X) / 2
+	c.StrokeLine2(e.style, x, c.Min.Y, x, c.Max.Y)
+}
