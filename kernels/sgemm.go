@@ -1,46 +1,514 @@
-// Package kernels holds the numeric kernels the engine is built on: SGEMM
-// and vector math, with a portable Go path that every platform can run.
 package kernels
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+)
 
 // Sgemm computes C = alpha*op(A)*op(B) + beta*C on row-major matrices, where
 // op(X) is X or its transpose. op(A) is m x k, op(B) is k x n and C is m x n.
 // lda, ldb and ldc are the row strides of A, B and C as stored: A is m x k
 // (lda >= k) when transA is false and k x m (lda >= m) when it is true;
-// likewise for B. With beta == 0, C is overwritten and may hold garbage.
+// likewise for B. With beta == 0, C is overwritten and may hold garbage
+// (even NaNs). With alpha == 0 or k == 0, A and B are not read and C is
+// only scaled by beta.
+//
+// Sgemm panics if a dimension is negative, a stride is too small or a slice
+// is too short for its matrix. Large products are split over the available
+// cores; Sgemm returns when all of C is written.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if m < 0 || n < 0 || k < 0 {
+		panic(fmt.Sprintf("kernels.Sgemm: negative dimension m=%d n=%d k=%d", m, n, k))
+	}
+	ar, ac := m, k
+	if transA {
+		ar, ac = k, m
+	}
+	br, bc := k, n
+	if transB {
+		br, bc = n, k
+	}
+	checkMatrix("A", a, ar, ac, lda)
+	checkMatrix("B", b, br, bc, ldb)
+	checkMatrix("C", c, m, n, ldc)
 	if m == 0 || n == 0 {
 		return
 	}
+	if k == 0 || alpha == 0 {
+		scaleMatrix(beta, c, m, n, ldc)
+		return
+	}
+	p := gemmArgs{
+		transA: transA, transB: transB,
+		m: m, n: n, k: k,
+		alpha: alpha, beta: beta,
+		a: a, lda: lda,
+		b: b, ldb: ldb,
+		c: c, ldc: ldc,
+	}
+	g := active.gemm
+	if parts, alongM := g.split(m, n, k); parts > 1 {
+		g.runParallel(&p, parts, alongM)
+		return
+	}
+	s := getScratch(g)
+	g.run(s, &p)
+	scratchPool.Put(s)
+}
+
+// checkMatrix panics unless s can hold a rows x cols row-major matrix with
+// row stride ld.
+func checkMatrix(name string, s []float32, rows, cols, ld int) {
+	if ld < max(1, cols) {
+		panic(fmt.Sprintf("kernels.Sgemm: ld%s = %d, want >= %d", name, ld, max(1, cols)))
+	}
+	if rows > 0 && cols > 0 && len(s) < (rows-1)*ld+cols {
+		panic(fmt.Sprintf("kernels.Sgemm: len(%s) = %d, want >= %d for %d x %d with stride %d",
+			name, len(s), (rows-1)*ld+cols, rows, cols, ld))
+	}
+}
+
+// scaleMatrix sets C = beta*C, writing zeros (not reading C) when beta is 0.
+func scaleMatrix(beta float32, c []float32, m, n, ldc int) {
 	for i := 0; i < m; i++ {
 		row := c[i*ldc : i*ldc+n]
-		if beta == 0 {
+		switch beta {
+		case 0:
 			clear(row)
-		} else if beta != 1 {
+		case 1:
+		default:
 			for j := range row {
 				row[j] *= beta
 			}
 		}
-		for p := 0; p < k; p++ {
-			var av float32
-			if transA {
-				av = a[p*lda+i]
-			} else {
-				av = a[i*lda+p]
+	}
+}
+
+// gemmArgs is one Sgemm problem, or a part of one.
+type gemmArgs struct {
+	transA, transB bool
+	m, n, k        int
+	alpha, beta    float32
+	a              []float32
+	lda            int
+	b              []float32
+	ldb            int
+	c              []float32
+	ldc            int
+}
+
+// microKernel computes one tile of C from a panel of A and a packed
+// micro-panel of B:
+//
+//	C[i*ldc+j] = alpha * sum(A(i,p)*B(p,j) for p < k) + beta*C[i*ldc+j]
+//
+// for i < mr and j < nr, where A(i,p) = a[i*rsa+p*csa] and
+// B(p,j) = b[p*NR+j]. The kernel reads all MR rows of A and all NR columns
+// of B, so both must be padded; it writes only the mr x nr corner of C and
+// does not read C when beta is 0. k >= 1, 1 <= mr <= MR and 1 <= nr <= NR.
+type microKernel func(k int, a []float32, rsa, csa int, b []float32, c []float32, ldc, mr, nr int, alpha, beta float32)
+
+// gemmImpl is a micro-kernel with the blocking that suits it.
+type gemmImpl struct {
+	mr, nr int // register tile: rows of A and columns of B per kernel call
+	kc     int // depth of a block: an A panel (mr x kc) stays in L1
+	nc     int // columns of the packed B block (kc x nc), which stays in L2
+
+	// strided reports that the kernel reads A with any strides, so that
+	// full panels of A can be used in place instead of packed.
+	strided bool
+	kernel  microKernel
+}
+
+// Tuning constants for the driver.
+const (
+	// directMaxPanels is the largest number of B micro-panels over which
+	// an A panel is used in place: beyond that, packing A pays for itself.
+	directMaxPanels = 4
+
+	// parallelMinWork is the number of multiply-adds below which a product
+	// is not worth splitting between goroutines; each part gets at least
+	// this much.
+	parallelMinWork = 1 << 20
+
+	// maxParts bounds the number of goroutines one product is split over.
+	maxParts = 16
+)
+
+// blocks returns the depth and width of the cache blocks for p: the fewest
+// blocks of at most kc and nc, of equal size (the width rounded up to
+// whole micro-panels).
+func (g *gemmImpl) blocks(k, n int) (kc, nc int) {
+	kb := (k + g.kc - 1) / g.kc
+	kc = (k + kb - 1) / kb
+	nb := (n + g.nc - 1) / g.nc
+	nc = (n + nb - 1) / nb
+	nc = (nc + g.nr - 1) / g.nr * g.nr
+	return kc, nc
+}
+
+// scratchLen is the number of floats of scratch g needs at most.
+func (g *gemmImpl) scratchLen() int {
+	return g.kc*g.nc + g.mr*g.kc
+}
+
+// run computes the whole problem p on the calling goroutine.
+func (g *gemmImpl) run(s *gemmScratch, p *gemmArgs) {
+	MR, NR := g.mr, g.nr
+	m, n, k := p.m, p.n, p.k
+	kc, nc := g.blocks(k, n)
+	bbuf := s.buf[:kc*nc]
+	abuf := s.buf[kc*nc : kc*nc+MR*kc]
+	direct := g.useDirectA(p, kc, nc)
+	for jc := 0; jc < n; jc += nc {
+		ncb := min(nc, n-jc)
+		for pc := 0; pc < k; pc += kc {
+			kcb := min(kc, k-pc)
+			beta := p.beta
+			if pc > 0 {
+				beta = 1
 			}
-			av *= alpha
-			if av == 0 {
+			packB(bbuf, p, pc, kcb, jc, ncb, NR)
+			for ir := 0; ir < m; ir += MR {
+				mr := min(MR, m-ir)
+				ap, rsa, csa := abuf, 1, MR
+				switch {
+				case direct && mr == MR && !p.transA:
+					ap, rsa, csa = p.a[ir*p.lda+pc:], p.lda, 1
+				case direct && mr == MR:
+					ap, rsa, csa = p.a[pc*p.lda+ir:], 1, p.lda
+				default:
+					packA(abuf, p, ir, mr, pc, kcb, MR)
+				}
+				crow := p.c[ir*p.ldc+jc:]
+				for jr, bp := 0, 0; jr < ncb; jr, bp = jr+NR, bp+kcb*NR {
+					g.kernel(kcb, ap, rsa, csa, bbuf[bp:], crow[jr:], p.ldc, mr, min(NR, ncb-jr), p.alpha, beta)
+				}
+			}
+		}
+	}
+}
+
+// useDirectA reports whether g should read full panels of A in place.
+// That saves packing when each panel is used for only a few micro-panels
+// of B, provided the panel's cache lines spread over the sets of L1.
+func (g *gemmImpl) useDirectA(p *gemmArgs, kc, nc int) bool {
+	if !g.strided || p.m < g.mr || (min(nc, p.n)+g.nr-1)/g.nr > directMaxPanels {
+		return false
+	}
+	base := uintptr(unsafe.Pointer(&p.a[0]))
+	if p.transA {
+		return linesSpread(base, kc, g.mr, p.lda)
+	}
+	return linesSpread(base, g.mr, kc, p.lda)
+}
+
+// linesSpread reports whether runs contiguous runs of n floats, stride
+// floats apart from base, fall into the 64 sets of a typical L1 data cache
+// (64-byte lines, 4 KiB per way) with no set holding more than six lines.
+func linesSpread(base uintptr, runs, n, stride int) bool {
+	var sets [64]uint16
+	last := ^uintptr(0)
+	for r := 0; r < runs; r++ {
+		start := base + uintptr(r*stride*4)
+		for line := start >> 6; line <= (start+uintptr(n*4)-1)>>6; line++ {
+			if line == last {
 				continue
 			}
-			if transB {
-				for j := range row {
-					row[j] += av * b[j*ldb+p]
-				}
-			} else {
-				brow := b[p*ldb : p*ldb+n]
-				for j, bv := range brow {
-					row[j] += av * bv
-				}
+			last = line
+			sets[line&63]++
+			if sets[line&63] > 6 {
+				return false
 			}
+		}
+	}
+	return true
+}
+
+// packA copies rows ir..ir+mr of op(A), columns pc..pc+kc, into dst as an
+// MR-row panel: dst[p*MR+i] = op(A)(ir+i, pc+p), zero for i >= mr.
+func packA(dst []float32, p *gemmArgs, ir, mr, pc, kc, MR int) {
+	dst = dst[:kc*MR]
+	if p.transA {
+		for q := 0; q < kc; q++ {
+			d := dst[q*MR : q*MR+MR]
+			copy(d, p.a[(pc+q)*p.lda+ir:(pc+q)*p.lda+ir+mr])
+			clear(d[mr:])
+		}
+		return
+	}
+	for i := 0; i < mr; i++ {
+		row := p.a[(ir+i)*p.lda+pc : (ir+i)*p.lda+pc+kc]
+		for q, v := range row {
+			dst[q*MR+i] = v
+		}
+	}
+	if mr < MR {
+		for q := 0; q < kc; q++ {
+			clear(dst[q*MR+mr : q*MR+MR])
+		}
+	}
+}
+
+// packB copies rows pc..pc+kc of op(B), columns jc..jc+nc, into dst as
+// consecutive NR-column micro-panels of kc x NR each, zero padded.
+func packB(dst []float32, p *gemmArgs, pc, kc, jc, nc, NR int) {
+	for jr := 0; jr < nc; jr += NR {
+		nr := min(NR, nc-jr)
+		panel := dst[:kc*NR]
+		dst = dst[kc*NR:]
+		j0 := jc + jr
+		if !p.transB {
+			for q := 0; q < kc; q++ {
+				src := p.b[(pc+q)*p.ldb+j0 : (pc+q)*p.ldb+j0+nr]
+				d := panel[q*NR : q*NR+NR]
+				copy(d, src)
+				clear(d[nr:])
+			}
+			continue
+		}
+		for j := 0; j < nr; j++ {
+			col := p.b[(j0+j)*p.ldb+pc : (j0+j)*p.ldb+pc+kc]
+			for q, v := range col {
+				panel[q*NR+j] = v
+			}
+		}
+		if nr < NR {
+			for q := 0; q < kc; q++ {
+				clear(panel[q*NR+nr : q*NR+NR])
+			}
+		}
+	}
+}
+
+// gemmScratch holds the packing buffers of one goroutine.
+type gemmScratch struct {
+	buf []float32 // 64-byte aligned
+}
+
+// scratchPool recycles packing buffers, so that steady-state calls do not
+// allocate.
+var scratchPool sync.Pool
+
+// getScratch returns scratch big enough for g. Put it back in scratchPool
+// when done.
+func getScratch(g *gemmImpl) *gemmScratch {
+	s, _ := scratchPool.Get().(*gemmScratch)
+	if s == nil {
+		s = new(gemmScratch)
+	}
+	if n := g.scratchLen(); len(s.buf) < n {
+		s.buf = alignedFloats(max(n, genericGemm.scratchLen()))
+	}
+	return s
+}
+
+// alignedFloats returns a zeroed slice of n floats starting on a 64-byte
+// boundary.
+func alignedFloats(n int) []float32 {
+	buf := make([]float32, n+16)
+	off := int(uintptr(unsafe.Pointer(&buf[0]))&63) / 4
+	if off != 0 {
+		off = 16 - off
+	}
+	return buf[off : off+n : off+n]
+}
+
+// split decides how many goroutines to spread an m x n x k product over,
+// and whether to divide the rows (alongM) or the columns of C between them.
+// Each part packs the B panels it uses, so dividing rows repeats the
+// packing of B, and dividing columns that of A.
+func (g *gemmImpl) split(m, n, k int) (parts int, alongM bool) {
+	work := m * n * k
+	if work < 2*parallelMinWork {
+		return 1, true
+	}
+	workers.once.Do(startWorkers)
+	parts = min(runtime.GOMAXPROCS(0), workers.n+1, work/parallelMinWork)
+	mp := (m + g.mr - 1) / g.mr
+	np := (n + g.nr - 1) / g.nr
+	switch {
+	case mp >= 2*parts || (mp >= parts && m >= n):
+		return parts, true
+	case np >= parts:
+		return parts, false
+	case mp >= np:
+		return mp, true
+	default:
+		return np, false
+	}
+}
+
+// part returns the sub-problem of p for rows (alongM) or columns lo..hi of C.
+func (p *gemmArgs) part(lo, hi int, alongM bool) gemmArgs {
+	q := *p
+	if alongM {
+		q.m = hi - lo
+		if p.transA {
+			q.a = p.a[lo:]
+		} else {
+			q.a = p.a[lo*p.lda:]
+		}
+		q.c = p.c[lo*p.ldc:]
+		return q
+	}
+	q.n = hi - lo
+	if p.transB {
+		q.b = p.b[lo*p.ldb:]
+	} else {
+		q.b = p.b[lo:]
+	}
+	q.c = p.c[lo:]
+	return q
+}
+
+// gemmJob is one part of a product handed to a worker. A job is claimed,
+// by a worker or by the goroutine that made it, by moving state from 0 to
+// 1; the claimer runs it and marks it done on wg.
+type gemmJob struct {
+	state atomic.Int32
+	impl  *gemmImpl
+	args  gemmArgs
+	wg    *sync.WaitGroup
+}
+
+// gemmCall holds the jobs of one parallel Sgemm call.
+type gemmCall struct {
+	wg   sync.WaitGroup
+	jobs [maxParts]gemmJob
+}
+
+var callPool = sync.Pool{New: func() any { return new(gemmCall) }}
+
+// workers is the pool of goroutines that run parts of large products. It
+// is started on first use and has one goroutine less than the machine has
+// CPUs: the calling goroutine runs a part too.
+var workers struct {
+	once sync.Once
+	n    int
+	jobs chan *gemmJob
+}
+
+func startWorkers() {
+	workers.n = min(runtime.NumCPU(), maxParts) - 1
+	workers.jobs = make(chan *gemmJob, 4*maxParts)
+	for range workers.n {
+		go gemmWorker(workers.jobs)
+	}
+}
+
+func gemmWorker(jobs <-chan *gemmJob) {
+	for j := range jobs {
+		// A job whose caller got to it first is skipped. The pointer may
+		// also be stale, from a finished call whose gemmCall was recycled:
+		// then the job is either claimed already or a live job of the new
+		// call, which is as good to run.
+		if j.state.CompareAndSwap(0, 1) {
+			j.run()
+			j.wg.Done()
+		}
+	}
+}
+
+func (j *gemmJob) run() {
+	s := getScratch(j.impl)
+	j.impl.run(s, &j.args)
+	scratchPool.Put(s)
+}
+
+// runParallel computes p in parts pieces along its rows or columns. The
+// calling goroutine runs the first piece, and then every piece that no
+// worker has picked up yet.
+func (g *gemmImpl) runParallel(p *gemmArgs, parts int, alongM bool) {
+	call := callPool.Get().(*gemmCall)
+	unit, size := g.nr, p.n
+	if alongM {
+		unit, size = g.mr, p.m
+	}
+	tiles := (size + unit - 1) / unit
+	for i := range parts {
+		lo := i * tiles / parts * unit
+		hi := min((i+1)*tiles/parts*unit, size)
+		j := &call.jobs[i]
+		j.impl = g
+		j.args = p.part(lo, hi, alongM)
+		j.wg = &call.wg
+	}
+	call.wg.Add(parts - 1)
+	for i := 1; i < parts; i++ {
+		j := &call.jobs[i]
+		j.state.Store(0)
+		select {
+		case workers.jobs <- j:
+		default: // queue full: run it here below
+		}
+	}
+	call.jobs[0].run()
+	for i := 1; i < parts; i++ {
+		if j := &call.jobs[i]; j.state.CompareAndSwap(0, 1) {
+			j.run()
+			call.wg.Done()
+		}
+	}
+	call.wg.Wait()
+	for i := range parts {
+		call.jobs[i].args = gemmArgs{} // drop references to the caller's data
+	}
+	callPool.Put(call)
+}
+
+// genericGemm is the portable Go micro-kernel and its blocking.
+var genericGemm = &gemmImpl{mr: 4, nr: 4, kc: 256, nc: 512, kernel: kernelGeneric}
+
+// kernelGeneric is a 4x4 micro-kernel in Go. It needs A packed (rsa == 1,
+// csa == 4).
+func kernelGeneric(k int, a []float32, rsa, csa int, b []float32, c []float32, ldc, mr, nr int, alpha, beta float32) {
+	var c00, c01, c02, c03 float32
+	var c10, c11, c12, c13 float32
+	var c20, c21, c22, c23 float32
+	var c30, c31, c32, c33 float32
+	a, b = a[:4*k], b[:4*k]
+	for q := 0; q < len(a); q += 4 {
+		ap := a[q : q+4 : q+4]
+		bp := b[q : q+4 : q+4]
+		a0, a1, a2, a3 := ap[0], ap[1], ap[2], ap[3]
+		b0, b1, b2, b3 := bp[0], bp[1], bp[2], bp[3]
+		c00 += a0 * b0
+		c01 += a0 * b1
+		c02 += a0 * b2
+		c03 += a0 * b3
+		c10 += a1 * b0
+		c11 += a1 * b1
+		c12 += a1 * b2
+		c13 += a1 * b3
+		c20 += a2 * b0
+		c21 += a2 * b1
+		c22 += a2 * b2
+		c23 += a2 * b3
+		c30 += a3 * b0
+		c31 += a3 * b1
+		c32 += a3 * b2
+		c33 += a3 * b3
+	}
+	t := [4][4]float32{
+		{c00, c01, c02, c03},
+		{c10, c11, c12, c13},
+		{c20, c21, c22, c23},
+		{c30, c31, c32, c33},
+	}
+	for i := range mr {
+		row := c[i*ldc : i*ldc+nr]
+		if beta == 0 {
+			for j := range row {
+				row[j] = alpha * t[i][j]
+			}
+			continue
+		}
+		for j := range row {
+			row[j] = alpha*t[i][j] + beta*row[j]
 		}
 	}
 }

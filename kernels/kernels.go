@@ -1,0 +1,71 @@
+// Package kernels holds the numeric kernels the engine is built on: SGEMM
+// and vector math.
+//
+// On amd64 the kernels use AVX-512 or AVX2+FMA assembly, chosen once at
+// start-up from the CPU's features (and the operating system's support for
+// the wider register state). Every other platform, the purego build tag and
+// the environment variable LOOKALIKE_KERNELS=generic use a portable Go path.
+// LOOKALIKE_KERNELS may also name "avx2" to keep an AVX-512 machine on the
+// AVX2 path; a path the machine cannot run is ignored. Path reports the
+// choice.
+//
+// All functions are safe for concurrent use.
+package kernels
+
+import (
+	"os"
+	"strings"
+)
+
+// kernelSet is one complete implementation of the package's kernels.
+type kernelSet struct {
+	name string
+	gemm *gemmImpl
+
+	dot          func(x, y []float32) float32
+	axpy         func(alpha float32, x, y []float32)
+	scale        func(alpha float32, x []float32)
+	add          func(dst, x []float32)
+	relu         func(dst, x []float32)
+	reluBackward func(dx, dy, y []float32)
+	adam         func(p, g, m, v []float32, lr, beta1, beta2, eps, bc1, bc2 float32)
+}
+
+// genericSet is the portable implementation, available everywhere.
+var genericSet = &kernelSet{
+	name:         "generic",
+	gemm:         genericGemm,
+	dot:          dotGeneric,
+	axpy:         axpyGeneric,
+	scale:        scaleGeneric,
+	add:          addGeneric,
+	relu:         reluGeneric,
+	reluBackward: reluBackwardGeneric,
+	adam:         adamGeneric,
+}
+
+// available lists the kernel sets this machine can run, best first; the
+// last one is always genericSet. It is fixed at init.
+var available = append(archSets(), genericSet)
+
+// active is the kernel set in use. It is chosen once at init from
+// available and LOOKALIKE_KERNELS; only tests change it afterwards.
+var active = choose(os.Getenv("LOOKALIKE_KERNELS"))
+
+// choose returns the best available kernel set, or the one named by want
+// if the machine can run it.
+func choose(want string) *kernelSet {
+	want = strings.ToLower(strings.TrimSpace(want))
+	for _, s := range available {
+		if s.name == want {
+			return s
+		}
+	}
+	return available[0]
+}
+
+// Path returns the name of the kernel path in use: "avx512", "avx2" or
+// "generic".
+func Path() string {
+	return active.name
+}

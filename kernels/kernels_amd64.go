@@ -1,0 +1,46 @@
+//go:build amd64 && !purego
+
+package kernels
+
+import "golang.org/x/sys/cpu"
+
+// archSets returns the assembly kernel sets this CPU and operating system
+// support, best first. cpu.X86.HasAVX512F and HasAVX2 already include the
+// check (XGETBV) that the OS saves the wider register state.
+func archSets() []*kernelSet {
+	var sets []*kernelSet
+	hasAVX2 := cpu.X86.HasAVX2 && cpu.X86.HasFMA
+	if hasAVX2 && cpu.X86.HasAVX512F && cpu.X86.HasAVX512DQ && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VL {
+		sets = append(sets, avx512Set)
+	}
+	if hasAVX2 {
+		sets = append(sets, avx2Set)
+	}
+	return sets
+}
+
+// avx512Set is the AVX-512 path.
+var avx512Set = &kernelSet{
+	name:         "avx512",
+	gemm:         avx512Gemm,
+	dot:          dotGeneric,
+	axpy:         axpyGeneric,
+	scale:        scaleGeneric,
+	add:          addGeneric,
+	relu:         reluGeneric,
+	reluBackward: reluBackwardGeneric,
+	adam:         adamGeneric,
+}
+
+// avx2Set is the AVX2+FMA path.
+var avx2Set = &kernelSet{
+	name:         "avx2",
+	gemm:         avx2Gemm,
+	dot:          dotGeneric,
+	axpy:         axpyGeneric,
+	scale:        scaleGeneric,
+	add:          addGeneric,
+	relu:         reluGeneric,
+	reluBackward: reluBackwardGeneric,
+	adam:         adamGeneric,
+}
