@@ -1,0 +1,71 @@
+// Package index stores image embeddings and answers nearest-neighbour
+// queries over them.
+//
+// Two in-memory vector indexes are provided, both safe for concurrent use:
+//
+//   - [Exact] scans every stored vector. Batches of queries are scored with
+//     [kernels.Sgemm] block by block, and only a bounded top-k heap per query
+//     is kept, so nothing is ever fully sorted.
+//   - [HNSW] is a hierarchical navigable small world graph (Malkov and
+//     Yashunin, 2018) with the heuristic neighbour selection of the paper's
+//     algorithm 4. It answers approximate queries in logarithmic time.
+//
+// [Index] wraps either of them with entry metadata (path, label, content
+// fingerprint) and crash-safe persistence in a directory; see [Open].
+//
+// # Scores
+//
+// Every search returns [Result] values sorted best first. For [Cosine] and
+// [Dot] the score is the inner product of the query and the stored vector
+// (for Cosine both are unit vectors, so the score is the cosine similarity);
+// higher is better and results are in descending order. For [L2] the score is
+// the Euclidean distance; lower is better and results are in ascending order.
+// Ties are broken by ascending ID.
+//
+// # On-disk layout
+//
+// A directory opened with [Open] holds:
+//
+//	LOCK        advisory lock (flock) held while the index is open
+//	index.snap  the latest snapshot, absent until the first Compact
+//	index.wal   the write-ahead log of changes made after the snapshot
+//
+// All integers are little-endian; "str" is a uvarint length followed by that
+// many bytes; "vec" is Meta.Dim IEEE-754 float32 values. Checksums are
+// CRC-32C (Castagnoli).
+//
+// The write-ahead log starts with a header
+//
+//	magic "LKA-WAL\n" | version u32 = 1 | model str | dim u32 | metric u8 | crc u32
+//
+// (crc covers the header bytes before it) followed by records
+//
+//	length u32 | crc u32 of payload | crc u32 of the 8 bytes before it | payload
+//
+// whose payload is
+//
+//	kind u8 (1 add, 2 delete) | lsn u64 | count uvarint | count items
+//	add item:    id u64 | path str | label str | fingerprint str | vec
+//	delete item: id u64
+//
+// Log sequence numbers (lsn) increase by one per record. A record is written
+// with one write call and fsynced before the call that made it returns, so a
+// whole [Index.AddBatch] is atomic: after a crash it is either fully present
+// or absent. On open, a damaged record that ends the file (a torn write) is
+// cut off with a warning; damage anywhere else is reported as [ErrCorrupt].
+//
+// The snapshot is
+//
+//	magic "LKA-SNP\n" | version u32 = 1 | flags u32 (bit 0: graph follows)
+//	model str | dim u32 | metric u8 | lsn u64 | next id u64 | count u64
+//	count entries: id u64 | path str | label str | fingerprint str | vec
+//	graph (HNSW only): m u32 | efConstruction u32 | seed u64 | entry u32 | top level u8
+//	    then per entry, in entry order: level u8, and for each layer 0..level
+//	    count u16 | count neighbour positions u32
+//	crc u32 of everything before it
+//
+// It is written to a temporary file, fsynced, renamed over index.snap and the
+// directory fsynced; only then is the log truncated. Records whose lsn is not
+// above the snapshot's are skipped on replay, so a crash at any point of a
+// compaction loses nothing.
+package index

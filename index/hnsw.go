@@ -1,0 +1,753 @@
+package index
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+)
+
+// HNSW defaults, as recommended by the paper and used by hnswlib.
+const (
+	DefaultM              = 16
+	DefaultEfConstruction = 200
+	DefaultEfSearch       = 64
+)
+
+const (
+	hnswMaxLevel = 31   // levels are stored in a byte; M^31 nodes is plenty
+	hnswStripes  = 1024 // neighbour-list locks, by node number modulo this
+)
+
+// HNSWConfig holds the parameters of an [HNSW] graph. Zero fields take the
+// defaults.
+type HNSWConfig struct {
+	// M is the number of links a node gets per layer when inserted, and the
+	// most it keeps on layers above 0; layer 0 keeps up to 2*M. Default 16.
+	M int
+	// EfConstruction is the candidate list size while inserting. Default 200.
+	EfConstruction int
+	// EfSearch is the default candidate list size while searching, raised
+	// to k when smaller. Default 64; see also [HNSW.SearchEf].
+	EfSearch int
+	// Seed seeds the random node levels. Graphs built by the same sequence
+	// of single-worker insertions from the same seed are identical.
+	Seed uint64
+	// BuildWorkers is how many goroutines link the nodes of one AddBatch
+	// call. Default 1, which keeps builds deterministic; more is faster but
+	// the graph then depends on scheduling.
+	BuildWorkers int
+}
+
+func (c HNSWConfig) withDefaults() HNSWConfig {
+	if c.M == 0 {
+		c.M = DefaultM
+	}
+	if c.EfConstruction == 0 {
+		c.EfConstruction = DefaultEfConstruction
+	}
+	if c.EfSearch == 0 {
+		c.EfSearch = DefaultEfSearch
+	}
+	if c.BuildWorkers == 0 {
+		c.BuildWorkers = 1
+	}
+	return c
+}
+
+func (c HNSWConfig) validate() error {
+	switch {
+	case c.M < 2 || c.M > 1<<14:
+		return fmt.Errorf("hnsw: M %d out of range [2, 16384]", c.M)
+	case c.EfConstruction < 1:
+		return fmt.Errorf("hnsw: EfConstruction %d < 1", c.EfConstruction)
+	case c.EfSearch < 1:
+		return fmt.Errorf("hnsw: EfSearch %d < 1", c.EfSearch)
+	case c.BuildWorkers < 1:
+		return fmt.Errorf("hnsw: BuildWorkers %d < 1", c.BuildWorkers)
+	}
+	return nil
+}
+
+// HNSW is an approximate nearest-neighbour index: a hierarchical navigable
+// small world graph (Malkov and Yashunin, "Efficient and robust approximate
+// nearest neighbor search using Hierarchical Navigable Small World graphs",
+// 2018), with the heuristic neighbour selection of the paper's algorithm 4.
+//
+// An HNSW is safe for concurrent use. Searches run in parallel with each
+// other and with the linking of new nodes; neighbour lists are guarded by
+// striped locks. Writes (Add, Delete, Compact) are serialised.
+//
+// Deletion marks a node deleted: it is skipped in results but still routes
+// searches, so recall does not drop. [HNSW.Compact] removes deleted nodes
+// for good, repairing the links of their neighbours with the heuristic over
+// the deleted nodes' own neighbours, without a rebuild.
+//
+// Scores and distances: internally lower is better (minus the dot product,
+// or the squared Euclidean distance); results carry the scores described
+// in the package documentation.
+type HNSW struct {
+	dim       int
+	metric    Metric
+	cfg       HNSWConfig
+	m, m0     int
+	levelMult float64
+	efSearch  atomic.Int64
+
+	wmu sync.Mutex   // serialises writers
+	mu  sync.RWMutex // guards the node arrays' shape; see below
+
+	// Guarded by mu: written under mu.Lock, read under mu.RLock.
+	rng      *rand.Rand
+	vecs     []float32 // node i at vecs[i*dim : (i+1)*dim]
+	ids      []uint64
+	levels   []uint8
+	deleted  []bool
+	nDeleted int
+	nodeOf   map[uint64]uint32 // live nodes by ID
+
+	// Neighbour lists: the slices are allocated under mu.Lock; their
+	// contents are read and written under stripes[node%hnswStripes].
+	// A list is a count followed by capacity slots.
+	l0    []uint32   // layer 0 of node i at l0[i*(m0+1):], capacity m0
+	upper [][]uint32 // layer l>0 of node i at upper[i][(l-1)*(m+1):], capacity m
+
+	entry   atomic.Uint64 // 0 when empty, else (level+1)<<32 | node
+	stripes [hnswStripes]sync.Mutex
+	ctxs    sync.Pool // *searchCtx
+}
+
+// NewHNSW returns an empty graph of vectors of length dim compared by
+// metric. With the Dot metric the graph still works but, inner product not
+// being a distance, recall is usually lower than with Cosine or L2.
+func NewHNSW(dim int, metric Metric, cfg HNSWConfig) (*HNSW, error) {
+	if dim <= 0 {
+		return nil, fmt.Errorf("new hnsw index: dimension %d: %w", dim, ErrDimMismatch)
+	}
+	if !metric.valid() {
+		return nil, fmt.Errorf("new hnsw index: invalid metric %v", metric)
+	}
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, fmt.Errorf("new hnsw index: %w", err)
+	}
+	h := &HNSW{
+		dim:       dim,
+		metric:    metric,
+		cfg:       cfg,
+		m:         cfg.M,
+		m0:        2 * cfg.M,
+		levelMult: 1 / math.Log(float64(cfg.M)),
+		rng:       rand.New(rand.NewPCG(cfg.Seed, 0x6c6f6f6b616c696b)),
+		nodeOf:    make(map[uint64]uint32),
+	}
+	h.efSearch.Store(int64(cfg.EfSearch))
+	return h, nil
+}
+
+// Dim returns the vector length.
+func (h *HNSW) Dim() int { return h.dim }
+
+// Metric returns the metric vectors are compared by.
+func (h *HNSW) Metric() Metric { return h.metric }
+
+// Config returns the graph's parameters, with EfSearch as currently set.
+func (h *HNSW) Config() HNSWConfig {
+	c := h.cfg
+	c.EfSearch = int(h.efSearch.Load())
+	return c
+}
+
+// SetEfSearch sets the default candidate list size of searches.
+// Values below 1 are ignored.
+func (h *HNSW) SetEfSearch(ef int) {
+	if ef >= 1 {
+		h.efSearch.Store(int64(ef))
+	}
+}
+
+// Len returns the number of live (not deleted) vectors.
+func (h *HNSW) Len() int {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return len(h.nodeOf)
+}
+
+// Deleted returns the number of deleted nodes still in the graph, which
+// [HNSW.Compact] removes.
+func (h *HNSW) Deleted() int {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return h.nDeleted
+}
+
+// Add inserts v under id. A vector already stored under id is deleted first.
+func (h *HNSW) Add(id uint64, v []float32) error {
+	return h.AddBatch([]uint64{id}, v)
+}
+
+// AddBatch inserts len(ids) vectors, concatenated in vecs, under ids, using
+// up to BuildWorkers goroutines.
+func (h *HNSW) AddBatch(ids []uint64, vecs []float32) error {
+	if len(vecs) != len(ids)*h.dim {
+		return fmt.Errorf("hnsw add: %d values for %d vectors of dim %d: %w", len(vecs), len(ids), h.dim, ErrDimMismatch)
+	}
+	p, err := prepare(vecs, h.dim, h.metric)
+	if err != nil {
+		return fmt.Errorf("hnsw add: %w", err)
+	}
+	h.addPrepared(ids, p)
+	return nil
+}
+
+// addPrepared inserts vectors that are already validated and normalised.
+func (h *HNSW) addPrepared(ids []uint64, vecs []float32) {
+	if len(ids) == 0 {
+		return
+	}
+	h.wmu.Lock()
+	defer h.wmu.Unlock()
+	if len(h.ids)+len(ids) >= math.MaxUint32 {
+		panic("index: HNSW holds more than 2^32-1 nodes")
+	}
+
+	// Allocate the nodes under the write lock...
+	h.mu.Lock()
+	first := len(h.ids)
+	h.vecs = slices.Grow(h.vecs, len(vecs))
+	h.l0 = slices.Grow(h.l0, len(ids)*(h.m0+1))
+	for i, id := range ids {
+		if old, ok := h.nodeOf[id]; ok {
+			h.deleted[old] = true
+			h.nDeleted++
+		}
+		n := uint32(len(h.ids))
+		lvl := h.randomLevel()
+		h.ids = append(h.ids, id)
+		h.vecs = append(h.vecs, vecs[i*h.dim:(i+1)*h.dim]...)
+		h.levels = append(h.levels, uint8(lvl))
+		h.deleted = append(h.deleted, false)
+		h.l0 = append(h.l0, make([]uint32, h.m0+1)...)
+		var up []uint32
+		if lvl > 0 {
+			up = make([]uint32, lvl*(h.m+1))
+		}
+		h.upper = append(h.upper, up)
+		h.nodeOf[id] = n
+		if h.entry.Load() == 0 {
+			h.entry.Store(packEntry(n, lvl))
+		}
+	}
+	last := len(h.ids)
+	h.mu.Unlock()
+
+	// ...and link them under the read lock, so searches go on meanwhile.
+	// Only this goroutine writes (wmu), so the nodes cannot move.
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	workers := min(h.cfg.BuildWorkers, runtime.GOMAXPROCS(0), last-first)
+	if workers <= 1 {
+		s := h.getCtx()
+		for n := first; n < last; n++ {
+			h.link(s, uint32(n))
+		}
+		h.putCtx(s)
+		return
+	}
+	var next atomic.Int64
+	next.Store(int64(first))
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			s := h.getCtx()
+			for n := next.Add(1) - 1; n < int64(last); n = next.Add(1) - 1 {
+				h.link(s, uint32(n))
+			}
+			h.putCtx(s)
+		})
+	}
+	wg.Wait()
+}
+
+// randomLevel draws a node level from the exponential distribution of the
+// paper, floor(-ln(U) * mL) with mL = 1/ln(M).
+func (h *HNSW) randomLevel() int {
+	u := 1 - h.rng.Float64() // (0, 1]
+	return min(int(-math.Log(u)*h.levelMult), hnswMaxLevel)
+}
+
+func packEntry(n uint32, level int) uint64 { return uint64(level+1)<<32 | uint64(n) }
+
+// loadEntry returns the entry point and top level; ok is false when the
+// graph is empty.
+func (h *HNSW) loadEntry() (n uint32, level int, ok bool) {
+	e := h.entry.Load()
+	if e == 0 {
+		return 0, 0, false
+	}
+	return uint32(e), int(e>>32) - 1, true
+}
+
+// Delete marks the node stored under id deleted and reports whether there
+// was one. The node keeps routing searches until [HNSW.Compact].
+func (h *HNSW) Delete(id uint64) bool {
+	h.wmu.Lock()
+	defer h.wmu.Unlock()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n, ok := h.nodeOf[id]
+	if !ok {
+		return false
+	}
+	delete(h.nodeOf, id)
+	h.deleted[n] = true
+	h.nDeleted++
+	return true
+}
+
+// Vector returns a copy of the vector stored under id.
+func (h *HNSW) Vector(id uint64) ([]float32, bool) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	n, ok := h.nodeOf[id]
+	if !ok {
+		return nil, false
+	}
+	return append([]float32(nil), h.vec(n)...), true
+}
+
+func (h *HNSW) vec(n uint32) []float32 {
+	o := int(n) * h.dim
+	return h.vecs[o : o+h.dim : o+h.dim]
+}
+
+// dist returns the internal distance of q to node n: lower is better.
+func (h *HNSW) dist(q []float32, n uint32) float32 {
+	if h.metric == L2 {
+		return l2sq(q, h.vec(n))
+	}
+	return -dot(q, h.vec(n))
+}
+
+// score turns an internal distance into a result score.
+func (h *HNSW) score(d float32) float32 {
+	if h.metric == L2 {
+		return float32(math.Sqrt(float64(max(0, d))))
+	}
+	return -d
+}
+
+// list returns the raw neighbour list of node n on layer l: a count
+// followed by the slots. The caller holds the node's stripe lock.
+func (h *HNSW) list(n uint32, l int) []uint32 {
+	if l == 0 {
+		o := int(n) * (h.m0 + 1)
+		return h.l0[o : o+h.m0+1 : o+h.m0+1]
+	}
+	o := (l - 1) * (h.m + 1)
+	return h.upper[n][o : o+h.m+1 : o+h.m+1]
+}
+
+// neighbours copies the neighbours of n on layer l into buf.
+func (h *HNSW) neighbours(n uint32, l int, buf []uint32) []uint32 {
+	mu := &h.stripes[n%hnswStripes]
+	mu.Lock()
+	s := h.list(n, l)
+	buf = append(buf[:0], s[1:1+s[0]]...)
+	mu.Unlock()
+	return buf
+}
+
+// cand is a node with its distance to the current query.
+type cand struct {
+	d float32
+	n uint32
+}
+
+func candCmp(a, b cand) int {
+	switch {
+	case a.d < b.d:
+		return -1
+	case a.d > b.d:
+		return 1
+	}
+	return cmp.Compare(a.n, b.n)
+}
+
+// candHeap is a binary heap of candidates; max selects a max-heap.
+type candHeap struct {
+	items []cand
+	max   bool
+}
+
+func (h *candHeap) less(a, b cand) bool {
+	if h.max {
+		return a.d > b.d
+	}
+	return a.d < b.d
+}
+
+func (h *candHeap) len() int  { return len(h.items) }
+func (h *candHeap) top() cand { return h.items[0] }
+func (h *candHeap) reset()    { h.items = h.items[:0] }
+func (h *candHeap) push(c cand) {
+	h.items = append(h.items, c)
+	for i := len(h.items) - 1; i > 0; {
+		p := (i - 1) / 2
+		if !h.less(h.items[i], h.items[p]) {
+			break
+		}
+		h.items[i], h.items[p] = h.items[p], h.items[i]
+		i = p
+	}
+}
+
+func (h *candHeap) pop() cand {
+	it := h.items
+	top := it[0]
+	last := len(it) - 1
+	it[0] = it[last]
+	it = it[:last]
+	for i := 0; ; {
+		l := 2*i + 1
+		if l >= len(it) {
+			break
+		}
+		m := l
+		if r := l + 1; r < len(it) && h.less(it[r], it[l]) {
+			m = r
+		}
+		if !h.less(it[m], it[i]) {
+			break
+		}
+		it[i], it[m] = it[m], it[i]
+		i = m
+	}
+	h.items = it
+	return top
+}
+
+// searchCtx is the scratch space of one search or insertion.
+type searchCtx struct {
+	marks    []uint32 // visited when marks[n] == epoch
+	epoch    uint32
+	cands    candHeap // min-heap of nodes to expand
+	res      candHeap // max-heap of the ef best nodes
+	nbuf     []uint32
+	w        []cand
+	sel      []cand
+	prune    []cand
+	prunesel []cand
+}
+
+func (h *HNSW) getCtx() *searchCtx {
+	s, _ := h.ctxs.Get().(*searchCtx)
+	if s == nil {
+		s = &searchCtx{res: candHeap{max: true}}
+	}
+	if n := len(h.ids); len(s.marks) < n {
+		s.marks = make([]uint32, n+n/4+64)
+		s.epoch = 0
+	}
+	return s
+}
+
+func (h *HNSW) putCtx(s *searchCtx) { h.ctxs.Put(s) }
+
+// newEpoch clears the visited set.
+func (s *searchCtx) newEpoch() {
+	s.epoch++
+	if s.epoch == 0 {
+		clear(s.marks)
+		s.epoch = 1
+	}
+}
+
+// visit marks n visited and reports whether it was not before.
+func (s *searchCtx) visit(n uint32) bool {
+	if s.marks[n] == s.epoch {
+		return false
+	}
+	s.marks[n] = s.epoch
+	return true
+}
+
+// greedy walks layer l from ep to the node closest to q (ef = 1).
+func (h *HNSW) greedy(s *searchCtx, q []float32, ep cand, l int) cand {
+	for changed := true; changed; {
+		changed = false
+		s.nbuf = h.neighbours(ep.n, l, s.nbuf)
+		for _, e := range s.nbuf {
+			if d := h.dist(q, e); d < ep.d {
+				ep, changed = cand{d, e}, true
+			}
+		}
+	}
+	return ep
+}
+
+// searchLayer is the paper's algorithm 2: a best-first search of layer l
+// from eps, leaving the ef closest nodes found in s.res. With skipDeleted,
+// deleted nodes are expanded but not kept, and the search goes on until it
+// has ef live nodes or runs out.
+func (h *HNSW) searchLayer(s *searchCtx, q []float32, eps []cand, ef, l int, skipDeleted bool) {
+	s.newEpoch()
+	s.cands.reset()
+	s.res.reset()
+	for _, ep := range eps {
+		if !s.visit(ep.n) {
+			continue
+		}
+		s.cands.push(ep)
+		if !skipDeleted || !h.deleted[ep.n] {
+			s.res.push(ep)
+			if s.res.len() > ef {
+				s.res.pop()
+			}
+		}
+	}
+	for s.cands.len() > 0 {
+		c := s.cands.pop()
+		if s.res.len() >= ef && c.d > s.res.top().d {
+			break
+		}
+		s.nbuf = h.neighbours(c.n, l, s.nbuf)
+		for _, e := range s.nbuf {
+			if !s.visit(e) {
+				continue
+			}
+			d := h.dist(q, e)
+			if s.res.len() < ef || d < s.res.top().d {
+				s.cands.push(cand{d, e})
+				if !skipDeleted || !h.deleted[e] {
+					s.res.push(cand{d, e})
+					if s.res.len() > ef {
+						s.res.pop()
+					}
+				}
+			}
+		}
+	}
+}
+
+// drainSorted empties s.res into dst, closest first.
+func (s *searchCtx) drainSorted(dst []cand) []cand {
+	dst = append(dst[:0], s.res.items...)
+	s.res.reset()
+	slices.SortFunc(dst, candCmp)
+	return dst
+}
+
+// selectNeighbours is the paper's algorithm 4 without candidate extension
+// or kept pruned connections (as in hnswlib): walking the candidates
+// closest first, keep one only if it is closer to the base than to every
+// one kept so far, up to m. cands must be sorted closest first.
+func (h *HNSW) selectNeighbours(cands []cand, m int, out []cand) []cand {
+	out = out[:0]
+	if len(cands) <= m {
+		return append(out, cands...)
+	}
+	for _, c := range cands {
+		if len(out) >= m {
+			break
+		}
+		cv := h.vec(c.n)
+		good := true
+		for _, r := range out {
+			if h.dist(cv, r.n) < c.d {
+				good = false
+				break
+			}
+		}
+		if good {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// link connects node n, already allocated, into the graph (algorithm 1).
+// The caller holds mu.RLock.
+func (h *HNSW) link(s *searchCtx, n uint32) {
+	epn, top, ok := h.loadEntry()
+	if !ok || epn == n {
+		return
+	}
+	q := h.vec(n)
+	level := int(h.levels[n])
+	ep := cand{h.dist(q, epn), epn}
+	for l := top; l > level; l-- {
+		ep = h.greedy(s, q, ep, l)
+	}
+	eps := append(s.w[:0], ep)
+	for l := min(level, top); l >= 0; l-- {
+		h.searchLayer(s, q, eps, h.cfg.EfConstruction, l, false)
+		s.w = s.drainSorted(s.w)
+		// Take the m0/m best that are not n itself (n is unreachable yet,
+		// but a concurrent worker may already have linked to it).
+		w := s.w[:0]
+		for _, c := range s.w {
+			if c.n != n {
+				w = append(w, c)
+			}
+		}
+		s.sel = h.selectNeighbours(w, h.m, s.sel)
+		h.setNeighbours(n, l, s.sel)
+		for _, c := range s.sel {
+			h.addLink(s, c.n, n, c.d, l)
+		}
+		if len(w) > 0 {
+			eps = w
+		}
+	}
+	if level > top {
+		for {
+			cur := h.entry.Load()
+			if int(cur>>32)-1 >= level || h.entry.CompareAndSwap(cur, packEntry(n, level)) {
+				break
+			}
+		}
+	}
+}
+
+// setNeighbours replaces the list of n on layer l.
+func (h *HNSW) setNeighbours(n uint32, l int, sel []cand) {
+	mu := &h.stripes[n%hnswStripes]
+	mu.Lock()
+	s := h.list(n, l)
+	k := min(len(sel), len(s)-1)
+	for i := 0; i < k; i++ {
+		s[1+i] = sel[i].n
+	}
+	s[0] = uint32(k)
+	mu.Unlock()
+}
+
+// addLink adds to (at distance d) to the list of from on layer l, pruning
+// the list with the heuristic when it is full.
+func (h *HNSW) addLink(s *searchCtx, from, to uint32, d float32, l int) {
+	mu := &h.stripes[from%hnswStripes]
+	mu.Lock()
+	defer mu.Unlock()
+	lst := h.list(from, l)
+	c := int(lst[0])
+	for _, e := range lst[1 : 1+c] {
+		if e == to {
+			return
+		}
+	}
+	if c < len(lst)-1 {
+		lst[1+c] = to
+		lst[0]++
+		return
+	}
+	fv := h.vec(from)
+	s.prune = append(s.prune[:0], cand{d, to})
+	for _, e := range lst[1 : 1+c] {
+		s.prune = append(s.prune, cand{h.dist(fv, e), e})
+	}
+	slices.SortFunc(s.prune, candCmp)
+	s.prunesel = h.selectNeighbours(s.prune, len(lst)-1, s.prunesel)
+	for i, e := range s.prunesel {
+		lst[1+i] = e.n
+	}
+	lst[0] = uint32(len(s.prunesel))
+}
+
+// Search returns the k stored vectors best matching q, best first, with the
+// default EfSearch. It panics if len(q) != Dim().
+func (h *HNSW) Search(q []float32, k int) []Result {
+	return h.SearchEf(q, k, int(h.efSearch.Load()))
+}
+
+// SearchEf is Search with a candidate list of ef nodes (raised to k when
+// smaller): larger is slower and more accurate.
+func (h *HNSW) SearchEf(q []float32, k, ef int) []Result {
+	if len(q) != h.dim {
+		panic(fmt.Sprintf("index: HNSW.Search: query of length %d, want %d", len(q), h.dim))
+	}
+	qq := append([]float32(nil), q...)
+	if h.metric == Cosine {
+		normalize(qq)
+	}
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	s := h.getCtx()
+	defer h.putCtx(s)
+	return h.searchLocked(s, qq, k, ef)
+}
+
+// SearchBatch searches nq queries concatenated in qs, in parallel, with
+// the default EfSearch. It panics if len(qs) != nq*Dim().
+func (h *HNSW) SearchBatch(qs []float32, nq, k int) [][]Result {
+	return h.SearchBatchEf(qs, nq, k, int(h.efSearch.Load()))
+}
+
+// SearchBatchEf is SearchBatch with a candidate list of ef nodes.
+func (h *HNSW) SearchBatchEf(qs []float32, nq, k, ef int) [][]Result {
+	if nq < 0 || len(qs) != nq*h.dim {
+		panic(fmt.Sprintf("index: HNSW.SearchBatch: %d values for %d queries of dim %d", len(qs), nq, h.dim))
+	}
+	q := append([]float32(nil), qs...)
+	if h.metric == Cosine {
+		for i := 0; i < nq; i++ {
+			normalize(q[i*h.dim : (i+1)*h.dim])
+		}
+	}
+	out := make([][]Result, nq)
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	workers := min(runtime.GOMAXPROCS(0), (nq+7)/8)
+	var next atomic.Int64
+	work := func() {
+		s := h.getCtx()
+		defer h.putCtx(s)
+		for i := int(next.Add(1) - 1); i < nq; i = int(next.Add(1) - 1) {
+			out[i] = h.searchLocked(s, q[i*h.dim:(i+1)*h.dim], k, ef)
+		}
+	}
+	if workers <= 1 {
+		work()
+		return out
+	}
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(work)
+	}
+	wg.Wait()
+	return out
+}
+
+// searchLocked answers one prepared query. The caller holds mu.RLock.
+func (h *HNSW) searchLocked(s *searchCtx, q []float32, k, ef int) []Result {
+	epn, top, ok := h.loadEntry()
+	if !ok || k <= 0 || len(h.nodeOf) == 0 {
+		return nil
+	}
+	ef = max(ef, k)
+	ep := cand{h.dist(q, epn), epn}
+	for l := top; l > 0; l-- {
+		ep = h.greedy(s, q, ep, l)
+	}
+	s.w = append(s.w[:0], ep)
+	h.searchLayer(s, q, s.w, ef, 0, true)
+	s.w = append(s.w[:0], s.res.items...)
+	s.res.reset()
+	// Closest first; equal distances by ID, as the exact index orders them.
+	slices.SortFunc(s.w, func(a, b cand) int {
+		if c := cmp.Compare(a.d, b.d); c != 0 {
+			return c
+		}
+		return cmp.Compare(h.ids[a.n], h.ids[b.n])
+	})
+	w := s.w[:min(k, len(s.w))]
+	out := make([]Result, len(w))
+	for i, c := range w {
+		out[i] = Result{ID: h.ids[c.n], Score: h.score(c.d)}
+	}
+	return out
+}
