@@ -18,8 +18,9 @@ func Neighbours(emb []float32, dim int, queries []int, k int) [][]int {
 	}
 	out := make([][]int, len(queries))
 	kk := max(0, min(k, n-1))
-	newScorer(emb, dim).each(queries, func(_, qi int, row []float32) {
-		out[qi] = TopK(make([]int, 0, kk), row, kk, queries[qi])
+	sels := make([]selector, workers())
+	newScorer(emb, dim).each(queries, func(w, qi int, row []float32) {
+		out[qi] = sels[w].topK(make([]int, 0, kk), row, kk, queries[qi])
 	})
 	return out
 }

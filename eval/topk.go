@@ -14,7 +14,8 @@ import (
 // returned. len(scores) must be below 2^32.
 //
 // TopK runs in expected O(n + k log k) time: it selects the best k with
-// quickselect and sorts only those.
+// quickselect and sorts only those. It allocates a scratch slice of
+// len(scores) keys per call; Retrieval and Neighbours reuse one per worker.
 func TopK(dst []int, scores []float32, k, exclude int) []int {
 	var s selector
 	return s.topK(dst, scores, k, exclude)

@@ -13,6 +13,7 @@ const (
 	ncGap        = 4  // between cells
 	ncSeparator  = 17 // between the query column and the neighbours
 	ncCaptionGap = 2  // between a frame and its caption
+	ncCaptionPad = 6  // least space between neighbouring captions
 )
 
 // NeighbourCollage draws one row per query, like the Keras example's grid
@@ -52,7 +53,7 @@ func NeighbourCollage(rows [][]image.Image, scale int, labels [][]string, correc
 		capH = ncCaptionGap + captionHeight
 		for _, row := range labels {
 			for _, s := range row {
-				colW = max(colW, min(captionWidth(s), 2*framed))
+				colW = max(colW, min(captionWidth(s)+ncCaptionPad, 2*framed))
 			}
 		}
 	}
@@ -110,7 +111,7 @@ func NeighbourCollage(rows [][]image.Image, scale int, labels [][]string, correc
 			}
 			drawScaled(dst, image.Pt(x+ncFrame, y+ncFrame), tile, scale)
 			if labels != nil && r < len(labels) && c < len(labels[r]) {
-				s := fitCaption(labels[r][c], colW)
+				s := fitCaption(labels[r][c], colW-ncCaptionPad)
 				drawCaption(dst, s, colX(c)+colW/2, frame.Max.Y+ncCaptionGap, ink)
 			}
 		}
