@@ -54,7 +54,7 @@ func DecodeImage(r io.Reader, size, maxPixels int) ([]uint8, error) {
 	}
 	size, maxPixels = defaultSize(size), defaultMaxPixels(maxPixels)
 	dst := make([]uint8, size*size*3)
-	if err := decodeInto(dst, buf, size, maxPixels); err != nil {
+	if err := decodeInto(dst, buf, size, maxPixels, nil); err != nil {
 		return nil, err
 	}
 	return dst, nil
@@ -68,7 +68,7 @@ func DecodeFile(path string, size, maxPixels int) ([]uint8, error) {
 	}
 	size, maxPixels = defaultSize(size), defaultMaxPixels(maxPixels)
 	dst := make([]uint8, size*size*3)
-	if err := decodeInto(dst, buf, size, maxPixels); err != nil {
+	if err := decodeInto(dst, buf, size, maxPixels, nil); err != nil {
 		return nil, fmt.Errorf("decode %s: %w", path, err)
 	}
 	return dst, nil
@@ -90,10 +90,13 @@ func defaultMaxPixels(maxPixels int) int {
 
 // decodeInto decodes the encoded image buf into dst, which holds
 // size*size*3 bytes, after checking the declared dimensions against
-// maxPixels.
-func decodeInto(dst, buf []byte, size, maxPixels int) error {
+// maxPixels. fast, when not nil, is tried first for PNGs already at size.
+func decodeInto(dst, buf []byte, size, maxPixels int, fast *pngFast) error {
 	if len(buf) == 0 {
 		return errors.New("empty file")
+	}
+	if fast != nil && size <= maxPixels/size && fast.decode(dst, buf, size) {
+		return nil
 	}
 	cfg, format, err := image.DecodeConfig(bytes.NewReader(buf))
 	if errors.Is(err, image.ErrFormat) {

@@ -268,7 +268,10 @@ func LoadFiles(ctx context.Context, paths []string, labels []int, classes []stri
 	}
 	for range min(opt.Workers, n) {
 		wg.Go(func() {
-			var buf []byte
+			var (
+				buf  []byte
+				fast pngFast
+			)
 			for runCtx.Err() == nil {
 				i := int(next.Add(1) - 1)
 				if i >= n {
@@ -277,7 +280,7 @@ func LoadFiles(ctx context.Context, paths []string, labels []int, classes []stri
 				var err error
 				buf, err = readFile(paths[i], buf)
 				if err == nil {
-					err = decodeInto(pix[i*per:(i+1)*per], buf, opt.Size, opt.MaxPixels)
+					err = decodeInto(pix[i*per:(i+1)*per], buf, opt.Size, opt.MaxPixels, &fast)
 				}
 				if err != nil {
 					errs[i] = fmt.Errorf("decode %s: %w", paths[i], err)
