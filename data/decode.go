@@ -47,6 +47,9 @@ var ErrTooManyPixels = errors.New("image has too many pixels")
 // RGB. Transparency is composited onto black: a pixel with alpha a and
 // colour c becomes c*a/255, and a fully transparent pixel becomes black. For
 // an animated GIF, the first frame is used.
+//
+// r is read to its end into memory: bound it (with http.MaxBytesReader, for
+// example) when it comes from an untrusted client.
 func DecodeImage(r io.Reader, size, maxPixels int) ([]uint8, error) {
 	buf, err := io.ReadAll(r)
 	if err != nil {

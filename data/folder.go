@@ -23,7 +23,7 @@ type Options struct {
 	// Size is the width and height images are resized to; 0 means
 	// DefaultSize (32).
 	Size int
-	// Classes, when set, is the class list and order to label images with
+	// Classes, when not empty, is the class list and order to label images with
 	// (for example the one a trained model was built with): a class
 	// sub-folder whose name is not in it is an error naming the folder,
 	// and a class in it with no folder simply gets no images. When unset,
@@ -124,7 +124,7 @@ func LoadFolder(ctx context.Context, dir string, opt Options) (*Dataset, error) 
 	}
 
 	classes := found
-	if opt.Classes != nil {
+	if len(opt.Classes) > 0 {
 		classes = opt.Classes
 		index := make(map[string]int, len(classes))
 		for i, c := range classes {
@@ -169,19 +169,26 @@ func LoadFolder(ctx context.Context, dir string, opt Options) (*Dataset, error) 
 
 // ListImages returns the image files under dir, recursively, sorted by path:
 // for unlabelled collections. Hidden files and folders (names starting with
-// ".") and files without an image extension are left out.
+// ".") and files without an image extension are left out. dir may be a
+// symbolic link to a folder; links below it are not followed.
 func ListImages(dir string) ([]string, error) {
 	return listImages(dir, slog.New(slog.DiscardHandler))
 }
 
 // listImages is ListImages with a logger for the skipped files.
 func listImages(dir string, log *slog.Logger) ([]string, error) {
+	root := dir
+	if fi, err := os.Lstat(dir); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		// Walk what a symbolic link to a folder points to; links further
+		// down are not followed.
+		root = dir + string(filepath.Separator)
+	}
 	var files []string
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if path != dir && strings.HasPrefix(d.Name(), ".") {
+		if path != root && strings.HasPrefix(d.Name(), ".") {
 			if d.IsDir() {
 				return filepath.SkipDir
 			}

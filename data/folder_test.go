@@ -6,6 +6,7 @@ import (
 	"errors"
 	"image/color"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -291,5 +292,26 @@ func TestLoadFiles(t *testing.T) {
 	}
 	if ds, err := LoadFiles(ctx, nil, nil, nil, Options{}); err != nil || ds.Len() != 0 {
 		t.Errorf("no files: %d images, %v", ds.Len(), err)
+	}
+}
+
+func TestLoadFolderSymlinkedClass(t *testing.T) {
+	elsewhere := t.TempDir()
+	writeFile(t, elsewhere, "x.png", encode(t, pattern(32, 32, 1), "png"))
+	dir := t.TempDir()
+	writeFile(t, dir, "bird/y.png", encode(t, pattern(32, 32, 2), "png"))
+	if err := os.Symlink(elsewhere, filepath.Join(dir, "cat")); err != nil {
+		t.Skipf("symlinks unsupported: %v", err)
+	}
+	ds, err := LoadFolder(context.Background(), dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{filepath.Join(dir, "bird", "y.png"), filepath.Join(dir, "cat", "x.png")}
+	if !slices.Equal(ds.Paths, want) || !slices.Equal(ds.Labels, []int{0, 1}) {
+		t.Errorf("paths %v labels %v, want %v [0 1]", ds.Paths, ds.Labels, want)
+	}
+	if !bytes.Equal(ds.Image(1), rgbOf(pattern(32, 32, 1))) {
+		t.Error("image from the linked folder differs")
 	}
 }

@@ -58,7 +58,7 @@ func openCIFAR(ctx context.Context, path, split string, opt Options) (*Dataset, 
 	if err != nil {
 		return nil, err
 	}
-	if opt.Classes != nil {
+	if len(opt.Classes) > 0 {
 		index := make(map[string]int, len(opt.Classes))
 		for i, c := range opt.Classes {
 			index[c] = i
