@@ -21,25 +21,61 @@ func TopK(dst []int, scores []float32, k, exclude int) []int {
 	return s.topK(dst, scores, k, exclude)
 }
 
-// selector is TopK with a scratch buffer that is reused between calls.
+// selector is TopK with scratch buffers that are reused between calls.
 type selector struct {
-	keys []uint64
+	keys   []uint64
+	sample []uint64
 }
 
-// topK is TopK using and growing s's scratch space.
+// Sampling parameters of selector.topK: above sampleMinN scores, when k is
+// at most a quarter of them, about sampleSize keys estimate a threshold
+// that lets through some sampleSlack more keys than needed.
+const (
+	sampleMinN  = 4096
+	sampleSize  = 512
+	sampleSlack = 1.25
+)
+
+// topK is TopK using and growing s's scratch space. Large inputs are first
+// cut down to the keys under a threshold estimated from a sample, in one
+// pass; when the estimate keeps too few, all keys are used.
 func (s *selector) topK(dst []int, scores []float32, k, exclude int) []int {
 	dst = dst[:0]
+	n := len(scores)
+	eligible := n
+	if exclude >= 0 && exclude < n {
+		eligible--
+	}
+	k = min(k, eligible)
 	if k <= 0 {
 		return dst
 	}
+	s.keys = slices.Grow(s.keys[:0], n)[:n]
 	keys := s.keys[:0]
-	for i, v := range scores {
-		if i != exclude {
-			keys = append(keys, rankKey(v, i))
+	if n >= sampleMinN && 4*k <= n {
+		if t, ok := s.threshold(scores, k, exclude); ok {
+			keys = s.keys[:n]
+			j := 0
+			for i, v := range scores {
+				key := rankKey(v, i)
+				keys[j] = key
+				if key <= t && i != exclude {
+					j++
+				}
+			}
+			keys = keys[:j]
+			if j < k {
+				keys = keys[:0] // the estimate was too tight
+			}
 		}
 	}
-	s.keys = keys
-	k = min(k, len(keys))
+	if len(keys) == 0 {
+		for i, v := range scores {
+			if i != exclude {
+				keys = append(keys, rankKey(v, i))
+			}
+		}
+	}
 	selectSmallest(keys, k)
 	top := keys[:k]
 	slices.Sort(top)
@@ -47,6 +83,26 @@ func (s *selector) topK(dst []int, scores []float32, k, exclude int) []int {
 		dst = append(dst, int(uint32(key)))
 	}
 	return dst
+}
+
+// threshold estimates from an evenly strided sample of scores a key that
+// about sampleSlack*k of the n keys are at or below.
+func (s *selector) threshold(scores []float32, k, exclude int) (uint64, bool) {
+	n := len(scores)
+	stride := max(1, n/sampleSize)
+	sample := s.sample[:0]
+	for i := 0; i < n; i += stride {
+		if i != exclude {
+			sample = append(sample, rankKey(scores[i], i))
+		}
+	}
+	s.sample = sample
+	r := int(float64(k)/float64(n)*float64(len(sample))*sampleSlack) + 8
+	if r >= len(sample) {
+		return 0, false
+	}
+	selectSmallest(sample, r)
+	return slices.Max(sample[:r]), true
 }
 
 // rankKey packs a score and its index into one integer that orders items

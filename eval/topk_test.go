@@ -119,3 +119,47 @@ func TestConfusionMatrixKerasDefaults(t *testing.T) {
 		}
 	}
 }
+
+// TestTopKLarge covers the sampled-threshold path, including data ordered
+// so that a strided sample is misleading and the fallback must run.
+func TestTopKLarge(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	var sel selector
+	for trial := 0; trial < 30; trial++ {
+		n := sampleMinN + rng.IntN(12000)
+		scores := make([]float32, n)
+		switch trial % 3 {
+		case 0: // random with ties
+			for i := range scores {
+				scores[i] = float32(rng.IntN(50))
+			}
+		case 1: // high scores only at the sampled positions
+			stride := max(1, n/sampleSize)
+			for i := range scores {
+				if i%stride == 0 {
+					scores[i] = 1
+				}
+			}
+		case 2: // ascending
+			for i := range scores {
+				scores[i] = float32(i)
+			}
+		}
+		k := 1 + rng.IntN(n/4)
+		if trial%2 == 0 {
+			k = 1 + rng.IntN(20)
+		}
+		exclude := rng.IntN(n)
+		want := make([]int, 0, n)
+		for i := range scores {
+			if i != exclude {
+				want = append(want, i)
+			}
+		}
+		sort.SliceStable(want, func(a, b int) bool { return scores[want[a]] > scores[want[b]] })
+		got := sel.topK(nil, scores, k, exclude)
+		if !slices.Equal(got, want[:k]) {
+			t.Fatalf("trial %d (n=%d, k=%d): top-k differs from a full sort", trial, n, k)
+		}
+	}
+}
