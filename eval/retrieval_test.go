@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"encoding/json"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -100,6 +101,15 @@ func TestRetrievalPerfect(t *testing.T) {
 	}
 	if len(m.RecallAtK) != 3 {
 		t.Errorf("RecallAtK has %d cut-offs, want the default 3", len(m.RecallAtK))
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"items":48,"classes":4,"queries":48,"skipped_singletons":0,"precision_at_1":1,` +
+		`"precision_at_10":1,"r_precision":1,"map_at_r":1,"recall_at_k":{"1":1,"10":1,"5":1}}`
+	if string(b) != want {
+		t.Errorf("metrics.json = %s, want %s", b, want)
 	}
 }
 
