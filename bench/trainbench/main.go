@@ -16,9 +16,9 @@
 // warm-up are timed.
 //
 // With -dump, trainbench writes the initial weights, one batch, its
-// embeddings, its loss and the gradient of every parameter to DIR as raw
-// little-endian float32 files with a manifest.json, for
-// bench/torch_crosscheck.py.
+// embeddings, its loss, the gradient of every parameter and the output of
+// every ReLU to DIR as raw little-endian float32 files with a
+// manifest.json, for bench/torch_crosscheck.py.
 package main
 
 import (
@@ -299,6 +299,10 @@ type dumpManifest struct {
 	Embeddings  dumpEntry   `json:"embeddings"` // [2*pairs, dim]
 	Params      []dumpEntry `json:"params"`     // our layouts
 	Grads       []dumpEntry `json:"grads"`      // same order and layouts
+	// ReLUOutputs holds the output of every ReLU layer (NHWC), so that a
+	// reference can take the same side of the kink where a pre-activation
+	// is within rounding of zero.
+	ReLUOutputs []dumpEntry `json:"relu_outputs"`
 }
 
 // dumpStep runs forward and backward on one batch and writes the weights,
@@ -324,9 +328,28 @@ func dumpStep(dir string, m *nn.Model, rng *rand.Rand, pairs int) error {
 	if man.Input, err = writeRaw(dir, "input", "input", -1, t.x); err != nil {
 		return err
 	}
+	// Run the forward pass layer by layer once to record the ReLU outputs;
+	// gradients() then repeats it, and must get the same embeddings.
+	h := t.x
+	for i, l := range m.Layers {
+		h = l.Forward(h, true)
+		if _, ok := l.(*nn.ReLU); ok {
+			e, err := writeRaw(dir, fmt.Sprintf("layers.%d", i), "relu", i, h)
+			if err != nil {
+				return err
+			}
+			man.ReLUOutputs = append(man.ReLUOutputs, e)
+		}
+	}
+	first := append([]float32(nil), h.Data...)
 	emb, err := t.gradients()
 	if err != nil {
 		return fmt.Errorf("dump: %w", err)
+	}
+	for i, v := range emb.Data {
+		if v != first[i] {
+			return fmt.Errorf("dump: embedding %d is %v in one forward pass and %v in the next", i, first[i], v)
+		}
 	}
 	man.Loss = t.lastLoss
 	if man.Embeddings, err = writeRaw(dir, "embeddings", "embeddings", -1, emb); err != nil {

@@ -1,0 +1,193 @@
+#!/usr/bin/python3
+"""Training and inference benchmark of keras-small in PyTorch.
+
+The PyTorch twin of bench/trainbench: the same model, loss, optimiser,
+flags and JSON output, with "engine": "pytorch". Run it with Debian's
+python3-torch (/usr/bin/python3), for example
+
+    /usr/bin/python3 bench/torch_train.py -pairs 10 -steps 300
+    /usr/bin/python3 bench/torch_train.py -embed-batch 256
+
+A training step draws 2*pairs random images (anchors, then positives) from
+a pool of random uint8 images, scales them by 1/255, runs the model forward
+once, splits the embeddings, computes the pair softmax loss (logits =
+A @ P.T / 0.2, cross-entropy with labels arange(pairs)), runs backward and
+takes an Adam step (lr 1e-3, eps 1e-7, the Keras defaults our engine uses).
+"""
+
+import argparse
+import json
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+SIZE, CHANNELS, DIM, TEMPERATURE, LR = 32, 3, 8, 0.2, 1e-3
+
+
+class KerasSmall(nn.Module):
+    """keras-small: Rescaling(1/255), three 3x3 stride-2 valid convolutions
+    (32, 64, 128 filters) with ReLU, global average pooling, Dense(dim) and
+    L2 normalisation, on NCHW input of 0..255 pixels."""
+
+    def __init__(self, dim=DIM):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 32, 3, stride=2)
+        self.conv2 = nn.Conv2d(32, 64, 3, stride=2)
+        self.conv3 = nn.Conv2d(64, 128, 3, stride=2)
+        self.dense = nn.Linear(128, dim)
+        for layer in (self.conv1, self.conv2, self.conv3, self.dense):
+            # Keras's glorot_uniform: fans are in*k*k and out*k*k, which is
+            # what torch's xavier_uniform_ computes for conv weights too.
+            nn.init.xavier_uniform_(layer.weight)
+            nn.init.zeros_(layer.bias)
+
+    def forward(self, x, masks=None):
+        """Embeds x. With masks, a list of three 0/1 tensors shaped like the
+        convolution outputs, each ReLU becomes a multiplication by its mask:
+        the same function except where a pre-activation is within rounding
+        of zero, where it lets the caller choose the side of the kink (see
+        torch_crosscheck.py)."""
+        x = x * (1.0 / 255)
+        for i, conv in enumerate((self.conv1, self.conv2, self.conv3)):
+            x = conv(x)
+            x = F.relu(x) if masks is None else x * masks[i]
+        x = x.mean(dim=(2, 3))
+        x = self.dense(x)
+        # tf.math.l2_normalize and our engine divide by sqrt(max(ss, 1e-12)),
+        # F.normalize by max(norm, 1e-6): the same thing.
+        return F.normalize(x, dim=1, eps=1e-6)
+
+
+def pair_softmax_loss(anchors, positives, temperature=TEMPERATURE):
+    """The Keras example's loss: softmax cross-entropy of anchor-positive
+    similarities with each anchor's own positive as the label."""
+    logits = anchors @ positives.T / temperature
+    labels = torch.arange(anchors.shape[0], device=anchors.device)
+    return F.cross_entropy(logits, labels)
+
+
+def num_params(model):
+    return sum(p.numel() for p in model.parameters())
+
+
+def parse_args(argv=None):
+    # Single-dash long flags, as Go's flag package takes them.
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("-pairs", type=int, default=10, help="pairs per batch; a step runs 2*pairs images")
+    p.add_argument("-steps", type=int, default=300, help="timed training steps")
+    p.add_argument("-warmup", type=int, default=20, help="untimed training steps before the timed ones")
+    p.add_argument("-pool", type=int, default=2048, help="random images to draw batches from")
+    p.add_argument("-seed", type=int, default=1, help="random seed for weights, images and batches")
+    p.add_argument("-threads", type=int, default=2, help="torch.set_num_threads")
+    p.add_argument("-embed-batch", dest="embed_batch", type=int, default=0,
+                   help="time inference at this batch size instead of training")
+    p.add_argument("-embed-images", dest="embed_images", type=int, default=10240,
+                   help="images to embed with -embed-batch")
+    p.add_argument("-info", action="store_true", help="print the configuration as JSON and exit")
+    p.add_argument("-expect-params", dest="expect_params", type=int, default=0,
+                   help="fail unless the model has this many parameters (our engine's NumParams)")
+    return p.parse_args(argv)
+
+
+def emit(obj):
+    print(json.dumps(obj, sort_keys=True), flush=True)
+
+
+def bench_train(model, gen, args):
+    pool = torch.randint(0, 256, (args.pool, CHANNELS, SIZE, SIZE), dtype=torch.uint8, generator=gen)
+    opt = torch.optim.Adam(model.parameters(), lr=LR, eps=1e-7)
+    n = args.pairs
+
+    def step():
+        idx = torch.randint(0, args.pool, (2 * n,), generator=gen)
+        x = pool[idx].float()
+        emb = model(x)
+        loss = pair_softmax_loss(emb[:n], emb[n:])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        return loss
+
+    for _ in range(args.warmup):
+        step()
+    start = time.perf_counter()
+    for _ in range(args.steps):
+        loss = step()
+    sec = time.perf_counter() - start
+    emit({
+        "engine": "pytorch",
+        "pairs": n,
+        "steps": args.steps,
+        "seconds": round(sec, 4),
+        "pairs_per_sec": round(n * args.steps / sec, 1),
+        "images_per_sec": round(2 * n * args.steps / sec, 1),
+        "final_loss": round(loss.item(), 4),
+        "threads": torch.get_num_threads(),
+    })
+
+
+def bench_embed(model, gen, args):
+    n, batch = args.embed_images, args.embed_batch
+    px = torch.randint(0, 256, (n, CHANNELS, SIZE, SIZE), dtype=torch.uint8, generator=gen)
+    model.eval()
+    with torch.inference_mode():
+        model(px[:batch].float())  # warm-up
+        start = time.perf_counter()
+        out = torch.empty(n, DIM)
+        for s in range(0, n, batch):
+            out[s:s + batch] = model(px[s:s + batch].float())
+        sec = time.perf_counter() - start
+    emit({
+        "engine": "pytorch",
+        "mode": "embed",
+        "batch": batch,
+        "images": n,
+        "seconds": round(sec, 4),
+        "images_per_sec": round(n / sec, 1),
+        "threads": torch.get_num_threads(),
+    })
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.pairs <= 0 or args.steps <= 0 or args.warmup < 0 or args.pool <= 0:
+        sys.exit("torch_train: -pairs, -steps and -pool must be positive and -warmup not negative")
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    gen = torch.Generator().manual_seed(args.seed)
+    model = KerasSmall(DIM)
+    count = num_params(model)
+    if args.expect_params and count != args.expect_params:
+        sys.exit(f"torch_train: the torch model has {count} parameters, lookalike's {args.expect_params}")
+    if args.info:
+        emit({
+            "engine": "pytorch",
+            "torch": torch.__version__,
+            "threads": torch.get_num_threads(),
+            "interop_threads": torch.get_num_interop_threads(),
+            "num_params": count,
+            "expect_params": args.expect_params,
+            "mkldnn": torch.backends.mkldnn.is_available(),
+            "blas": blas_info(),
+        })
+        return
+    if args.embed_batch > 0:
+        bench_embed(model, gen, args)
+    else:
+        bench_train(model, gen, args)
+
+
+def blas_info():
+    """The BLAS line of torch's build configuration, if it has one."""
+    for line in torch.__config__.show().splitlines():
+        line = line.strip()
+        if line.startswith("- BLAS") or "BLAS_INFO" in line:
+            return line.lstrip("- ")
+    return ""
+
+
+if __name__ == "__main__":
+    main()
