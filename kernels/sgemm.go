@@ -100,16 +100,22 @@ type gemmArgs struct {
 	ldc            int
 }
 
-// microKernel computes one tile of C from a panel of A and a packed
-// micro-panel of B:
+// microKernel computes one tile of C from a panel of A and a micro-panel
+// of B:
 //
 //	C[i*ldc+j] = alpha * sum(A(i,p)*B(p,j) for p < k) + beta*C[i*ldc+j]
 //
 // for i < mr and j < nr, where A(i,p) = a[i*rsa+p*csa] and
-// B(p,j) = b[p*NR+j]. The kernel reads all MR rows of A and all NR columns
+// B(p,j) = b[p*rsb+j]. The kernel reads all MR rows of A and all NR columns
 // of B, so both must be padded; it writes only the mr x nr corner of C and
 // does not read C when beta is 0. k >= 1, 1 <= mr <= MR and 1 <= nr <= NR.
-type microKernel func(k int, a []float32, rsa, csa int, b []float32, c []float32, ldc, mr, nr int, alpha, beta float32)
+type microKernel func(k int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc, mr, nr int, alpha, beta float32)
+
+// packFunc copies rows x cols floats from src, whose rows are srcStride
+// apart (transposed: src[j*srcStride+i] for packCols), to dst with rows
+// dstStride apart, and zeroes columns cols..dstStride-1 of dst.
+// cols <= dstStride <= 32.
+type packFunc func(dst, src []float32, rows, cols, srcStride, dstStride int)
 
 // gemmImpl is a micro-kernel with the blocking that suits it.
 type gemmImpl struct {
@@ -117,18 +123,28 @@ type gemmImpl struct {
 	kc     int // depth of a block: an A panel (mr x kc) stays in L1
 	nc     int // columns of the packed B block (kc x nc), which stays in L2
 
+	// kcSingle is the largest k done in one block, which saves passes
+	// over C; larger k is cut in blocks of at most kc.
+	kcSingle int
+
 	// strided reports that the kernel reads A with any strides, so that
 	// full panels of A can be used in place instead of packed.
 	strided bool
 	kernel  microKernel
+
+	// maxPanelsA is the largest number of B micro-panels over which a
+	// full A panel is used in place (when strided): beyond that, packing
+	// A pays for itself. Likewise maxPanelsB is the largest number of A
+	// panels over which a B micro-panel is used in place.
+	maxPanelsA, maxPanelsB int
+
+	// packRows and packCols copy blocks of A or B into panels, as they
+	// are (packRows) or transposed (packCols).
+	packRows, packCols packFunc
 }
 
 // Tuning constants for the driver.
 const (
-	// directMaxPanels is the largest number of B micro-panels over which
-	// an A panel is used in place: beyond that, packing A pays for itself.
-	directMaxPanels = 4
-
 	// parallelMinWork is the number of multiply-adds below which a product
 	// is not worth splitting between goroutines; each part gets at least
 	// this much.
@@ -138,12 +154,15 @@ const (
 	maxParts = 16
 )
 
-// blocks returns the depth and width of the cache blocks for p: the fewest
-// blocks of at most kc and nc, of equal size (the width rounded up to
-// whole micro-panels).
+// blocks returns the depth and width of the cache blocks for a k x n block
+// of B: the fewest blocks of at most kc (or kcSingle, if that makes one
+// block) and nc, of equal size, the width rounded up to whole micro-panels.
 func (g *gemmImpl) blocks(k, n int) (kc, nc int) {
-	kb := (k + g.kc - 1) / g.kc
-	kc = (k + kb - 1) / kb
+	kc = k
+	if k > g.kcSingle {
+		kb := (k + g.kc - 1) / g.kc
+		kc = (k + kb - 1) / kb
+	}
 	nb := (n + g.nc - 1) / g.nc
 	nc = (n + nb - 1) / nb
 	nc = (nc + g.nr - 1) / g.nr * g.nr
@@ -152,7 +171,8 @@ func (g *gemmImpl) blocks(k, n int) (kc, nc int) {
 
 // scratchLen is the number of floats of scratch g needs at most.
 func (g *gemmImpl) scratchLen() int {
-	return g.kc*g.nc + g.mr*g.kc
+	kc := max(g.kc, g.kcSingle)
+	return kc*g.nc + g.mr*kc
 }
 
 // run computes the whole problem p on the calling goroutine.
@@ -162,7 +182,10 @@ func (g *gemmImpl) run(s *gemmScratch, p *gemmArgs) {
 	kc, nc := g.blocks(k, n)
 	bbuf := s.buf[:kc*nc]
 	abuf := s.buf[kc*nc : kc*nc+MR*kc]
-	direct := g.useDirectA(p, kc, nc)
+	directA := g.useDirectA(p, kc, nc)
+	// B is used in place when its rows are contiguous and few A panels
+	// use each B panel.
+	directB := g.strided && !p.transB && (m+MR-1)/MR <= g.maxPanelsB
 	for jc := 0; jc < n; jc += nc {
 		ncb := min(nc, n-jc)
 		for pc := 0; pc < k; pc += kc {
@@ -171,21 +194,30 @@ func (g *gemmImpl) run(s *gemmScratch, p *gemmArgs) {
 			if pc > 0 {
 				beta = 1
 			}
-			packB(bbuf, p, pc, kcb, jc, ncb, NR)
+			for jr := 0; jr < ncb; jr += NR {
+				if nr := min(NR, ncb-jr); !directB || nr < NR {
+					g.packB(bbuf[jr*kcb:], p, pc, kcb, jc+jr, nr)
+				}
+			}
 			for ir := 0; ir < m; ir += MR {
 				mr := min(MR, m-ir)
 				ap, rsa, csa := abuf, 1, MR
 				switch {
-				case direct && mr == MR && !p.transA:
+				case directA && mr == MR && !p.transA:
 					ap, rsa, csa = p.a[ir*p.lda+pc:], p.lda, 1
-				case direct && mr == MR:
+				case directA && mr == MR:
 					ap, rsa, csa = p.a[pc*p.lda+ir:], 1, p.lda
 				default:
-					packA(abuf, p, ir, mr, pc, kcb, MR)
+					g.packA(abuf, p, ir, mr, pc, kcb)
 				}
 				crow := p.c[ir*p.ldc+jc:]
-				for jr, bp := 0, 0; jr < ncb; jr, bp = jr+NR, bp+kcb*NR {
-					g.kernel(kcb, ap, rsa, csa, bbuf[bp:], crow[jr:], p.ldc, mr, min(NR, ncb-jr), p.alpha, beta)
+				for jr := 0; jr < ncb; jr += NR {
+					nr := min(NR, ncb-jr)
+					bp, rsb := bbuf[jr*kcb:], NR
+					if directB && nr == NR {
+						bp, rsb = p.b[pc*p.ldb+jc+jr:], p.ldb
+					}
+					g.kernel(kcb, ap, rsa, csa, bp, rsb, crow[jr:], p.ldc, mr, nr, p.alpha, beta)
 				}
 			}
 		}
@@ -196,7 +228,7 @@ func (g *gemmImpl) run(s *gemmScratch, p *gemmArgs) {
 // That saves packing when each panel is used for only a few micro-panels
 // of B, provided the panel's cache lines spread over the sets of L1.
 func (g *gemmImpl) useDirectA(p *gemmArgs, kc, nc int) bool {
-	if !g.strided || p.m < g.mr || (min(nc, p.n)+g.nr-1)/g.nr > directMaxPanels {
+	if !g.strided || p.m < g.mr || (min(nc, p.n)+g.nr-1)/g.nr > g.maxPanelsA {
 		return false
 	}
 	base := uintptr(unsafe.Pointer(&p.a[0]))
@@ -229,57 +261,47 @@ func linesSpread(base uintptr, runs, n, stride int) bool {
 }
 
 // packA copies rows ir..ir+mr of op(A), columns pc..pc+kc, into dst as an
-// MR-row panel: dst[p*MR+i] = op(A)(ir+i, pc+p), zero for i >= mr.
-func packA(dst []float32, p *gemmArgs, ir, mr, pc, kc, MR int) {
-	dst = dst[:kc*MR]
+// MR-row panel: dst[q*MR+i] = op(A)(ir+i, pc+q), zero for i >= mr.
+func (g *gemmImpl) packA(dst []float32, p *gemmArgs, ir, mr, pc, kc int) {
 	if p.transA {
-		for q := 0; q < kc; q++ {
-			d := dst[q*MR : q*MR+MR]
-			copy(d, p.a[(pc+q)*p.lda+ir:(pc+q)*p.lda+ir+mr])
-			clear(d[mr:])
-		}
-		return
-	}
-	for i := 0; i < mr; i++ {
-		row := p.a[(ir+i)*p.lda+pc : (ir+i)*p.lda+pc+kc]
-		for q, v := range row {
-			dst[q*MR+i] = v
-		}
-	}
-	if mr < MR {
-		for q := 0; q < kc; q++ {
-			clear(dst[q*MR+mr : q*MR+MR])
-		}
+		g.packRows(dst, p.a[pc*p.lda+ir:], kc, mr, p.lda, g.mr)
+	} else {
+		g.packCols(dst, p.a[ir*p.lda+pc:], kc, mr, p.lda, g.mr)
 	}
 }
 
-// packB copies rows pc..pc+kc of op(B), columns jc..jc+nc, into dst as
-// consecutive NR-column micro-panels of kc x NR each, zero padded.
-func packB(dst []float32, p *gemmArgs, pc, kc, jc, nc, NR int) {
-	for jr := 0; jr < nc; jr += NR {
-		nr := min(NR, nc-jr)
-		panel := dst[:kc*NR]
-		dst = dst[kc*NR:]
-		j0 := jc + jr
-		if !p.transB {
-			for q := 0; q < kc; q++ {
-				src := p.b[(pc+q)*p.ldb+j0 : (pc+q)*p.ldb+j0+nr]
-				d := panel[q*NR : q*NR+NR]
-				copy(d, src)
-				clear(d[nr:])
-			}
-			continue
+// packB copies rows pc..pc+kc of op(B), columns j0..j0+nr, into dst as an
+// NR-column micro-panel: dst[q*NR+j] = op(B)(pc+q, j0+j), zero for j >= nr.
+func (g *gemmImpl) packB(dst []float32, p *gemmArgs, pc, kc, j0, nr int) {
+	if p.transB {
+		g.packCols(dst, p.b[j0*p.ldb+pc:], kc, nr, p.ldb, g.nr)
+	} else {
+		g.packRows(dst, p.b[pc*p.ldb+j0:], kc, nr, p.ldb, g.nr)
+	}
+}
+
+// packRowsGeneric is packFunc for blocks copied as they are.
+func packRowsGeneric(dst, src []float32, rows, cols, srcStride, dstStride int) {
+	dst = dst[:rows*dstStride]
+	for i := 0; i < rows; i++ {
+		d := dst[i*dstStride : i*dstStride+dstStride]
+		copy(d, src[i*srcStride:i*srcStride+cols])
+		clear(d[cols:])
+	}
+}
+
+// packColsGeneric is packFunc for blocks copied transposed.
+func packColsGeneric(dst, src []float32, rows, cols, srcStride, dstStride int) {
+	dst = dst[:rows*dstStride]
+	for j := 0; j < cols; j++ {
+		col := src[j*srcStride : j*srcStride+rows]
+		for i, v := range col {
+			dst[i*dstStride+j] = v
 		}
-		for j := 0; j < nr; j++ {
-			col := p.b[(j0+j)*p.ldb+pc : (j0+j)*p.ldb+pc+kc]
-			for q, v := range col {
-				panel[q*NR+j] = v
-			}
-		}
-		if nr < NR {
-			for q := 0; q < kc; q++ {
-				clear(panel[q*NR+nr : q*NR+NR])
-			}
+	}
+	if cols < dstStride {
+		for i := 0; i < rows; i++ {
+			clear(dst[i*dstStride+cols : i*dstStride+dstStride])
 		}
 	}
 }
@@ -461,11 +483,16 @@ func (g *gemmImpl) runParallel(p *gemmArgs, parts int, alongM bool) {
 }
 
 // genericGemm is the portable Go micro-kernel and its blocking.
-var genericGemm = &gemmImpl{mr: 4, nr: 4, kc: 256, nc: 512, kernel: kernelGeneric}
+var genericGemm = &gemmImpl{
+	mr: 4, nr: 4, kc: 256, kcSingle: 256, nc: 512,
+	kernel:   kernelGeneric,
+	packRows: packRowsGeneric,
+	packCols: packColsGeneric,
+}
 
-// kernelGeneric is a 4x4 micro-kernel in Go. It needs A packed (rsa == 1,
-// csa == 4).
-func kernelGeneric(k int, a []float32, rsa, csa int, b []float32, c []float32, ldc, mr, nr int, alpha, beta float32) {
+// kernelGeneric is a 4x4 micro-kernel in Go. It needs A and B packed
+// (rsa == 1, csa == 4, rsb == 4).
+func kernelGeneric(k int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc, mr, nr int, alpha, beta float32) {
 	var c00, c01, c02, c03 float32
 	var c10, c11, c12, c13 float32
 	var c20, c21, c22, c23 float32

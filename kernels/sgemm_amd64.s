@@ -2,10 +2,12 @@
 
 #include "textflag.h"
 
-// SGEMM micro-kernels. Both compute one tile of C from a panel of A, read
-// with arbitrary strides (rsa between rows, csa between k-steps, so A may
-// be packed or used in place) and a packed micro-panel of B, whose k-th
-// row is NR contiguous floats:
+// SGEMM micro-kernels and packing routines.
+//
+// The kernels compute one tile of C from a panel of A, read with arbitrary
+// strides (rsa between rows, csa between k-steps, so A may be packed or
+// used in place), and a micro-panel of B whose k-th row is NR floats at
+// b + k*rsb:
 //
 //	C[i][j] = alpha * sum_p A[i][p]*B[p][j] + beta*C[i][j],  i < mr, j < nr
 //
@@ -15,11 +17,45 @@
 // beyond nr are masked off, and C is not read when beta is 0.
 //
 // Rows of A are addressed as base + r*rsa with scaled index registers:
-// with R8 = rsa, R9 = 3*rsa, R10 = 5*rsa (all in bytes), rows 0..6 of a
-// base are (SI), (SI)(R8*1), (SI)(R8*2), (SI)(R9*1), (SI)(R8*4),
-// (SI)(R10*1) and (SI)(R9*2).
+// with R8 = rsa, R9 = 3*rsa and R10 = 5*rsa (all in bytes), rows 0..6 from
+// a base are (base), (base)(R8*1), (base)(R8*2), (base)(R9*1),
+// (base)(R8*4), (base)(R10*1) and (base)(R9*2).
 
-// func sgemmKernel14x32(k int, a *float32, rsa, csa int, b *float32, c *float32, ldc, mr, nr int, alpha, beta float32)
+// FMA512 broadcasts A[i][p] from addr into Z30 and adds it times the row
+// of B in Z28:Z29 to the accumulators lo:hi of row i.
+#define FMA512(addr, lo, hi) \
+	VBROADCASTSS addr, Z30; \
+	VFMADD231PS  Z28, Z30, lo; \
+	VFMADD231PS  Z29, Z30, hi
+
+// STORE512 stores row lo:hi of the tile to (DX) as alpha*acc + beta*C,
+// with alpha in Z28, beta in Z29 and the column masks in K1:K2.
+#define STORE512(lo, hi) \
+	VMOVUPS.Z   (DX), K1, Z30; \
+	VMOVUPS.Z   64(DX), K2, Z31; \
+	VMULPS      Z29, Z30, Z30; \
+	VMULPS      Z29, Z31, Z31; \
+	VFMADD231PS Z28, lo, Z30; \
+	VFMADD231PS Z28, hi, Z31; \
+	VMOVUPS     Z30, K1, (DX); \
+	VMOVUPS     Z31, K2, 64(DX)
+
+// STORE512B0 stores row lo:hi of the tile to (DX) as alpha*acc, with
+// alpha in Z28 and the column masks in K1:K2.
+#define STORE512B0(lo, hi) \
+	VMULPS  Z28, lo, lo; \
+	VMULPS  Z28, hi, hi; \
+	VMOVUPS lo, K1, (DX); \
+	VMOVUPS hi, K2, 64(DX)
+
+// NEXTROW moves DX to the next row of C and leaves to label when the mr
+// rows are stored.
+#define NEXTROW(label) \
+	ADDQ R12, DX; \
+	DECQ R13; \
+	JZ   label
+
+// func sgemmKernel14x32(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc, mr, nr int, alpha, beta float32)
 //
 // Registers:
 //	CX	k-steps left
@@ -27,30 +63,34 @@
 //	DI	A, rows 7..13 (SI + 7*rsa)
 //	R8, R9, R10	rsa, 3*rsa, 5*rsa in bytes
 //	R11	csa in bytes
-//	BX	B micro-panel, current row
+//	BX	B, current row
+//	AX	rsb in bytes; scratch when storing
 //	DX	C, current row
 //	R12	ldc in bytes
 //	R13	rows of C left to store
 //	Z0..Z27	accumulators: row r of the tile in Z(2r) (columns 0..15)
 //		and Z(2r+1) (columns 16..31)
 //	Z28, Z29	the current row of B; alpha and beta when storing
-//	Z30, Z31	broadcast A values; C values when storing
+//	Z30	broadcast A value; C values when storing, with Z31
 //	K1, K2	store masks for columns 0..15 and 16..31
-TEXT ·sgemmKernel14x32(SB), NOSPLIT, $0-80
+TEXT ·sgemmKernel14x32(SB), NOSPLIT, $0-88
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rsa+16(FP), R8
 	MOVQ csa+24(FP), R11
 	MOVQ b+32(FP), BX
-	MOVQ c+40(FP), DX
-	MOVQ ldc+48(FP), R12
+	MOVQ rsb+40(FP), AX
+	MOVQ c+48(FP), DX
+	MOVQ ldc+56(FP), R12
 	SHLQ $2, R8
 	SHLQ $2, R11
+	SHLQ $2, AX
 	SHLQ $2, R12
 	LEAQ (R8)(R8*2), R9
 	LEAQ (R8)(R8*4), R10
 	LEAQ (R9)(R8*4), DI
 	ADDQ SI, DI
+
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -79,326 +119,232 @@ TEXT ·sgemmKernel14x32(SB), NOSPLIT, $0-80
 	VPXORD Z25, Z25, Z25
 	VPXORD Z26, Z26, Z26
 	VPXORD Z27, Z27, Z27
-	TESTQ CX, CX
-	JZ store14
+	TESTQ  CX, CX
+	JZ     store14
 
 loop14:
 	VMOVUPS (BX), Z28
 	VMOVUPS 64(BX), Z29
-	VBROADCASTSS (SI), Z30
-	VFMADD231PS Z28, Z30, Z0
-	VFMADD231PS Z29, Z30, Z1
-	VBROADCASTSS (SI)(R8*1), Z31
-	VFMADD231PS Z28, Z31, Z2
-	VFMADD231PS Z29, Z31, Z3
-	VBROADCASTSS (SI)(R8*2), Z30
-	VFMADD231PS Z28, Z30, Z4
-	VFMADD231PS Z29, Z30, Z5
-	VBROADCASTSS (SI)(R9*1), Z31
-	VFMADD231PS Z28, Z31, Z6
-	VFMADD231PS Z29, Z31, Z7
-	VBROADCASTSS (SI)(R8*4), Z30
-	VFMADD231PS Z28, Z30, Z8
-	VFMADD231PS Z29, Z30, Z9
-	VBROADCASTSS (SI)(R10*1), Z31
-	VFMADD231PS Z28, Z31, Z10
-	VFMADD231PS Z29, Z31, Z11
-	VBROADCASTSS (SI)(R9*2), Z30
-	VFMADD231PS Z28, Z30, Z12
-	VFMADD231PS Z29, Z30, Z13
-	VBROADCASTSS (DI), Z31
-	VFMADD231PS Z28, Z31, Z14
-	VFMADD231PS Z29, Z31, Z15
-	VBROADCASTSS (DI)(R8*1), Z30
-	VFMADD231PS Z28, Z30, Z16
-	VFMADD231PS Z29, Z30, Z17
-	VBROADCASTSS (DI)(R8*2), Z31
-	VFMADD231PS Z28, Z31, Z18
-	VFMADD231PS Z29, Z31, Z19
-	VBROADCASTSS (DI)(R9*1), Z30
-	VFMADD231PS Z28, Z30, Z20
-	VFMADD231PS Z29, Z30, Z21
-	VBROADCASTSS (DI)(R8*4), Z31
-	VFMADD231PS Z28, Z31, Z22
-	VFMADD231PS Z29, Z31, Z23
-	VBROADCASTSS (DI)(R10*1), Z30
-	VFMADD231PS Z28, Z30, Z24
-	VFMADD231PS Z29, Z30, Z25
-	VBROADCASTSS (DI)(R9*2), Z31
-	VFMADD231PS Z28, Z31, Z26
-	VFMADD231PS Z29, Z31, Z27
-	ADDQ R11, SI
-	ADDQ R11, DI
-	ADDQ $128, BX
-	DECQ CX
-	JNZ loop14
+	PREFETCHT0 (BX)(AX*8)
+	PREFETCHT0 64(BX)(AX*8)
+	FMA512((SI), Z0, Z1)
+	FMA512((SI)(R8*1), Z2, Z3)
+	FMA512((SI)(R8*2), Z4, Z5)
+	FMA512((SI)(R9*1), Z6, Z7)
+	FMA512((SI)(R8*4), Z8, Z9)
+	FMA512((SI)(R10*1), Z10, Z11)
+	FMA512((SI)(R9*2), Z12, Z13)
+	FMA512((DI), Z14, Z15)
+	FMA512((DI)(R8*1), Z16, Z17)
+	FMA512((DI)(R8*2), Z18, Z19)
+	FMA512((DI)(R9*1), Z20, Z21)
+	FMA512((DI)(R8*4), Z22, Z23)
+	FMA512((DI)(R10*1), Z24, Z25)
+	FMA512((DI)(R9*2), Z26, Z27)
+	ADDQ    R11, SI
+	ADDQ    R11, DI
+	ADDQ    AX, BX
+	DECQ    CX
+	JNZ     loop14
 
 store14:
 	// K1:K2 = (1<<nr) - 1 selects the first nr of the 32 columns.
-	MOVQ nr+64(FP), CX
-	MOVQ $1, AX
-	SHLQ CX, AX
-	DECQ AX
-	KMOVW AX, K1
-	SHRQ $16, AX
-	KMOVW AX, K2
-	MOVQ mr+56(FP), R13
-	VBROADCASTSS alpha+72(FP), Z28
-	MOVL beta+76(FP), AX
-	ANDL $0x7fffffff, AX // beta == ±0: do not read C
-	JZ nobeta14
-	VBROADCASTSS beta+76(FP), Z29
-	VMOVUPS.Z (DX), K1, Z30
-	VMOVUPS.Z 64(DX), K2, Z31
-	VMULPS Z29, Z30, Z30
-	VMULPS Z29, Z31, Z31
-	VFMADD231PS Z28, Z0, Z30
-	VFMADD231PS Z28, Z1, Z31
-	VMOVUPS Z30, K1, (DX)
-	VMOVUPS Z31, K2, 64(DX)
-	ADDQ R12, DX
-	DECQ R13
-	JZ done14
-	VMOVUPS.Z (DX), K1, Z30
-	VMOVUPS.Z 64(DX), K2, Z31
-	VMULPS Z29, Z30, Z30
-	VMULPS Z29, Z31, Z31
-	VFMADD231PS Z28, Z2, Z30
-	VFMADD231PS Z28, Z3, Z31
-	VMOVUPS Z30, K1, (DX)
-	VMOVUPS Z31, K2, 64(DX)
-	ADDQ R12, DX
-	DECQ R13
-	JZ done14
-	VMOVUPS.Z (DX), K1, Z30
-	VMOVUPS.Z 64(DX), K2, Z31
-	VMULPS Z29, Z30, Z30
-	VMULPS Z29, Z31, Z31
-	VFMADD231PS Z28, Z4, Z30
-	VFMADD231PS Z28, Z5, Z31
-	VMOVUPS Z30, K1, (DX)
-	VMOVUPS Z31, K2, 64(DX)
-	ADDQ R12, DX
-	DECQ R13
-	JZ done14
-	VMOVUPS.Z (DX), K1, Z30
-	VMOVUPS.Z 64(DX), K2, Z31
-	VMULPS Z29, Z30, Z30
-	VMULPS Z29, Z31, Z31
-	VFMADD231PS Z28, Z6, Z30
-	VFMADD231PS Z28, Z7, Z31
-	VMOVUPS Z30, K1, (DX)
-	VMOVUPS Z31, K2, 64(DX)
-	ADDQ R12, DX
-	DECQ R13
-	JZ done14
-	VMOVUPS.Z (DX), K1, Z30
-	VMOVUPS.Z 64(DX), K2, Z31
-	VMULPS Z29, Z30, Z30
-	VMULPS Z29, Z31, Z31
-	VFMADD231PS Z28, Z8, Z30
-	VFMADD231PS Z28, Z9, Z31
-	VMOVUPS Z30, K1, (DX)
-	VMOVUPS Z31, K2, 64(DX)
-	ADDQ R12, DX
-	DECQ R13
-	JZ done14
-	VMOVUPS.Z (DX), K1, Z30
-	VMOVUPS.Z 64(DX), K2, Z31
-	VMULPS Z29, Z30, Z30
-	VMULPS Z29, Z31, Z31
-	VFMADD231PS Z28, Z10, Z30
-	VFMADD231PS Z28, Z11, Z31
-	VMOVUPS Z30, K1, (DX)
-	VMOVUPS Z31, K2, 64(DX)
-	ADDQ R12, DX
-	DECQ R13
-	JZ done14
-	VMOVUPS.Z (DX), K1, Z30
-	VMOVUPS.Z 64(DX), K2, Z31
-	VMULPS Z29, Z30, Z30
-	VMULPS Z29, Z31, Z31
-	VFMADD231PS Z28, Z12, Z30
-	VFMADD231PS Z28, Z13, Z31
-	VMOVUPS Z30, K1, (DX)
-	VMOVUPS Z31, K2, 64(DX)
-	ADDQ R12, DX
-	DECQ R13
-	JZ done14
-	VMOVUPS.Z (DX), K1, Z30
-	VMOVUPS.Z 64(DX), K2, Z31
-	VMULPS Z29, Z30, Z30
-	VMULPS Z29, Z31, Z31
-	VFMADD231PS Z28, Z14, Z30
-	VFMADD231PS Z28, Z15, Z31
-	VMOVUPS Z30, K1, (DX)
-	VMOVUPS Z31, K2, 64(DX)
-	ADDQ R12, DX
-	DECQ R13
-	JZ done14
-	VMOVUPS.Z (DX), K1, Z30
-	VMOVUPS.Z 64(DX), K2, Z31
-	VMULPS Z29, Z30, Z30
-	VMULPS Z29, Z31, Z31
-	VFMADD231PS Z28, Z16, Z30
-	VFMADD231PS Z28, Z17, Z31
-	VMOVUPS Z30, K1, (DX)
-	VMOVUPS Z31, K2, 64(DX)
-	ADDQ R12, DX
-	DECQ R13
-	JZ done14
-	VMOVUPS.Z (DX), K1, Z30
-	VMOVUPS.Z 64(DX), K2, Z31
-	VMULPS Z29, Z30, Z30
-	VMULPS Z29, Z31, Z31
-	VFMADD231PS Z28, Z18, Z30
-	VFMADD231PS Z28, Z19, Z31
-	VMOVUPS Z30, K1, (DX)
-	VMOVUPS Z31, K2, 64(DX)
-	ADDQ R12, DX
-	DECQ R13
-	JZ done14
-	VMOVUPS.Z (DX), K1, Z30
-	VMOVUPS.Z 64(DX), K2, Z31
-	VMULPS Z29, Z30, Z30
-	VMULPS Z29, Z31, Z31
-	VFMADD231PS Z28, Z20, Z30
-	VFMADD231PS Z28, Z21, Z31
-	VMOVUPS Z30, K1, (DX)
-	VMOVUPS Z31, K2, 64(DX)
-	ADDQ R12, DX
-	DECQ R13
-	JZ done14
-	VMOVUPS.Z (DX), K1, Z30
-	VMOVUPS.Z 64(DX), K2, Z31
-	VMULPS Z29, Z30, Z30
-	VMULPS Z29, Z31, Z31
-	VFMADD231PS Z28, Z22, Z30
-	VFMADD231PS Z28, Z23, Z31
-	VMOVUPS Z30, K1, (DX)
-	VMOVUPS Z31, K2, 64(DX)
-	ADDQ R12, DX
-	DECQ R13
-	JZ done14
-	VMOVUPS.Z (DX), K1, Z30
-	VMOVUPS.Z 64(DX), K2, Z31
-	VMULPS Z29, Z30, Z30
-	VMULPS Z29, Z31, Z31
-	VFMADD231PS Z28, Z24, Z30
-	VFMADD231PS Z28, Z25, Z31
-	VMOVUPS Z30, K1, (DX)
-	VMOVUPS Z31, K2, 64(DX)
-	ADDQ R12, DX
-	DECQ R13
-	JZ done14
-	VMOVUPS.Z (DX), K1, Z30
-	VMOVUPS.Z 64(DX), K2, Z31
-	VMULPS Z29, Z30, Z30
-	VMULPS Z29, Z31, Z31
-	VFMADD231PS Z28, Z26, Z30
-	VFMADD231PS Z28, Z27, Z31
-	VMOVUPS Z30, K1, (DX)
-	VMOVUPS Z31, K2, 64(DX)
-	JMP done14
+	MOVQ         nr+72(FP), CX
+	MOVQ         $1, AX
+	SHLQ         CX, AX
+	DECQ         AX
+	KMOVW        AX, K1
+	SHRQ         $16, AX
+	KMOVW        AX, K2
+	MOVQ         mr+64(FP), R13
+	VBROADCASTSS alpha+80(FP), Z28
+	MOVL         beta+84(FP), AX
+	ANDL         $0x7fffffff, AX // beta == ±0: do not read C
+	JZ           beta0_14
+	VBROADCASTSS beta+84(FP), Z29
+	STORE512(Z0, Z1)
+	NEXTROW(done14)
+	STORE512(Z2, Z3)
+	NEXTROW(done14)
+	STORE512(Z4, Z5)
+	NEXTROW(done14)
+	STORE512(Z6, Z7)
+	NEXTROW(done14)
+	STORE512(Z8, Z9)
+	NEXTROW(done14)
+	STORE512(Z10, Z11)
+	NEXTROW(done14)
+	STORE512(Z12, Z13)
+	NEXTROW(done14)
+	STORE512(Z14, Z15)
+	NEXTROW(done14)
+	STORE512(Z16, Z17)
+	NEXTROW(done14)
+	STORE512(Z18, Z19)
+	NEXTROW(done14)
+	STORE512(Z20, Z21)
+	NEXTROW(done14)
+	STORE512(Z22, Z23)
+	NEXTROW(done14)
+	STORE512(Z24, Z25)
+	NEXTROW(done14)
+	STORE512(Z26, Z27)
+	JMP          done14
 
-nobeta14:
-	VMULPS Z28, Z0, Z0
-	VMULPS Z28, Z1, Z1
-	VMOVUPS Z0, K1, (DX)
-	VMOVUPS Z1, K2, 64(DX)
-	ADDQ R12, DX
-	DECQ R13
-	JZ done14
-	VMULPS Z28, Z2, Z2
-	VMULPS Z28, Z3, Z3
-	VMOVUPS Z2, K1, (DX)
-	VMOVUPS Z3, K2, 64(DX)
-	ADDQ R12, DX
-	DECQ R13
-	JZ done14
-	VMULPS Z28, Z4, Z4
-	VMULPS Z28, Z5, Z5
-	VMOVUPS Z4, K1, (DX)
-	VMOVUPS Z5, K2, 64(DX)
-	ADDQ R12, DX
-	DECQ R13
-	JZ done14
-	VMULPS Z28, Z6, Z6
-	VMULPS Z28, Z7, Z7
-	VMOVUPS Z6, K1, (DX)
-	VMOVUPS Z7, K2, 64(DX)
-	ADDQ R12, DX
-	DECQ R13
-	JZ done14
-	VMULPS Z28, Z8, Z8
-	VMULPS Z28, Z9, Z9
-	VMOVUPS Z8, K1, (DX)
-	VMOVUPS Z9, K2, 64(DX)
-	ADDQ R12, DX
-	DECQ R13
-	JZ done14
-	VMULPS Z28, Z10, Z10
-	VMULPS Z28, Z11, Z11
-	VMOVUPS Z10, K1, (DX)
-	VMOVUPS Z11, K2, 64(DX)
-	ADDQ R12, DX
-	DECQ R13
-	JZ done14
-	VMULPS Z28, Z12, Z12
-	VMULPS Z28, Z13, Z13
-	VMOVUPS Z12, K1, (DX)
-	VMOVUPS Z13, K2, 64(DX)
-	ADDQ R12, DX
-	DECQ R13
-	JZ done14
-	VMULPS Z28, Z14, Z14
-	VMULPS Z28, Z15, Z15
-	VMOVUPS Z14, K1, (DX)
-	VMOVUPS Z15, K2, 64(DX)
-	ADDQ R12, DX
-	DECQ R13
-	JZ done14
-	VMULPS Z28, Z16, Z16
-	VMULPS Z28, Z17, Z17
-	VMOVUPS Z16, K1, (DX)
-	VMOVUPS Z17, K2, 64(DX)
-	ADDQ R12, DX
-	DECQ R13
-	JZ done14
-	VMULPS Z28, Z18, Z18
-	VMULPS Z28, Z19, Z19
-	VMOVUPS Z18, K1, (DX)
-	VMOVUPS Z19, K2, 64(DX)
-	ADDQ R12, DX
-	DECQ R13
-	JZ done14
-	VMULPS Z28, Z20, Z20
-	VMULPS Z28, Z21, Z21
-	VMOVUPS Z20, K1, (DX)
-	VMOVUPS Z21, K2, 64(DX)
-	ADDQ R12, DX
-	DECQ R13
-	JZ done14
-	VMULPS Z28, Z22, Z22
-	VMULPS Z28, Z23, Z23
-	VMOVUPS Z22, K1, (DX)
-	VMOVUPS Z23, K2, 64(DX)
-	ADDQ R12, DX
-	DECQ R13
-	JZ done14
-	VMULPS Z28, Z24, Z24
-	VMULPS Z28, Z25, Z25
-	VMOVUPS Z24, K1, (DX)
-	VMOVUPS Z25, K2, 64(DX)
-	ADDQ R12, DX
-	DECQ R13
-	JZ done14
-	VMULPS Z28, Z26, Z26
-	VMULPS Z28, Z27, Z27
-	VMOVUPS Z26, K1, (DX)
-	VMOVUPS Z27, K2, 64(DX)
+beta0_14:
+	STORE512B0(Z0, Z1)
+	NEXTROW(done14)
+	STORE512B0(Z2, Z3)
+	NEXTROW(done14)
+	STORE512B0(Z4, Z5)
+	NEXTROW(done14)
+	STORE512B0(Z6, Z7)
+	NEXTROW(done14)
+	STORE512B0(Z8, Z9)
+	NEXTROW(done14)
+	STORE512B0(Z10, Z11)
+	NEXTROW(done14)
+	STORE512B0(Z12, Z13)
+	NEXTROW(done14)
+	STORE512B0(Z14, Z15)
+	NEXTROW(done14)
+	STORE512B0(Z16, Z17)
+	NEXTROW(done14)
+	STORE512B0(Z18, Z19)
+	NEXTROW(done14)
+	STORE512B0(Z20, Z21)
+	NEXTROW(done14)
+	STORE512B0(Z22, Z23)
+	NEXTROW(done14)
+	STORE512B0(Z24, Z25)
+	NEXTROW(done14)
+	STORE512B0(Z26, Z27)
 
 done14:
+	VZEROUPPER
+	RET
+
+// MASK32 sets K-registers lo:hi to (1<<n) - 1, the first n of 32 lanes.
+// It clobbers CX and AX.
+#define MASK32(n, lo, hi) \
+	MOVQ  n, CX; \
+	MOVQ  $1, AX; \
+	SHLQ  CX, AX; \
+	DECQ  AX; \
+	KMOVW AX, lo; \
+	SHRQ  $16, AX; \
+	KMOVW AX, hi
+
+// func packRows512(dst, src *float32, rows, cols, srcStride, dstStride int)
+//
+// Copies each row of cols floats with a masked load (K1:K2, zeroing the
+// other lanes) and stores dstStride floats (K3:K4), so the padding is
+// zeroed. Masked-off lanes are never accessed.
+//
+// Registers: SI src row, DI dst row, BX rows left, R8 and R9 the strides
+// in bytes, Z0:Z1 the row.
+TEXT ·packRows512(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ rows+16(FP), BX
+	MOVQ srcStride+32(FP), R8
+	MOVQ dstStride+40(FP), R9
+	SHLQ $2, R8
+	SHLQ $2, R9
+	MASK32(cols+24(FP), K1, K2)
+	MASK32(dstStride+40(FP), K3, K4)
+	TESTQ BX, BX
+	JZ    prdone
+
+prloop:
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS.Z 64(SI), K2, Z1
+	VMOVUPS   Z0, K3, (DI)
+	VMOVUPS   Z1, K4, 64(DI)
+	ADDQ      R8, SI
+	ADDQ      R9, DI
+	DECQ      BX
+	JNZ       prloop
+
+prdone:
+	VZEROUPPER
+	RET
+
+// iota32 holds the int32s 0, 1, ..., 15.
+DATA iota32<>+0(SB)/8, $0x0000000100000000
+DATA iota32<>+8(SB)/8, $0x0000000300000002
+DATA iota32<>+16(SB)/8, $0x0000000500000004
+DATA iota32<>+24(SB)/8, $0x0000000700000006
+DATA iota32<>+32(SB)/8, $0x0000000900000008
+DATA iota32<>+40(SB)/8, $0x0000000b0000000a
+DATA iota32<>+48(SB)/8, $0x0000000d0000000c
+DATA iota32<>+56(SB)/8, $0x0000000f0000000e
+GLOBL iota32<>(SB), RODATA|NOPTR, $64
+
+// func packCols512(dst, src *float32, rows, cols, srcStride, dstStride int)
+//
+// Row i of dst is column i of src: each is one gather (two for cols > 16)
+// of src[j*srcStride + i], then a store of dstStride floats.
+//
+// Registers:
+//	SI	src + 4*i
+//	DI	dst row i
+//	BX	rows left
+//	R9	dstStride in bytes
+//	R10, R11	gather masks for columns 0..15 and 16..31
+//	Z2, Z3	gather indexes j*srcStride for columns 0..15 and 16..31
+//	Z0, Z1	the row; K1, K2 gather masks (cleared by each gather)
+//	K3, K4	store masks
+TEXT ·packCols512(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ rows+16(FP), BX
+	MOVQ dstStride+40(FP), R9
+	SHLQ $2, R9
+	MASK32(dstStride+40(FP), K3, K4)
+	MASK32(cols+24(FP), K1, K2)
+	KMOVW K1, R10
+	KMOVW K2, R11
+
+	// Z2 = iota * srcStride, Z3 = Z2 + 16*srcStride.
+	MOVQ         srcStride+32(FP), AX
+	VPBROADCASTD AX, Z4
+	VPMULLD      iota32<>(SB), Z4, Z2
+	VPSLLD       $4, Z4, Z4
+	VPADDD       Z4, Z2, Z3
+	TESTQ        BX, BX
+	JZ           pcdone
+	CMPQ         cols+24(FP), $16
+	JGT          pcloop32
+	VPXORD       Z1, Z1, Z1
+
+pcloop16:
+	VPXORD     Z0, Z0, Z0
+	KMOVW      R10, K1
+	VGATHERDPS (SI)(Z2*4), K1, Z0
+	VMOVUPS    Z0, K3, (DI)
+	VMOVUPS    Z1, K4, 64(DI) // padding, if dstStride > 16
+	ADDQ       $4, SI
+	ADDQ       R9, DI
+	DECQ       BX
+	JNZ        pcloop16
+	JMP        pcdone
+
+pcloop32:
+	VPXORD     Z0, Z0, Z0
+	VPXORD     Z1, Z1, Z1
+	KMOVW      R10, K1
+	KMOVW      R11, K2
+	VGATHERDPS (SI)(Z2*4), K1, Z0
+	VGATHERDPS (SI)(Z3*4), K2, Z1
+	VMOVUPS    Z0, K3, (DI)
+	VMOVUPS    Z1, K4, 64(DI)
+	ADDQ       $4, SI
+	ADDQ       R9, DI
+	DECQ       BX
+	JNZ        pcloop32
+
+pcdone:
 	VZEROUPPER
 	RET
 
@@ -422,35 +368,75 @@ DATA maskTab<>+112(SB)/8, $0
 DATA maskTab<>+120(SB)/8, $0
 GLOBL maskTab<>(SB), RODATA|NOPTR, $128
 
-// func sgemmKernel6x16(k int, a *float32, rsa, csa int, b *float32, c *float32, ldc, mr, nr int, alpha, beta float32)
+// LOADMASK16 loads into lo:hi the VMASKMOVPS masks for the first n of 16
+// lanes. It clobbers AX and reg.
+#define LOADMASK16(n, reg, lo, hi) \
+	MOVQ    n, AX; \
+	SHLQ    $2, AX; \
+	LEAQ    maskTab<>+64(SB), reg; \
+	SUBQ    AX, reg; \
+	VMOVUPS (reg), lo; \
+	VMOVUPS 32(reg), hi
+
+// FMA256 broadcasts A[i][p] from addr into Y14 and adds it times the row
+// of B in Y12:Y13 to the accumulators lo:hi of row i.
+#define FMA256(addr, lo, hi) \
+	VBROADCASTSS addr, Y14; \
+	VFMADD231PS  Y12, Y14, lo; \
+	VFMADD231PS  Y13, Y14, hi
+
+// STORE256 stores row lo:hi of the tile to (DX) as alpha*acc + beta*C,
+// with alpha and beta in the frame and the column masks in Y14:Y15.
+#define STORE256(lo, hi) \
+	VMASKMOVPS  (DX), Y14, Y12; \
+	VMASKMOVPS  32(DX), Y15, Y13; \
+	VMULPS      betav-64(SP), Y12, Y12; \
+	VMULPS      betav-64(SP), Y13, Y13; \
+	VFMADD231PS alphav-32(SP), lo, Y12; \
+	VFMADD231PS alphav-32(SP), hi, Y13; \
+	VMASKMOVPS  Y12, Y14, (DX); \
+	VMASKMOVPS  Y13, Y15, 32(DX)
+
+// STORE256B0 stores row lo:hi of the tile to (DX) as alpha*acc.
+#define STORE256B0(lo, hi) \
+	VMULPS     alphav-32(SP), lo, lo; \
+	VMULPS     alphav-32(SP), hi, hi; \
+	VMASKMOVPS lo, Y14, (DX); \
+	VMASKMOVPS hi, Y15, 32(DX)
+
+// func sgemmKernel6x16(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc, mr, nr int, alpha, beta float32)
 //
 // Registers:
 //	CX	k-steps left
 //	SI	A, rows 0..5 at the current k-step
 //	R8, R9, R10	rsa, 3*rsa, 5*rsa in bytes
 //	R11	csa in bytes
-//	BX	B micro-panel, current row
+//	BX	B, current row
+//	AX	rsb in bytes; scratch when storing
 //	DX	C, current row
 //	R12	ldc in bytes
 //	R13	rows of C left to store
 //	Y0..Y11	accumulators: row r of the tile in Y(2r) (columns 0..7)
 //		and Y(2r+1) (columns 8..15)
 //	Y12, Y13	the current row of B; C values when storing
-//	Y14, Y15	broadcast A values; store masks when storing
+//	Y14	broadcast A value; with Y15 the column masks when storing
 // The frame holds alpha and beta broadcast to 8 lanes while storing.
-TEXT ·sgemmKernel6x16(SB), NOSPLIT, $64-80
+TEXT ·sgemmKernel6x16(SB), NOSPLIT, $64-88
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rsa+16(FP), R8
 	MOVQ csa+24(FP), R11
 	MOVQ b+32(FP), BX
-	MOVQ c+40(FP), DX
-	MOVQ ldc+48(FP), R12
+	MOVQ rsb+40(FP), AX
+	MOVQ c+48(FP), DX
+	MOVQ ldc+56(FP), R12
 	SHLQ $2, R8
 	SHLQ $2, R11
+	SHLQ $2, AX
 	SHLQ $2, R12
 	LEAQ (R8)(R8*2), R9
 	LEAQ (R8)(R8*4), R10
+
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -463,156 +449,93 @@ TEXT ·sgemmKernel6x16(SB), NOSPLIT, $64-80
 	VXORPS Y9, Y9, Y9
 	VXORPS Y10, Y10, Y10
 	VXORPS Y11, Y11, Y11
-	TESTQ CX, CX
-	JZ store6
+	TESTQ  CX, CX
+	JZ     store6
 
 loop6:
 	VMOVUPS (BX), Y12
 	VMOVUPS 32(BX), Y13
-	VBROADCASTSS (SI), Y14
-	VFMADD231PS Y12, Y14, Y0
-	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS (SI)(R8*1), Y15
-	VFMADD231PS Y12, Y15, Y2
-	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS (SI)(R8*2), Y14
-	VFMADD231PS Y12, Y14, Y4
-	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS (SI)(R9*1), Y15
-	VFMADD231PS Y12, Y15, Y6
-	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS (SI)(R8*4), Y14
-	VFMADD231PS Y12, Y14, Y8
-	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS (SI)(R10*1), Y15
-	VFMADD231PS Y12, Y15, Y10
-	VFMADD231PS Y13, Y15, Y11
-	ADDQ R11, SI
-	ADDQ $64, BX
-	DECQ CX
-	JNZ loop6
+	FMA256((SI), Y0, Y1)
+	FMA256((SI)(R8*1), Y2, Y3)
+	FMA256((SI)(R8*2), Y4, Y5)
+	FMA256((SI)(R9*1), Y6, Y7)
+	FMA256((SI)(R8*4), Y8, Y9)
+	FMA256((SI)(R10*1), Y10, Y11)
+	ADDQ    R11, SI
+	ADDQ    AX, BX
+	DECQ    CX
+	JNZ     loop6
 
 store6:
-	MOVQ nr+64(FP), AX
-	SHLQ $2, AX
-	LEAQ maskTab<>+64(SB), R9
-	SUBQ AX, R9
-	VMOVUPS (R9), Y14
-	VMOVUPS 32(R9), Y15
-	MOVQ mr+56(FP), R13
-	VBROADCASTSS alpha+72(FP), Y12
-	VMOVUPS Y12, alphav-32(SP)
-	MOVL beta+76(FP), AX
-	ANDL $0x7fffffff, AX // beta == ±0: do not read C
-	JZ nobeta6
-	VBROADCASTSS beta+76(FP), Y13
-	VMOVUPS Y13, betav-64(SP)
-	VMASKMOVPS (DX), Y14, Y12
-	VMASKMOVPS 32(DX), Y15, Y13
-	VMULPS betav-64(SP), Y12, Y12
-	VMULPS betav-64(SP), Y13, Y13
-	VFMADD231PS alphav-32(SP), Y0, Y12
-	VFMADD231PS alphav-32(SP), Y1, Y13
-	VMASKMOVPS Y12, Y14, (DX)
-	VMASKMOVPS Y13, Y15, 32(DX)
-	ADDQ R12, DX
-	DECQ R13
-	JZ done6
-	VMASKMOVPS (DX), Y14, Y12
-	VMASKMOVPS 32(DX), Y15, Y13
-	VMULPS betav-64(SP), Y12, Y12
-	VMULPS betav-64(SP), Y13, Y13
-	VFMADD231PS alphav-32(SP), Y2, Y12
-	VFMADD231PS alphav-32(SP), Y3, Y13
-	VMASKMOVPS Y12, Y14, (DX)
-	VMASKMOVPS Y13, Y15, 32(DX)
-	ADDQ R12, DX
-	DECQ R13
-	JZ done6
-	VMASKMOVPS (DX), Y14, Y12
-	VMASKMOVPS 32(DX), Y15, Y13
-	VMULPS betav-64(SP), Y12, Y12
-	VMULPS betav-64(SP), Y13, Y13
-	VFMADD231PS alphav-32(SP), Y4, Y12
-	VFMADD231PS alphav-32(SP), Y5, Y13
-	VMASKMOVPS Y12, Y14, (DX)
-	VMASKMOVPS Y13, Y15, 32(DX)
-	ADDQ R12, DX
-	DECQ R13
-	JZ done6
-	VMASKMOVPS (DX), Y14, Y12
-	VMASKMOVPS 32(DX), Y15, Y13
-	VMULPS betav-64(SP), Y12, Y12
-	VMULPS betav-64(SP), Y13, Y13
-	VFMADD231PS alphav-32(SP), Y6, Y12
-	VFMADD231PS alphav-32(SP), Y7, Y13
-	VMASKMOVPS Y12, Y14, (DX)
-	VMASKMOVPS Y13, Y15, 32(DX)
-	ADDQ R12, DX
-	DECQ R13
-	JZ done6
-	VMASKMOVPS (DX), Y14, Y12
-	VMASKMOVPS 32(DX), Y15, Y13
-	VMULPS betav-64(SP), Y12, Y12
-	VMULPS betav-64(SP), Y13, Y13
-	VFMADD231PS alphav-32(SP), Y8, Y12
-	VFMADD231PS alphav-32(SP), Y9, Y13
-	VMASKMOVPS Y12, Y14, (DX)
-	VMASKMOVPS Y13, Y15, 32(DX)
-	ADDQ R12, DX
-	DECQ R13
-	JZ done6
-	VMASKMOVPS (DX), Y14, Y12
-	VMASKMOVPS 32(DX), Y15, Y13
-	VMULPS betav-64(SP), Y12, Y12
-	VMULPS betav-64(SP), Y13, Y13
-	VFMADD231PS alphav-32(SP), Y10, Y12
-	VFMADD231PS alphav-32(SP), Y11, Y13
-	VMASKMOVPS Y12, Y14, (DX)
-	VMASKMOVPS Y13, Y15, 32(DX)
-	JMP done6
+	LOADMASK16(nr+72(FP), R9, Y14, Y15)
+	MOVQ         mr+64(FP), R13
+	VBROADCASTSS alpha+80(FP), Y12
+	VMOVUPS      Y12, alphav-32(SP)
+	MOVL         beta+84(FP), AX
+	ANDL         $0x7fffffff, AX // beta == ±0: do not read C
+	JZ           beta0_6
+	VBROADCASTSS beta+84(FP), Y13
+	VMOVUPS      Y13, betav-64(SP)
+	STORE256(Y0, Y1)
+	NEXTROW(done6)
+	STORE256(Y2, Y3)
+	NEXTROW(done6)
+	STORE256(Y4, Y5)
+	NEXTROW(done6)
+	STORE256(Y6, Y7)
+	NEXTROW(done6)
+	STORE256(Y8, Y9)
+	NEXTROW(done6)
+	STORE256(Y10, Y11)
+	JMP          done6
 
-nobeta6:
-	VMULPS alphav-32(SP), Y0, Y0
-	VMULPS alphav-32(SP), Y1, Y1
-	VMASKMOVPS Y0, Y14, (DX)
-	VMASKMOVPS Y1, Y15, 32(DX)
-	ADDQ R12, DX
-	DECQ R13
-	JZ done6
-	VMULPS alphav-32(SP), Y2, Y2
-	VMULPS alphav-32(SP), Y3, Y3
-	VMASKMOVPS Y2, Y14, (DX)
-	VMASKMOVPS Y3, Y15, 32(DX)
-	ADDQ R12, DX
-	DECQ R13
-	JZ done6
-	VMULPS alphav-32(SP), Y4, Y4
-	VMULPS alphav-32(SP), Y5, Y5
-	VMASKMOVPS Y4, Y14, (DX)
-	VMASKMOVPS Y5, Y15, 32(DX)
-	ADDQ R12, DX
-	DECQ R13
-	JZ done6
-	VMULPS alphav-32(SP), Y6, Y6
-	VMULPS alphav-32(SP), Y7, Y7
-	VMASKMOVPS Y6, Y14, (DX)
-	VMASKMOVPS Y7, Y15, 32(DX)
-	ADDQ R12, DX
-	DECQ R13
-	JZ done6
-	VMULPS alphav-32(SP), Y8, Y8
-	VMULPS alphav-32(SP), Y9, Y9
-	VMASKMOVPS Y8, Y14, (DX)
-	VMASKMOVPS Y9, Y15, 32(DX)
-	ADDQ R12, DX
-	DECQ R13
-	JZ done6
-	VMULPS alphav-32(SP), Y10, Y10
-	VMULPS alphav-32(SP), Y11, Y11
-	VMASKMOVPS Y10, Y14, (DX)
-	VMASKMOVPS Y11, Y15, 32(DX)
+beta0_6:
+	STORE256B0(Y0, Y1)
+	NEXTROW(done6)
+	STORE256B0(Y2, Y3)
+	NEXTROW(done6)
+	STORE256B0(Y4, Y5)
+	NEXTROW(done6)
+	STORE256B0(Y6, Y7)
+	NEXTROW(done6)
+	STORE256B0(Y8, Y9)
+	NEXTROW(done6)
+	STORE256B0(Y10, Y11)
 
 done6:
+	VZEROUPPER
+	RET
+
+// func packRows256(dst, src *float32, rows, cols, srcStride, dstStride int)
+//
+// As packRows512, for dstStride <= 16: VMASKMOVPS loads cols floats
+// (zeroing the rest, masks in Y2:Y3) and stores dstStride (Y4:Y5).
+//
+// Registers: SI src row, DI dst row, BX rows left, R8 and R9 the strides
+// in bytes, Y0:Y1 the row.
+TEXT ·packRows256(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ rows+16(FP), BX
+	LOADMASK16(cols+24(FP), R8, Y2, Y3)
+	LOADMASK16(dstStride+40(FP), R8, Y4, Y5)
+	MOVQ srcStride+32(FP), R8
+	MOVQ dstStride+40(FP), R9
+	SHLQ $2, R8
+	SHLQ $2, R9
+	TESTQ BX, BX
+	JZ    pr256done
+
+pr256loop:
+	VMASKMOVPS (SI), Y2, Y0
+	VMASKMOVPS 32(SI), Y3, Y1
+	VMASKMOVPS Y0, Y4, (DI)
+	VMASKMOVPS Y1, Y5, 32(DI)
+	ADDQ       R8, SI
+	ADDQ       R9, DI
+	DECQ       BX
+	JNZ        pr256loop
+
+pr256done:
 	VZEROUPPER
 	RET

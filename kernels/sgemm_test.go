@@ -372,3 +372,46 @@ func TestPathEnv(t *testing.T) {
 		t.Errorf("with LOOKALIKE_KERNELS=generic: %s", out)
 	}
 }
+
+// TestPack checks each path's packing routines, padding included, against
+// the definitions.
+func TestPack(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for _, s := range available {
+		g := s.gemm
+		for _, dstStride := range []int{g.mr, g.nr} {
+			for cols := 1; cols <= dstStride; cols++ {
+				for _, rows := range []int{1, 2, 5, 37} {
+					srcStride := max(cols, rows) + r.IntN(3)
+					src := randSlice(r, srcStride*max(cols, rows))
+					for _, transposed := range []bool{false, true} {
+						dst := randSlice(r, rows*dstStride+8)
+						dst0 := append([]float32(nil), dst...)
+						if transposed {
+							g.packCols(dst, src, rows, cols, srcStride, dstStride)
+						} else {
+							g.packRows(dst, src, rows, cols, srcStride, dstStride)
+						}
+						for i := range dst {
+							q, j := i/dstStride, i%dstStride
+							want := dst0[i]
+							switch {
+							case q >= rows:
+							case j >= cols:
+								want = 0
+							case transposed:
+								want = src[j*srcStride+q]
+							default:
+								want = src[q*srcStride+j]
+							}
+							if dst[i] != want {
+								t.Fatalf("%s: transposed=%v rows=%d cols=%d strides %d, %d: dst[%d] = %g, want %g",
+									s.name, transposed, rows, cols, srcStride, dstStride, i, dst[i], want)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}

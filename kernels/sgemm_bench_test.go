@@ -1,0 +1,82 @@
+package kernels
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// benchShapes are the products benchmarked: a square one and those of the
+// engine's convolutions (im2col with batch 20 and 256): forward C = X*W,
+// weight gradient dW = X^T*dY (transA) and input gradient dX = dY*W^T
+// (transB).
+var benchShapes = []struct {
+	name           string
+	transA, transB bool
+	m, n, k        int
+}{
+	{"square", false, false, 1024, 1024, 1024},
+}
+
+func init() {
+	for _, batch := range []int{20, 256} {
+		for _, l := range []struct{ pixels, cout, kdim int }{
+			{225, 32, 27},
+			{49, 64, 288},
+			{9, 128, 576},
+		} {
+			rows := l.pixels * batch
+			benchShapes = append(benchShapes,
+				struct {
+					name           string
+					transA, transB bool
+					m, n, k        int
+				}{fmt.Sprintf("fwd-b%d", batch), false, false, rows, l.cout, l.kdim},
+				struct {
+					name           string
+					transA, transB bool
+					m, n, k        int
+				}{fmt.Sprintf("dW-b%d", batch), true, false, l.kdim, l.cout, rows},
+				struct {
+					name           string
+					transA, transB bool
+					m, n, k        int
+				}{fmt.Sprintf("dX-b%d", batch), false, true, rows, l.kdim, l.cout},
+			)
+		}
+	}
+}
+
+// BenchmarkSgemm reports GFLOP/s for each path and shape. Run it with
+// -cpu 1,2 to compare one and two cores.
+func BenchmarkSgemm(b *testing.B) {
+	saved := active
+	defer func() { active = saved }()
+	for _, s := range available {
+		for _, sh := range benchShapes {
+			name := fmt.Sprintf("%s/%s/%dx%dx%d", s.name, sh.name, sh.m, sh.n, sh.k)
+			b.Run(name, func(b *testing.B) {
+				active = s
+				benchGemm(b, sh.transA, sh.transB, sh.m, sh.n, sh.k)
+			})
+		}
+	}
+}
+
+func benchGemm(b *testing.B, transA, transB bool, m, n, k int) {
+	r := rand.New(rand.NewPCG(1, 1))
+	a, bm, c := randSlice(r, m*k), randSlice(r, k*n), make([]float32, m*n)
+	lda, ldb := k, n
+	if transA {
+		lda = m
+	}
+	if transB {
+		ldb = k
+	}
+	Sgemm(transA, transB, m, n, k, 1, a, lda, bm, ldb, 0, c, n)
+	b.ResetTimer()
+	for b.Loop() {
+		Sgemm(transA, transB, m, n, k, 1, a, lda, bm, ldb, 0, c, n)
+	}
+	b.ReportMetric(2*float64(m)*float64(n)*float64(k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}
