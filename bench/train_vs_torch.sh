@@ -26,6 +26,11 @@
 #	               torch with 2 threads several times slower whenever other
 #	               processes share the cores.
 #
+# Each cell shows two rates: wall clock (what a user waits for) and per
+# CPU-second of the process, all threads together (the work each engine
+# does; on a machine shared with other jobs it varies far less than wall
+# clock, but it does not credit an engine for using both cores at once).
+#
 # The two engines run alternately, and which goes first alternates from run
 # to run, so that a change in the machine's load hits both alike. The raw
 # JSON lines go to stderr as they come.
@@ -87,6 +92,10 @@ info=$(lookalike -info)
 nparams=$("$PYTHON" -c 'import json,sys; print(json.loads(sys.argv[1])["num_params"])' "$info")
 tinfo=$(pytorch -info -expect-params "$nparams")
 
+commit=$(git -C "$root" rev-parse --short HEAD)
+if dirty=$(git -C "$root" status --porcelain -- kernels nn loss optim tensor) && [[ -n "$dirty" ]]; then
+	commit+=" + uncommitted changes in $(echo "$dirty" | awk '{print $2}' | paste -sd' ' -)"
+fi
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 flags=$(grep -m1 '^flags' /proc/cpuinfo | grep -o -w -E 'avx2|fma|avx512f|avx512bw|avx512vl|amx_tile' | paste -sd' ' - || true)
 "$PYTHON" - "$info" "$tinfo" <<EOF
@@ -95,6 +104,7 @@ l, t = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 print("date:        $(date -u '+%Y-%m-%d %H:%M UTC')")
 print("machine:     $cpu, $(nproc) CPUs ($flags), $(uname -sr)")
 print("load avg:    $(cut -d' ' -f1-3 /proc/loadavg) (before the runs)")
+print("commit:      $commit")
 print(f"lookalike:   {l['go']}, kernels {l['kernels']}, GOMAXPROCS {l['gomaxprocs']}, {l['num_params']} parameters")
 print(f"pytorch:     torch {t['torch']}, {t['threads']} threads ({t['interop_threads']} inter-op), "
       f"{t['num_params']} parameters, mkldnn {t['mkldnn']}")
@@ -151,31 +161,42 @@ train = collections.defaultdict(list)
 embed = collections.defaultdict(list)
 for r in rows:
     if r.get("mode") == "embed":
-        embed[(r["batch"], r["engine"])].append(r["images_per_sec"])
+        embed[(r["batch"], r["engine"])].append((r["images_per_sec"], r["images_per_cpu_sec"]))
     else:
-        train[(r["pairs"], r["steps"], r["engine"])].append(r["pairs_per_sec"])
+        train[(r["pairs"], r["steps"], r["engine"])].append((r["pairs_per_sec"], r["pairs_per_cpu_sec"]))
 
-def cell(xs):
-    return f"{statistics.median(xs):,.0f} ({min(xs):,.0f}–{max(xs):,.0f})"
+def med(xs, i):
+    return statistics.median(x[i] for x in xs)
 
-def ratio(a, b):
-    return f"{statistics.median(a) / statistics.median(b):.2f}"
+def cell(xs, i):
+    v = [x[i] for x in xs]
+    return f"{statistics.median(v):,.0f} ({min(v):,.0f}–{max(v):,.0f})"
+
+def ratio(a, b, i):
+    return f"{med(a, i) / med(b, i):.2f}"
+
+def runs(d):
+    return len(next(iter(d.values())))
 
 if train:
-    print("Training, pairs/s: median (min–max) of", len(next(iter(train.values()))), "runs")
+    print(f"Training, pairs/s: median (min–max) of {runs(train)} runs; wall clock, and per CPU-second of the process")
     print()
-    print("| pairs/batch | images/step | steps/run | lookalike pairs/s | pytorch pairs/s | lookalike / pytorch |")
-    print("|---:|---:|---:|---:|---:|---:|")
+    print("| pairs/batch | steps/run | lookalike pairs/s | pytorch pairs/s | lookalike / pytorch "
+          "| lookalike pairs/CPU-s | pytorch pairs/CPU-s | lookalike / pytorch (CPU) |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     for p, steps in sorted({(k[0], k[1]) for k in train}):
         l, t = train[(p, steps, "lookalike")], train[(p, steps, "pytorch")]
-        print(f"| {p} | {2 * p} | {steps} | {cell(l)} | {cell(t)} | {ratio(l, t)} |")
+        print(f"| {p} | {steps} | {cell(l, 0)} | {cell(t, 0)} | {ratio(l, t, 0)} "
+              f"| {cell(l, 1)} | {cell(t, 1)} | {ratio(l, t, 1)} |")
     print()
 if embed:
-    print("Inference (embedding), images/s: median (min–max) of", len(next(iter(embed.values()))), "runs")
+    print(f"Inference (embedding), images/s: median (min–max) of {runs(embed)} runs; wall clock, and per CPU-second of the process")
     print()
-    print("| batch | lookalike images/s | pytorch images/s | lookalike / pytorch |")
-    print("|---:|---:|---:|---:|")
+    print("| batch | lookalike images/s | pytorch images/s | lookalike / pytorch "
+          "| lookalike images/CPU-s | pytorch images/CPU-s | lookalike / pytorch (CPU) |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
     for b in sorted({k[0] for k in embed}):
         l, t = embed[(b, "lookalike")], embed[(b, "pytorch")]
-        print(f"| {b} | {cell(l)} | {cell(t)} | {ratio(l, t)} |")
+        print(f"| {b} | {cell(l, 0)} | {cell(t, 0)} | {ratio(l, t, 0)} "
+              f"| {cell(l, 1)} | {cell(t, 1)} | {ratio(l, t, 1)} |")
 EOF

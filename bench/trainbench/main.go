@@ -33,6 +33,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"syscall"
 	"time"
 
 	"github.com/lookalike/lookalike/kernels"
@@ -209,24 +210,26 @@ func benchTrain(m *nn.Model, rng *rand.Rand, pairs, steps, warmup, poolN int, cp
 		}
 	}
 	stopProfile := startProfile(cpuprofile)
-	start := time.Now()
+	cpu0, start := cpuTime(), time.Now()
 	for i := 0; i < steps; i++ {
 		if err := t.step(); err != nil {
 			log.Fatalf("step %d: %v", i+1, err)
 		}
 	}
-	sec := time.Since(start).Seconds()
+	sec, cpu := time.Since(start).Seconds(), cpuTime()-cpu0
 	stopProfile()
 	printJSON(map[string]any{
-		"engine":         "lookalike",
-		"pairs":          pairs,
-		"steps":          steps,
-		"seconds":        round(sec, 4),
-		"pairs_per_sec":  round(float64(pairs*steps)/sec, 1),
-		"images_per_sec": round(float64(2*pairs*steps)/sec, 1),
-		"final_loss":     round(float64(t.lastLoss), 4),
-		"threads":        runtime.GOMAXPROCS(0),
-		"kernels":        kernels.Path(),
+		"engine":            "lookalike",
+		"pairs":             pairs,
+		"cpu_seconds":       round(cpu, 4),
+		"pairs_per_cpu_sec": round(float64(pairs*steps)/cpu, 1),
+		"steps":             steps,
+		"seconds":           round(sec, 4),
+		"pairs_per_sec":     round(float64(pairs*steps)/sec, 1),
+		"images_per_sec":    round(float64(2*pairs*steps)/sec, 1),
+		"final_loss":        round(float64(t.lastLoss), 4),
+		"threads":           runtime.GOMAXPROCS(0),
+		"kernels":           kernels.Path(),
 	})
 }
 
@@ -240,22 +243,24 @@ func benchEmbed(m *nn.Model, rng *rand.Rand, batch, n int, cpuprofile string) {
 	// Warm up: one batch sizes the buffers.
 	m.Embed(px[:min(batch, n)*size*size*channels], min(batch, n), batch)
 	stopProfile := startProfile(cpuprofile)
-	start := time.Now()
+	cpu0, start := cpuTime(), time.Now()
 	out := m.Embed(px, n, batch)
-	sec := time.Since(start).Seconds()
+	sec, cpu := time.Since(start).Seconds(), cpuTime()-cpu0
 	stopProfile()
 	if len(out) != n*dim {
 		log.Fatalf("embed returned %d values, want %d", len(out), n*dim)
 	}
 	printJSON(map[string]any{
-		"engine":         "lookalike",
-		"mode":           "embed",
-		"batch":          batch,
-		"images":         n,
-		"seconds":        round(sec, 4),
-		"images_per_sec": round(float64(n)/sec, 1),
-		"threads":        runtime.GOMAXPROCS(0),
-		"kernels":        kernels.Path(),
+		"engine":             "lookalike",
+		"mode":               "embed",
+		"batch":              batch,
+		"images":             n,
+		"cpu_seconds":        round(cpu, 4),
+		"images_per_cpu_sec": round(float64(n)/cpu, 1),
+		"seconds":            round(sec, 4),
+		"images_per_sec":     round(float64(n)/sec, 1),
+		"threads":            runtime.GOMAXPROCS(0),
+		"kernels":            kernels.Path(),
 	})
 }
 
@@ -389,6 +394,17 @@ func writeRaw(dir, name, kind string, i int, t *tensor.Tensor) (dumpEntry, error
 		return dumpEntry{}, fmt.Errorf("dump %s: %w", name, err)
 	}
 	return dumpEntry{Name: name, Shape: append([]int(nil), t.Shape...), File: file}, nil
+}
+
+// cpuTime returns the user and system CPU time of the process so far, in
+// seconds, summed over its threads: with other processes on the machine it
+// varies much less than the wall-clock time.
+func cpuTime() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		log.Fatalf("getrusage: %v", err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
 
 // printJSON prints v as one JSON line.
