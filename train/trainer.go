@@ -172,3 +172,23 @@ func (t *Trainer) Run(ctx context.Context, ckptDir string, report func(Status)) 
 
 // Elapsed returns the total training time, across resumes.
 func (t *Trainer) Elapsed() time.Duration { return t.elapsed }
+
+// EpochMeans returns the mean loss of each epoch of a history.
+func EpochMeans(h []Record, stepsPerEpoch int) []float64 {
+	var sums []float64
+	var counts []int
+	for _, r := range h {
+		e := (r.Step - 1) / stepsPerEpoch
+		for len(sums) <= e {
+			sums, counts = append(sums, 0), append(counts, 0)
+		}
+		sums[e] += float64(r.Loss)
+		counts[e]++
+	}
+	for i := range sums {
+		if counts[i] > 0 {
+			sums[i] /= float64(counts[i])
+		}
+	}
+	return sums
+}

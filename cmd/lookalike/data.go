@@ -1,0 +1,50 @@
+package main
+
+import (
+	"context"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lookalike/lookalike/data"
+	"github.com/lookalike/lookalike/internal/progress"
+)
+
+// dataFlags are the flags of every command that reads a dataset.
+type dataFlags struct {
+	path    string
+	skipBad bool
+	workers int
+}
+
+func (f *dataFlags) register(cmd *cobra.Command, usage string) {
+	cmd.Flags().StringVar(&f.path, "data", "", usage)
+	cmd.Flags().BoolVar(&f.skipBad, "skip-bad", false, "skip unreadable images with a warning instead of stopping")
+	cmd.Flags().IntVar(&f.workers, "workers", 0, "images decoded in parallel (0: one per CPU)")
+}
+
+// load opens the dataset with a progress bar; classes, when set, fixes the
+// label order (a model's classes).
+func (f *dataFlags) load(ctx context.Context, a *app, split string, classes []string) (*data.Dataset, error) {
+	var bar *progress.Bar
+	opt := data.Options{
+		Classes: classes, SkipBad: f.skipBad, Workers: f.workers, Logger: a.log,
+		Progress: func(done, total int) {
+			if bar == nil {
+				bar = progress.New(os.Stderr, a.log, "load "+split, total, "img", 5*time.Second)
+			}
+			bar.Set(done, "")
+			if done == total {
+				bar.Finish()
+			}
+		},
+	}
+	start := time.Now()
+	ds, err := data.Open(ctx, f.path, split, opt)
+	if err != nil {
+		return nil, err
+	}
+	a.log.Info("loaded images", "data", f.path, "split", split, "images", ds.Len(), "classes", len(ds.Classes), "took", time.Since(start).Round(time.Millisecond))
+	return ds, nil
+}

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lookalike/lookalike/nn"
+	"github.com/lookalike/lookalike/report"
+)
+
+// evalFlags are the flags of eval (and demo).
+type evalFlags struct {
+	data  dataFlags
+	model string
+	out   string
+	split string
+	seed  uint64
+}
+
+func newEvalCmd(a *app) *cobra.Command {
+	f := &evalFlags{}
+	cmd := &cobra.Command{
+		Use:   "eval --model MODEL_DIR --data DIR --out REPORT_DIR",
+		Short: "Measure retrieval quality on a labelled test set",
+		Long: `Embed every image of a labelled test set and measure how well the nearest
+neighbours of each image share its class, every image being a query against
+all the others: precision@1, precision@10, R-precision, MAP@R and recall@k.
+
+Writes REPORT_DIR/metrics.json, neighbours.png (queries and their nearest
+neighbours), confusion.png (classes of the neighbours of 10 queries per
+class) and report.md, which shows them.`,
+		Example: "  lookalike eval --model model/ --data ../shared/datasets/cifar10/test --out report/",
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			_, err := runEval(cmd, a, f)
+			return err
+		},
+	}
+	f.register(cmd)
+	return cmd
+}
+
+func (f *evalFlags) register(cmd *cobra.Command) {
+	f.data.register(cmd, "labelled test images: an image folder, a dataset root with test/, or the CIFAR-10 archive (required)")
+	cmd.Flags().StringVar(&f.model, "model", "model", "model directory")
+	cmd.Flags().StringVar(&f.out, "out", "report", "report directory to write")
+	cmd.Flags().StringVar(&f.split, "split", "test", "split to read from a dataset root or the CIFAR-10 archive")
+	cmd.Flags().Uint64Var(&f.seed, "seed", 1, "random seed for the collage's queries")
+}
+
+func runEval(cmd *cobra.Command, a *app, f *evalFlags) (*report.Evaluation, error) {
+	m, info, err := nn.Load(f.model)
+	if err != nil {
+		return nil, err
+	}
+	ds, err := f.data.load(cmd.Context(), a, f.split, info.Classes)
+	if err != nil {
+		return nil, err
+	}
+	ev, err := report.Evaluate(m, info, ds, f.data.path, f.out, report.EvalOptions{Seed: f.seed, Logger: a.log})
+	if err != nil {
+		return nil, err
+	}
+	mt := ev.Metrics
+	fmt.Fprintf(cmd.OutOrStdout(), "precision@1 %.4f  precision@10 %.4f  R-precision %.4f  MAP@R %.4f  (%d queries)\nreport: %s\n",
+		mt.PrecisionAt1, mt.PrecisionAt10, mt.RPrecision, mt.MAPAtR, mt.Queries, f.out)
+	return ev, nil
+}

@@ -1,0 +1,82 @@
+// Command lookalike trains image-embedding models with metric learning and
+// searches image collections with them. Run "lookalike --help" for the
+// commands.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lookalike/lookalike/train"
+)
+
+// exitInterrupted is the exit status after Ctrl-C, as shells report it.
+const exitInterrupted = 130
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := newRootCmd().ExecuteContext(ctx)
+	switch {
+	case err == nil:
+	case errors.Is(err, train.ErrInterrupted) || errors.Is(err, context.Canceled):
+		fmt.Fprintln(os.Stderr, "lookalike:", err)
+		os.Exit(exitInterrupted)
+	default:
+		fmt.Fprintln(os.Stderr, "lookalike:", err)
+		os.Exit(1)
+	}
+}
+
+// app holds what every command shares: the logger and global flags.
+type app struct {
+	logLevel string
+	log      *slog.Logger
+}
+
+func newRootCmd() *cobra.Command {
+	a := &app{}
+	root := &cobra.Command{
+		Use:   "lookalike",
+		Short: "Image similarity search with metric learning",
+		Long: `lookalike trains a small convolutional network so that similar images get
+nearby embeddings (the Keras "metric learning for image similarity search"
+example, in pure Go), evaluates it with retrieval metrics and pictures, and
+searches image collections with it.
+
+Data is an image folder with one sub-folder per class (PNG, JPEG, GIF, BMP,
+WebP), a dataset root holding train/ and test/ such folders, or the official
+CIFAR-10 binary archive (cifar-10-binary.tar.gz or its extracted folder).`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			var level slog.Level
+			if err := level.UnmarshalText([]byte(a.logLevel)); err != nil {
+				return fmt.Errorf("--log-level: %w", err)
+			}
+			a.log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+			return nil
+		},
+	}
+	root.PersistentFlags().StringVar(&a.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	root.AddCommand(
+		newShowCmd(a), newPairsCmd(a), newTrainCmd(a), newEvalCmd(a), newEmbedCmd(a), newDemoCmd(a),
+	)
+	return root
+}
+
+// exactArgs is cobra.NoArgs with a clearer message.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return fmt.Errorf("%s takes no arguments, got %q (flags start with --)", cmd.CommandPath(), strings.Join(args, " "))
+	}
+	return nil
+}

@@ -1,0 +1,37 @@
+package report
+
+import (
+	"bufio"
+	"fmt"
+	"path/filepath"
+
+	"github.com/lookalike/lookalike/internal/atomicfile"
+	"github.com/lookalike/lookalike/train"
+	"github.com/lookalike/lookalike/viz"
+)
+
+// TrainingCurves writes a training run's loss log to dir as loss.csv (step,
+// epoch, loss) and its plot as loss.png.
+func TrainingCurves(dir string, h []train.Record, stepsPerEpoch int) error {
+	err := atomicfile.Write(filepath.Join(dir, "loss.csv"), func(w *bufio.Writer) error {
+		fmt.Fprintln(w, "step,epoch,loss")
+		for _, r := range h {
+			fmt.Fprintf(w, "%d,%d,%.6f\n", r.Step, r.Epoch, r.Loss)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	steps, loss := make([]int, len(h)), make([]float64, len(h))
+	for i, r := range h {
+		steps[i], loss[i] = r.Step, float64(r.Loss)
+	}
+	var ends []int
+	if stepsPerEpoch > 0 && len(h) > 0 {
+		for e := stepsPerEpoch; e < h[len(h)-1].Step; e += stepsPerEpoch {
+			ends = append(ends, e)
+		}
+	}
+	return viz.LossCurve(filepath.Join(dir, "loss.png"), steps, loss, "Training loss", viz.LossCurveOptions{EpochEnds: ends})
+}
