@@ -87,20 +87,28 @@ func (l *Conv2D) geometry(h, w int) (oh, ow, padT, padL int) {
 
 // OutShape returns [n, oh, ow, out] for an input [n, h, w, in].
 func (l *Conv2D) OutShape(in []int) ([]int, error) {
+	if err := l.check(in); err != nil {
+		return nil, err
+	}
+	oh, ow, _, _ := l.geometry(in[1], in[2])
+	return []int{in[0], oh, ow, l.OutC}, nil
+}
+
+// check reports whether an input shape fits, without allocating.
+func (l *Conv2D) check(in []int) error {
 	if len(in) != 4 || in[3] != l.InC {
-		return nil, fmt.Errorf("conv2d: input shape %v, want [n h w %d]", in, l.InC)
+		return fmt.Errorf("conv2d: input shape %v, want [n h w %d]", in, l.InC)
 	}
 	oh, ow, _, _ := l.geometry(in[1], in[2])
 	if oh <= 0 || ow <= 0 {
-		return nil, fmt.Errorf("conv2d: input %dx%d is smaller than the %dx%d kernel", in[1], in[2], l.K, l.K)
+		return fmt.Errorf("conv2d: input %dx%d is smaller than the %dx%d kernel", in[1], in[2], l.K, l.K)
 	}
-	return []int{in[0], oh, ow, l.OutC}, nil
+	return nil
 }
 
 // Forward computes the convolution through im2col and one SGEMM.
 func (l *Conv2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
-	out, err := l.OutShape(x.Shape)
-	if err != nil {
+	if err := l.check(x.Shape); err != nil {
 		panic(err)
 	}
 	n, h, w := x.Shape[0], x.Shape[1], x.Shape[2]
@@ -109,7 +117,7 @@ func (l *Conv2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	rows, kk := n*l.oh*l.ow, l.K*l.K*l.InC
 	l.col = tensor.Ensure(l.col, rows, kk)
 	im2col(x.Data, l.col.Data, n, h, w, l.InC, l.K, l.Stride, l.oh, l.ow, l.padT, l.padL)
-	l.y = tensor.Ensure(l.y, out...)
+	l.y = tensor.Ensure(l.y, n, l.oh, l.ow, l.OutC)
 	y := l.y.Data
 	for r := 0; r < rows; r++ {
 		copy(y[r*l.OutC:(r+1)*l.OutC], l.B.Value.Data)

@@ -38,8 +38,8 @@ func (l *Dense) OutShape(in []int) ([]int, error) {
 
 // Forward computes x*W + b.
 func (l *Dense) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
-	if _, err := l.OutShape(x.Shape); err != nil {
-		panic(err)
+	if len(x.Shape) != 2 || x.Shape[1] != l.In {
+		panic(fmt.Sprintf("dense: input shape %v, want [n %d]", x.Shape, l.In))
 	}
 	n := x.Shape[0]
 	l.x = x

@@ -26,8 +26,8 @@ func (l *GlobalAvgPool) OutShape(in []int) ([]int, error) {
 
 // Forward averages over the spatial dimensions.
 func (l *GlobalAvgPool) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
-	if _, err := l.OutShape(x.Shape); err != nil {
-		panic(err)
+	if len(x.Shape) != 4 {
+		panic(fmt.Sprintf("global_avg_pool: input shape %v, want [n h w c]", x.Shape))
 	}
 	n, hw, c := x.Shape[0], x.Shape[1]*x.Shape[2], x.Shape[3]
 	l.in = append(l.in[:0], x.Shape...)
