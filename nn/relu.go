@@ -1,6 +1,9 @@
 package nn
 
-import "github.com/lookalike/lookalike/tensor"
+import (
+	"github.com/lookalike/lookalike/kernels"
+	"github.com/lookalike/lookalike/tensor"
+)
 
 // ReLU is the rectified linear unit max(x, 0).
 type ReLU struct {
@@ -13,24 +16,14 @@ func NewReLU() *ReLU { return &ReLU{} }
 // Forward returns max(x, 0).
 func (l *ReLU) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	l.y = tensor.Ensure(l.y, x.Shape...)
-	y := l.y.Data[:len(x.Data)]
-	for i, v := range x.Data {
-		y[i] = max(v, 0)
-	}
+	kernels.ReLU(l.y.Data, x.Data)
 	return l.y
 }
 
 // Backward passes dy where the output was positive.
 func (l *ReLU) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	l.dx = tensor.Ensure(l.dx, dy.Shape...)
-	dx, y := l.dx.Data, l.y.Data[:len(dy.Data)]
-	for i, g := range dy.Data {
-		if y[i] > 0 {
-			dx[i] = g
-		} else {
-			dx[i] = 0
-		}
-	}
+	kernels.ReLUBackward(l.dx.Data, dy.Data, l.y.Data)
 	return l.dx
 }
 

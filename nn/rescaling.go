@@ -1,6 +1,9 @@
 package nn
 
-import "github.com/lookalike/lookalike/tensor"
+import (
+	"github.com/lookalike/lookalike/kernels"
+	"github.com/lookalike/lookalike/tensor"
+)
 
 // Rescaling multiplies its input by a constant, like Keras's Rescaling layer
 // (the models scale 0..255 pixels by 1/255).
@@ -15,18 +18,16 @@ func NewRescaling(scale float32) *Rescaling { return &Rescaling{scale: scale} }
 // Forward returns x*scale.
 func (l *Rescaling) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	l.y = tensor.Ensure(l.y, x.Shape...)
-	for i, v := range x.Data {
-		l.y.Data[i] = v * l.scale
-	}
+	copy(l.y.Data, x.Data)
+	kernels.Scale(l.scale, l.y.Data)
 	return l.y
 }
 
 // Backward returns dy*scale.
 func (l *Rescaling) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	l.dx = tensor.Ensure(l.dx, dy.Shape...)
-	for i, v := range dy.Data {
-		l.dx.Data[i] = v * l.scale
-	}
+	copy(l.dx.Data, dy.Data)
+	kernels.Scale(l.scale, l.dx.Data)
 	return l.dx
 }
 

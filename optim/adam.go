@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/lookalike/lookalike/kernels"
+
 	"github.com/lookalike/lookalike/nn"
 	"github.com/lookalike/lookalike/tensor"
 )
@@ -37,18 +39,10 @@ func (a *Adam) Step() {
 	a.step++
 	bc1 := 1 - math.Pow(a.Beta1, float64(a.step))
 	bc2 := 1 - math.Pow(a.Beta2, float64(a.step))
-	b1, b2 := float32(a.Beta1), float32(a.Beta2)
-	lr, eps := float32(a.LR), float32(a.Epsilon)
-	ibc1, ibc2 := float32(1/bc1), float32(1/bc2)
 	for i, p := range a.params {
-		m, v, w, g := a.m[i].Data, a.v[i].Data, p.Value.Data, p.Grad.Data
-		for j, gj := range g {
-			mj := b1*m[j] + (1-b1)*gj
-			vj := b2*v[j] + (1-b2)*gj*gj
-			m[j], v[j] = mj, vj
-			w[j] -= lr * (mj * ibc1) / (float32(math.Sqrt(float64(vj*ibc2))) + eps)
-		}
-		clear(g)
+		kernels.Adam(p.Value.Data, p.Grad.Data, a.m[i].Data, a.v[i].Data,
+			float32(a.LR), float32(a.Beta1), float32(a.Beta2), float32(a.Epsilon), float32(bc1), float32(bc2))
+		clear(p.Grad.Data)
 	}
 }
 
