@@ -1,10 +1,13 @@
 package nn
 
+import "github.com/lookalike/lookalike/kernels"
+
 // im2col writes, for each output position of an NHWC input, the k*k*c patch
 // it sees as one row of col (zeros where the patch hangs over the padding).
-// Within a row the order is (ky, kx, channel), matching the kernel layout.
+// Within a row the order is (ky, kx, channel), matching the kernel layout,
+// so each kernel row that lies inside the image is one contiguous copy.
 func im2col(x, col []float32, n, h, w, c, k, stride, oh, ow, padT, padL int) {
-	kk := k * k * c
+	kk, kc := k*k*c, k*c
 	r := 0
 	for b := 0; b < n; b++ {
 		img := x[b*h*w*c : (b+1)*h*w*c]
@@ -12,18 +15,26 @@ func im2col(x, col []float32, n, h, w, c, k, stride, oh, ow, padT, padL int) {
 			for ox := 0; ox < ow; ox++ {
 				row := col[r*kk : (r+1)*kk]
 				r++
-				i := 0
+				ix0 := ox*stride - padL
 				for ky := 0; ky < k; ky++ {
 					iy := oy*stride + ky - padT
+					dst := row[ky*kc : (ky+1)*kc]
+					if iy < 0 || iy >= h {
+						clear(dst)
+						continue
+					}
+					line := img[iy*w*c : (iy+1)*w*c]
+					if ix0 >= 0 && ix0+k <= w {
+						copy(dst, line[ix0*c:(ix0+k)*c])
+						continue
+					}
 					for kx := 0; kx < k; kx++ {
-						ix := ox*stride + kx - padL
-						dst := row[i : i+c]
-						i += c
-						if iy < 0 || iy >= h || ix < 0 || ix >= w {
-							clear(dst)
-							continue
+						ix := ix0 + kx
+						if ix < 0 || ix >= w {
+							clear(dst[kx*c : (kx+1)*c])
+						} else {
+							copy(dst[kx*c:(kx+1)*c], line[ix*c:(ix+1)*c])
 						}
-						copy(dst, img[(iy*w+ix)*c:])
 					}
 				}
 			}
@@ -35,7 +46,7 @@ func im2col(x, col []float32, n, h, w, c, k, stride, oh, ow, padT, padL int) {
 // input positions it was gathered from. dx is overwritten.
 func col2im(col, dx []float32, n, h, w, c, k, stride, oh, ow, padT, padL int) {
 	clear(dx)
-	kk := k * k * c
+	kk, kc := k*k*c, k*c
 	r := 0
 	for b := 0; b < n; b++ {
 		img := dx[b*h*w*c : (b+1)*h*w*c]
@@ -43,19 +54,21 @@ func col2im(col, dx []float32, n, h, w, c, k, stride, oh, ow, padT, padL int) {
 			for ox := 0; ox < ow; ox++ {
 				row := col[r*kk : (r+1)*kk]
 				r++
-				i := 0
+				ix0 := ox*stride - padL
 				for ky := 0; ky < k; ky++ {
 					iy := oy*stride + ky - padT
+					if iy < 0 || iy >= h {
+						continue
+					}
+					src := row[ky*kc : (ky+1)*kc]
+					line := img[iy*w*c : (iy+1)*w*c]
+					if ix0 >= 0 && ix0+k <= w {
+						kernels.Add(line[ix0*c:(ix0+k)*c], src)
+						continue
+					}
 					for kx := 0; kx < k; kx++ {
-						ix := ox*stride + kx - padL
-						src := row[i : i+c]
-						i += c
-						if iy < 0 || iy >= h || ix < 0 || ix >= w {
-							continue
-						}
-						dst := img[(iy*w+ix)*c : (iy*w+ix)*c+c]
-						for j, v := range src {
-							dst[j] += v
+						if ix := ix0 + kx; ix >= 0 && ix < w {
+							kernels.Add(line[ix*c:(ix+1)*c], src[kx*c:(kx+1)*c])
 						}
 					}
 				}
