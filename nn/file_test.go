@@ -87,3 +87,26 @@ func FuzzSafetensors(f *testing.F) {
 		decodeSafetensors(strings.NewReader(string(b)), int64(len(b)))
 	})
 }
+
+func TestClone(t *testing.T) {
+	m, _ := KerasSmall(8)
+	m.Init(rand.New(rand.NewPCG(2, 2)))
+	c, err := m.Clone()
+	if err != nil {
+		t.Fatal(err)
+	}
+	px := make([]uint8, 2*32*32*3)
+	for i := range px {
+		px[i] = uint8(i * 7)
+	}
+	a, b := m.Embed(px, 2, 2), c.Embed(px, 2, 2)
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatalf("clone differs at %d", i)
+		}
+	}
+	c.Params()[0].Value.Data[0] += 1
+	if m.Params()[0].Value.Data[0] == c.Params()[0].Value.Data[0] {
+		t.Fatal("clone shares weights with the original")
+	}
+}

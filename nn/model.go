@@ -148,3 +148,17 @@ func (m *Model) Specs() []Spec {
 	}
 	return specs
 }
+
+// Clone returns an independent copy of the model: the same architecture
+// and weights, with buffers of its own, so that clones can run in parallel
+// goroutines (a model is not safe for concurrent use).
+func (m *Model) Clone() (*Model, error) {
+	c, err := FromSpecs(m.Name, m.Size, m.Channels, m.Specs())
+	if err != nil {
+		return nil, err
+	}
+	if err := c.LoadStateDict(m.StateDict()); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
