@@ -71,8 +71,8 @@ func FuzzOpenLog(f *testing.F) {
 	f.Add([]byte{})
 	f.Add([]byte(walMagic))
 	opts := Options{Kind: KindHNSW, HNSW: HNSWConfig{M: 4, EfConstruction: 8}}
+	dir := f.TempDir() // inputs run one at a time per process
 	f.Fuzz(func(t *testing.T, data []byte) {
-		dir := t.TempDir()
 		path := filepath.Join(dir, walName)
 		if err := os.WriteFile(path, data, 0o644); err != nil {
 			t.Fatal(err)
@@ -101,8 +101,8 @@ func FuzzOpenSnapshot(f *testing.F) {
 	f.Add(snapHNSW[:len(snapHNSW)/2])
 	f.Add([]byte(snapMagic))
 	opts := Options{Kind: KindHNSW, HNSW: testOptions(KindHNSW).HNSW, ReadOnly: true}
+	dir := f.TempDir() // inputs run one at a time per process
 	f.Fuzz(func(t *testing.T, data []byte) {
-		dir := t.TempDir()
 		path := filepath.Join(dir, snapName)
 		os.WriteFile(path, data, 0o644)
 		openFuzzed(t, dir, opts)

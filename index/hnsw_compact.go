@@ -17,6 +17,11 @@ import (
 func (h *HNSW) Compact() int {
 	h.wmu.Lock()
 	defer h.wmu.Unlock()
+	return h.compactLocked()
+}
+
+// compactLocked is Compact; the caller holds wmu.
+func (h *HNSW) compactLocked() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.nDeleted == 0 {
@@ -157,9 +162,9 @@ func (g *hnswGraph) neighbours(n uint32, l int, buf []uint32) []uint32 {
 // while holding the read lock; writers wait. fn must not keep or modify
 // what it is given.
 func (h *HNSW) view(fn func(ids []uint64, vecs []float32, g *hnswGraph) error) error {
-	h.Compact()
 	h.wmu.Lock()
 	defer h.wmu.Unlock()
+	h.compactLocked()
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	g := &hnswGraph{cfg: h.Config(), levels: h.levels, h: h}

@@ -1,26 +1,13 @@
 package index
 
-import "math"
+import (
+	"math"
 
-// dot returns the inner product of x and y[:len(x)].
-// TODO: switch to kernels.Dot once it lands.
-func dot(x, y []float32) float32 {
-	y = y[:len(x)]
-	var s0, s1, s2, s3 float32
-	i := 0
-	for ; i+8 <= len(x); i += 8 {
-		xs := x[i : i+8 : i+8]
-		ys := y[i : i+8 : i+8]
-		s0 += xs[0]*ys[0] + xs[4]*ys[4]
-		s1 += xs[1]*ys[1] + xs[5]*ys[5]
-		s2 += xs[2]*ys[2] + xs[6]*ys[6]
-		s3 += xs[3]*ys[3] + xs[7]*ys[7]
-	}
-	for ; i < len(x); i++ {
-		s0 += x[i] * y[i]
-	}
-	return (s0 + s1) + (s2 + s3)
-}
+	"github.com/lookalike/lookalike/kernels"
+)
+
+// dot returns the inner product of x and y, which have the same length.
+func dot(x, y []float32) float32 { return kernels.Dot(x, y) }
 
 // l2sq returns the squared Euclidean distance between x and y[:len(x)].
 func l2sq(x, y []float32) float32 {
