@@ -23,24 +23,24 @@ func archSets() []*kernelSet {
 var avx512Set = &kernelSet{
 	name:         "avx512",
 	gemm:         avx512Gemm,
-	dot:          dotGeneric,
-	axpy:         axpyGeneric,
-	scale:        scaleGeneric,
-	add:          addGeneric,
-	relu:         reluGeneric,
-	reluBackward: reluBackwardGeneric,
-	adam:         adamGeneric,
+	dot:          dotAVX512Go,
+	axpy:         axpyAVX512Go,
+	scale:        scaleAVX512Go,
+	add:          addAVX512Go,
+	relu:         reluAVX512Go,
+	reluBackward: reluBackwardAVX512Go,
+	adam:         adamAVX512Go,
 }
 
 // avx2Set is the AVX2+FMA path.
 var avx2Set = &kernelSet{
 	name:         "avx2",
 	gemm:         avx2Gemm,
-	dot:          dotGeneric,
-	axpy:         axpyGeneric,
-	scale:        scaleGeneric,
-	add:          addGeneric,
-	relu:         reluGeneric,
-	reluBackward: reluBackwardGeneric,
-	adam:         adamGeneric,
+	dot:          dotAVX2Go,
+	axpy:         axpyAVX2Go,
+	scale:        scaleAVX2Go,
+	add:          addAVX2Go,
+	relu:         reluAVX2Go,
+	reluBackward: reluBackwardAVX2Go,
+	adam:         adamAVX2Go,
 }

@@ -48,6 +48,20 @@
 	VMOVUPS lo, K1, (DX); \
 	VMOVUPS hi, K2, 64(DX)
 
+// STORE512LO and STORE512LOB0 are STORE512 and STORE512B0 for nr <= 16:
+// they leave columns 16..31 alone rather than issue accesses with an
+// all-zero mask, which can cost a microcode assist when the address is in
+// the next page.
+#define STORE512LO(lo) \
+	VMOVUPS.Z   (DX), K1, Z30; \
+	VMULPS      Z29, Z30, Z30; \
+	VFMADD231PS Z28, lo, Z30; \
+	VMOVUPS     Z30, K1, (DX)
+
+#define STORE512LOB0(lo) \
+	VMULPS  Z28, lo, lo; \
+	VMOVUPS lo, K1, (DX)
+
 // NEXTROW moves DX to the next row of C and leaves to label when the mr
 // rows are stored.
 #define NEXTROW(label) \
@@ -158,10 +172,12 @@ store14:
 	KMOVW        AX, K2
 	MOVQ         mr+64(FP), R13
 	VBROADCASTSS alpha+80(FP), Z28
+	VBROADCASTSS beta+84(FP), Z29
 	MOVL         beta+84(FP), AX
 	ANDL         $0x7fffffff, AX // beta == ±0: do not read C
 	JZ           beta0_14
-	VBROADCASTSS beta+84(FP), Z29
+	CMPQ         CX, $16
+	JLE          lo14
 	STORE512(Z0, Z1)
 	NEXTROW(done14)
 	STORE512(Z2, Z3)
@@ -191,7 +207,39 @@ store14:
 	STORE512(Z26, Z27)
 	JMP          done14
 
+lo14:
+	STORE512LO(Z0)
+	NEXTROW(done14)
+	STORE512LO(Z2)
+	NEXTROW(done14)
+	STORE512LO(Z4)
+	NEXTROW(done14)
+	STORE512LO(Z6)
+	NEXTROW(done14)
+	STORE512LO(Z8)
+	NEXTROW(done14)
+	STORE512LO(Z10)
+	NEXTROW(done14)
+	STORE512LO(Z12)
+	NEXTROW(done14)
+	STORE512LO(Z14)
+	NEXTROW(done14)
+	STORE512LO(Z16)
+	NEXTROW(done14)
+	STORE512LO(Z18)
+	NEXTROW(done14)
+	STORE512LO(Z20)
+	NEXTROW(done14)
+	STORE512LO(Z22)
+	NEXTROW(done14)
+	STORE512LO(Z24)
+	NEXTROW(done14)
+	STORE512LO(Z26)
+	JMP          done14
+
 beta0_14:
+	CMPQ CX, $16
+	JLE  lob0_14
 	STORE512B0(Z0, Z1)
 	NEXTROW(done14)
 	STORE512B0(Z2, Z3)
@@ -219,6 +267,36 @@ beta0_14:
 	STORE512B0(Z24, Z25)
 	NEXTROW(done14)
 	STORE512B0(Z26, Z27)
+	JMP  done14
+
+lob0_14:
+	STORE512LOB0(Z0)
+	NEXTROW(done14)
+	STORE512LOB0(Z2)
+	NEXTROW(done14)
+	STORE512LOB0(Z4)
+	NEXTROW(done14)
+	STORE512LOB0(Z6)
+	NEXTROW(done14)
+	STORE512LOB0(Z8)
+	NEXTROW(done14)
+	STORE512LOB0(Z10)
+	NEXTROW(done14)
+	STORE512LOB0(Z12)
+	NEXTROW(done14)
+	STORE512LOB0(Z14)
+	NEXTROW(done14)
+	STORE512LOB0(Z16)
+	NEXTROW(done14)
+	STORE512LOB0(Z18)
+	NEXTROW(done14)
+	STORE512LOB0(Z20)
+	NEXTROW(done14)
+	STORE512LOB0(Z22)
+	NEXTROW(done14)
+	STORE512LOB0(Z24)
+	NEXTROW(done14)
+	STORE512LOB0(Z26)
 
 done14:
 	VZEROUPPER
@@ -239,7 +317,9 @@ done14:
 //
 // Copies each row of cols floats with a masked load (K1:K2, zeroing the
 // other lanes) and stores dstStride floats (K3:K4), so the padding is
-// zeroed. Masked-off lanes are never accessed.
+// zeroed. Masked-off lanes are not accessed, and no access is issued with
+// an all-zero mask (see STORE512LO): there are loops for dstStride <= 16,
+// for cols <= 16 < dstStride, and for 16 < cols.
 //
 // Registers: SI src row, DI dst row, BX rows left, R8 and R9 the strides
 // in bytes, Z0:Z1 the row.
@@ -255,8 +335,12 @@ TEXT ·packRows512(SB), NOSPLIT, $0-48
 	MASK32(dstStride+40(FP), K3, K4)
 	TESTQ BX, BX
 	JZ    prdone
+	CMPQ  dstStride+40(FP), $16
+	JLE   prloop16
+	CMPQ  cols+24(FP), $16
+	JLE   prloop16x32
 
-prloop:
+prloop32:
 	VMOVUPS.Z (SI), K1, Z0
 	VMOVUPS.Z 64(SI), K2, Z1
 	VMOVUPS   Z0, K3, (DI)
@@ -264,7 +348,29 @@ prloop:
 	ADDQ      R8, SI
 	ADDQ      R9, DI
 	DECQ      BX
-	JNZ       prloop
+	JNZ       prloop32
+	JMP       prdone
+
+prloop16x32:
+	VPXORD Z1, Z1, Z1
+
+prloop16x32body:
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS   Z0, K3, (DI)
+	VMOVUPS   Z1, K4, 64(DI)
+	ADDQ      R8, SI
+	ADDQ      R9, DI
+	DECQ      BX
+	JNZ       prloop16x32body
+	JMP       prdone
+
+prloop16:
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS   Z0, K3, (DI)
+	ADDQ      R8, SI
+	ADDQ      R9, DI
+	DECQ      BX
+	JNZ       prloop16
 
 prdone:
 	VZEROUPPER
@@ -284,7 +390,8 @@ GLOBL iota32<>(SB), RODATA|NOPTR, $64
 // func packCols512(dst, src *float32, rows, cols, srcStride, dstStride int)
 //
 // Row i of dst is column i of src: each is one gather (two for cols > 16)
-// of src[j*srcStride + i], then a store of dstStride floats.
+// of src[j*srcStride + i], then a store of dstStride floats. As in
+// packRows512, no access is issued with an all-zero mask.
 //
 // Registers:
 //	SI	src + 4*i
@@ -316,14 +423,27 @@ TEXT ·packCols512(SB), NOSPLIT, $0-48
 	JZ           pcdone
 	CMPQ         cols+24(FP), $16
 	JGT          pcloop32
+	CMPQ         dstStride+40(FP), $16
+	JLE          pcloop16
 	VPXORD       Z1, Z1, Z1
+
+pcloop16x32:
+	VPXORD     Z0, Z0, Z0
+	KMOVW      R10, K1
+	VGATHERDPS (SI)(Z2*4), K1, Z0
+	VMOVUPS    Z0, K3, (DI)
+	VMOVUPS    Z1, K4, 64(DI) // padding
+	ADDQ       $4, SI
+	ADDQ       R9, DI
+	DECQ       BX
+	JNZ        pcloop16x32
+	JMP        pcdone
 
 pcloop16:
 	VPXORD     Z0, Z0, Z0
 	KMOVW      R10, K1
 	VGATHERDPS (SI)(Z2*4), K1, Z0
 	VMOVUPS    Z0, K3, (DI)
-	VMOVUPS    Z1, K4, 64(DI) // padding, if dstStride > 16
 	ADDQ       $4, SI
 	ADDQ       R9, DI
 	DECQ       BX
@@ -404,6 +524,18 @@ GLOBL maskTab<>(SB), RODATA|NOPTR, $128
 	VMASKMOVPS lo, Y14, (DX); \
 	VMASKMOVPS hi, Y15, 32(DX)
 
+// STORE256LO and STORE256LOB0 are STORE256 and STORE256B0 for nr <= 8,
+// which leave columns 8..15 alone (see STORE512LO).
+#define STORE256LO(lo) \
+	VMASKMOVPS  (DX), Y14, Y12; \
+	VMULPS      betav-64(SP), Y12, Y12; \
+	VFMADD231PS alphav-32(SP), lo, Y12; \
+	VMASKMOVPS  Y12, Y14, (DX)
+
+#define STORE256LOB0(lo) \
+	VMULPS     alphav-32(SP), lo, lo; \
+	VMASKMOVPS lo, Y14, (DX)
+
 // func sgemmKernel6x16(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc, mr, nr int, alpha, beta float32)
 //
 // Registers:
@@ -468,14 +600,17 @@ loop6:
 
 store6:
 	LOADMASK16(nr+72(FP), R9, Y14, Y15)
+	MOVQ         nr+72(FP), CX
 	MOVQ         mr+64(FP), R13
 	VBROADCASTSS alpha+80(FP), Y12
 	VMOVUPS      Y12, alphav-32(SP)
+	VBROADCASTSS beta+84(FP), Y13
+	VMOVUPS      Y13, betav-64(SP)
 	MOVL         beta+84(FP), AX
 	ANDL         $0x7fffffff, AX // beta == ±0: do not read C
 	JZ           beta0_6
-	VBROADCASTSS beta+84(FP), Y13
-	VMOVUPS      Y13, betav-64(SP)
+	CMPQ         CX, $8
+	JLE          lo6
 	STORE256(Y0, Y1)
 	NEXTROW(done6)
 	STORE256(Y2, Y3)
@@ -489,7 +624,23 @@ store6:
 	STORE256(Y10, Y11)
 	JMP          done6
 
+lo6:
+	STORE256LO(Y0)
+	NEXTROW(done6)
+	STORE256LO(Y2)
+	NEXTROW(done6)
+	STORE256LO(Y4)
+	NEXTROW(done6)
+	STORE256LO(Y6)
+	NEXTROW(done6)
+	STORE256LO(Y8)
+	NEXTROW(done6)
+	STORE256LO(Y10)
+	JMP          done6
+
 beta0_6:
+	CMPQ CX, $8
+	JLE  lob0_6
 	STORE256B0(Y0, Y1)
 	NEXTROW(done6)
 	STORE256B0(Y2, Y3)
@@ -501,6 +652,20 @@ beta0_6:
 	STORE256B0(Y8, Y9)
 	NEXTROW(done6)
 	STORE256B0(Y10, Y11)
+	JMP  done6
+
+lob0_6:
+	STORE256LOB0(Y0)
+	NEXTROW(done6)
+	STORE256LOB0(Y2)
+	NEXTROW(done6)
+	STORE256LOB0(Y4)
+	NEXTROW(done6)
+	STORE256LOB0(Y6)
+	NEXTROW(done6)
+	STORE256LOB0(Y8)
+	NEXTROW(done6)
+	STORE256LOB0(Y10)
 
 done6:
 	VZEROUPPER
@@ -509,7 +674,10 @@ done6:
 // func packRows256(dst, src *float32, rows, cols, srcStride, dstStride int)
 //
 // As packRows512, for dstStride <= 16: VMASKMOVPS loads cols floats
-// (zeroing the rest, masks in Y2:Y3) and stores dstStride (Y4:Y5).
+// (zeroing the rest, masks in Y2:Y3) and stores dstStride (Y4:Y5). With
+// dstStride <= 8 only the low halves are accessed, as no access is issued
+// with an all-zero mask; with cols <= 8 < dstStride the high half stored
+// is zero.
 //
 // Registers: SI src row, DI dst row, BX rows left, R8 and R9 the strides
 // in bytes, Y0:Y1 the row.
@@ -525,6 +693,10 @@ TEXT ·packRows256(SB), NOSPLIT, $0-48
 	SHLQ $2, R9
 	TESTQ BX, BX
 	JZ    pr256done
+	CMPQ  dstStride+40(FP), $8
+	JLE   pr256loop8
+	CMPQ  cols+24(FP), $8
+	JLE   pr256loop8x16
 
 pr256loop:
 	VMASKMOVPS (SI), Y2, Y0
@@ -535,6 +707,28 @@ pr256loop:
 	ADDQ       R9, DI
 	DECQ       BX
 	JNZ        pr256loop
+	JMP        pr256done
+
+pr256loop8x16:
+	VXORPS Y1, Y1, Y1
+
+pr256loop8x16body:
+	VMASKMOVPS (SI), Y2, Y0
+	VMASKMOVPS Y0, Y4, (DI)
+	VMASKMOVPS Y1, Y5, 32(DI)
+	ADDQ       R8, SI
+	ADDQ       R9, DI
+	DECQ       BX
+	JNZ        pr256loop8x16body
+	JMP        pr256done
+
+pr256loop8:
+	VMASKMOVPS (SI), Y2, Y0
+	VMASKMOVPS Y0, Y4, (DI)
+	ADDQ       R8, SI
+	ADDQ       R9, DI
+	DECQ       BX
+	JNZ        pr256loop8
 
 pr256done:
 	VZEROUPPER

@@ -118,11 +118,7 @@ func addGeneric(dst, x []float32) {
 func reluGeneric(dst, x []float32) {
 	x = x[:len(dst)]
 	for i, v := range x {
-		if v > 0 {
-			dst[i] = v
-		} else {
-			dst[i] = 0
-		}
+		dst[i] = math.Float32frombits(math.Float32bits(v) & positiveMask(v))
 	}
 }
 
@@ -130,11 +126,38 @@ func reluBackwardGeneric(dx, dy, y []float32) {
 	dy = dy[:len(dx)]
 	y = y[:len(dx)]
 	for i := range dx {
-		if y[i] > 0 {
-			dx[i] = dy[i]
-		} else {
-			dx[i] = 0
-		}
+		dx[i] = math.Float32frombits(math.Float32bits(dy[i]) & positiveMask(y[i]))
+	}
+}
+
+// positiveMask returns all ones if v > 0 and zero otherwise (NaN
+// included), without a branch: random signs would defeat the predictor.
+// v > 0 exactly when its bits, less one, are below those of +Inf.
+func positiveMask(v float32) uint32 {
+	b := int64(math.Float32bits(v)-1) - 0x7f800000
+	return uint32(b >> 63)
+}
+
+// adamParams holds the constants of one Adam step in the form the kernels
+// use. The field order is relied on by the assembly.
+type adamParams struct {
+	b1, c1 float32 // beta1, 1-beta1
+	b2, c2 float32 // beta2, 1-beta2
+	step   float32 // lr/bc1
+	isb    float32 // 1/sqrt(bc2)
+	eps    float32
+}
+
+// newAdamParams folds the bias corrections into the step size and the
+// scale of sqrt(v), as PyTorch does: lr*(m/bc1)/(sqrt(v/bc2)+eps) is
+// (lr/bc1)*m/(sqrt(v)/sqrt(bc2)+eps).
+func newAdamParams(lr, beta1, beta2, eps, bc1, bc2 float32) adamParams {
+	return adamParams{
+		b1: beta1, c1: 1 - beta1,
+		b2: beta2, c2: 1 - beta2,
+		step: lr / bc1,
+		isb:  float32(1 / math.Sqrt(float64(bc2))),
+		eps:  eps,
 	}
 }
 
@@ -142,12 +165,12 @@ func adamGeneric(p, g, m, v []float32, lr, beta1, beta2, eps, bc1, bc2 float32) 
 	g = g[:len(p)]
 	m = m[:len(p)]
 	v = v[:len(p)]
-	c1, c2 := 1-beta1, 1-beta2
+	hp := newAdamParams(lr, beta1, beta2, eps, bc1, bc2)
 	for i := range p {
 		gi := g[i]
-		mi := beta1*m[i] + c1*gi
-		vi := beta2*v[i] + c2*gi*gi
+		mi := hp.b1*m[i] + hp.c1*gi
+		vi := hp.b2*v[i] + hp.c2*(gi*gi)
 		m[i], v[i] = mi, vi
-		p[i] -= lr * (mi / bc1) / (float32(math.Sqrt(float64(vi/bc2))) + eps)
+		p[i] -= hp.step * (mi / (float32(math.Sqrt(float64(vi)))*hp.isb + hp.eps))
 	}
 }
