@@ -123,7 +123,13 @@ func Retrieval(emb []float32, dim int, labels []int, opt Options) (Metrics, erro
 		results[q] = scoreQuery(sc.top, labels, labels[q], r)
 	})
 
-	// Sum in query order so the result does not depend on scheduling.
+	m.summarize(queries, results, ks)
+	return m, nil
+}
+
+// summarize averages the per-query results into m, summing in query order
+// so that the result does not depend on scheduling.
+func (m *Metrics) summarize(queries []int, results []queryResult, ks []int) {
 	hits := make([]int, len(ks))
 	for _, q := range queries {
 		res := results[q]
@@ -145,7 +151,6 @@ func Retrieval(emb []float32, dim int, labels []int, opt Options) (Metrics, erro
 	for j, k := range ks {
 		m.RecallAtK[k] = float64(hits[j]) / nq
 	}
-	return m, nil
 }
 
 // scoreQuery scores one query's ranked neighbours top, which must hold at
