@@ -22,6 +22,17 @@
 // the Euclidean distance; lower is better and results are in ascending order.
 // Ties are broken by ascending ID.
 //
+// # Deletion
+//
+// [Exact] deletes by moving its last vector into the freed row. [HNSW] marks
+// the node deleted: it is skipped in results but keeps routing searches, and a
+// search goes on until it has ef live candidates. [HNSW.Compact] (called by
+// [Index.Compact] before every snapshot) removes deleted nodes, re-selecting
+// with the heuristic the links of live nodes that pointed at them from their
+// own and the deleted nodes' live neighbours, then renumbers the nodes. No
+// graph is ever rebuilt from scratch, except when an index is opened as HNSW
+// from a snapshot without a graph (or one of another M).
+//
 // # On-disk layout
 //
 // A directory opened with [Open] holds:

@@ -35,6 +35,10 @@ type Exact struct {
 	sqnorm []float32 // |row i|², used by L2 batch scoring
 	ids    []uint64
 	rows   map[uint64]int
+
+	// Test hooks: the work below which searches use one goroutine
+	// (0: exactParallelWork) and the most goroutines (0: GOMAXPROCS).
+	minWork, maxProcs int
 }
 
 // NewExact returns an empty exact index of vectors of length dim compared
@@ -180,10 +184,17 @@ func (e *Exact) Search(q []float32, k int) []Result {
 
 // workers returns how many goroutines a scan of work multiply-adds uses.
 func (e *Exact) workers(work int) int {
-	if work < exactParallelWork {
+	minWork, procs := e.minWork, e.maxProcs
+	if minWork == 0 {
+		minWork = exactParallelWork
+	}
+	if procs == 0 {
+		procs = runtime.GOMAXPROCS(0)
+	}
+	if work < minWork {
 		return 1
 	}
-	return max(1, min(runtime.GOMAXPROCS(0), work/exactParallelWork))
+	return max(1, min(procs, work/minWork))
 }
 
 // scanRows offers rows [lo, hi) to t, keyed so that higher is better:

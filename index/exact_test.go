@@ -103,3 +103,29 @@ func TestExactRejects(t *testing.T) {
 		t.Fatalf("empty index returned %v", got)
 	}
 }
+
+// TestExactParallel forces the parallel paths: rows split over goroutines
+// for single queries and small batches, query blocks for big batches.
+func TestExactParallel(t *testing.T) {
+	const dim, n = 12, 3000
+	for _, m := range allMetrics {
+		rng := rand.New(rand.NewPCG(18, 18))
+		vecs := randomVecs(rng, n, dim)
+		ids := seqIDs(n)
+		e, _ := NewExact(dim, m)
+		e.AddBatch(ids, vecs)
+		e.minWork, e.maxProcs = 1000, 3
+		for _, nq := range []int{1, 5, 200} {
+			qs := randomVecs(rng, nq, dim)
+			batch := e.SearchBatch(qs, nq, 7)
+			for i := range nq {
+				q := qs[i*dim : (i+1)*dim]
+				ref := bruteForce(m, ids, vecs, dim, q)
+				checkExact(t, batch[i], ref, 7, 1e-4)
+				if i < 5 {
+					checkExact(t, e.Search(q, 7), ref, 7, 1e-4)
+				}
+			}
+		}
+	}
+}

@@ -515,3 +515,67 @@ func TestCrashBetweenSnapshotAndTruncate(t *testing.T) {
 		t.Fatal("stale temporary file not removed")
 	}
 }
+
+func TestParseMetric(t *testing.T) {
+	for _, m := range allMetrics {
+		if got, err := ParseMetric(m.String()); err != nil || got != m {
+			t.Errorf("ParseMetric(%q) = %v, %v", m.String(), got, err)
+		}
+	}
+	if got, err := ParseMetric("COSINE"); err != nil || got != Cosine {
+		t.Errorf("ParseMetric(COSINE) = %v, %v", got, err)
+	}
+	if _, err := ParseMetric("hamming"); err == nil {
+		t.Error("ParseMetric(hamming) succeeded")
+	}
+}
+
+func TestIndexSearchEfInMemory(t *testing.T) {
+	for _, metric := range allMetrics {
+		opts := testOptions(KindHNSW)
+		opts.Meta.Metric = metric
+		ix, err := New(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rng := rand.New(rand.NewPCG(19, 19))
+		ids, _ := ix.AddBatch(testEntries(rng, 500, "a"))
+		for _, id := range ids[:100] {
+			ix.Delete(id)
+		}
+		qs := randomVecs(rng, 8, testDim)
+		for _, ef := range []int{1, 10, 200} {
+			res, err := ix.SearchBatchEf(qs, 8, 10, ef)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, rs := range res {
+				one, _ := ix.SearchEf(qs[i*testDim:(i+1)*testDim], 10, ef)
+				if !reflect.DeepEqual(one, rs) {
+					t.Fatalf("SearchEf and SearchBatchEf differ: %v, %v", one, rs)
+				}
+				if len(rs) != 10 {
+					t.Fatalf("ef %d: %d results", ef, len(rs))
+				}
+				for j := 1; j < len(rs); j++ {
+					if (metric == L2) != (rs[j].Score >= rs[j-1].Score) && rs[j].Score != rs[j-1].Score {
+						t.Fatalf("%v: results out of order: %v", metric, rs)
+					}
+				}
+				for _, r := range rs {
+					if r.ID <= 100 {
+						t.Fatalf("deleted id %d returned", r.ID)
+					}
+				}
+			}
+		}
+		if err := ix.Compact(); err != nil || ix.Stats().Deleted != 0 || ix.Len() != 400 {
+			t.Fatalf("in-memory Compact: %v, %+v", err, ix.Stats())
+		}
+		h := ix.vi.(*HNSW)
+		h.SetEfSearch(5)
+		if h.Config().EfSearch != 5 {
+			t.Fatal("SetEfSearch")
+		}
+	}
+}

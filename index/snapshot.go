@@ -44,6 +44,7 @@ type crcWriter struct {
 	err error
 }
 
+// Write implements io.Writer; the first error sticks.
 func (c *crcWriter) Write(b []byte) (int, error) {
 	if c.err != nil {
 		return 0, c.err

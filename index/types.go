@@ -51,9 +51,6 @@ func ParseMetric(name string) (Metric, error) {
 
 func (m Metric) valid() bool { return m >= Cosine && m <= L2 }
 
-// higherIsBetter reports whether larger scores rank first.
-func (m Metric) higherIsBetter() bool { return m != L2 }
-
 // Meta identifies what the vectors of an index are: which model produced
 // them, their dimension and how they are compared. An index refuses vectors
 // and opens that do not match it.
