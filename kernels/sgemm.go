@@ -341,8 +341,8 @@ func alignedFloats(n int) []float32 {
 
 // split decides how many goroutines to spread an m x n x k product over,
 // and whether to divide the rows (alongM) or the columns of C between them.
-// Each part packs the B panels it uses, so dividing rows repeats the
-// packing of B, and dividing columns that of A.
+// Each chunk of the product packs the B panels it uses, so dividing rows
+// repeats the packing of B, and dividing columns that of A.
 func (g *gemmImpl) split(m, n, k int) (parts int, alongM bool) {
 	work := m * n * k
 	if work < 2*parallelMinWork {
@@ -364,10 +364,12 @@ func (g *gemmImpl) split(m, n, k int) (parts int, alongM bool) {
 	}
 }
 
-// part returns the sub-problem of p for rows (alongM) or columns lo..hi of C.
+// part returns the sub-problem of p for rows (alongM) or columns lo..hi of
+// C; hi is clamped to the size of C.
 func (p *gemmArgs) part(lo, hi int, alongM bool) gemmArgs {
 	q := *p
 	if alongM {
+		hi = min(hi, p.m)
 		q.m = hi - lo
 		if p.transA {
 			q.a = p.a[lo:]
@@ -377,6 +379,7 @@ func (p *gemmArgs) part(lo, hi int, alongM bool) gemmArgs {
 		q.c = p.c[lo*p.ldc:]
 		return q
 	}
+	hi = min(hi, p.n)
 	q.n = hi - lo
 	if p.transB {
 		q.b = p.b[lo*p.ldb:]
@@ -387,27 +390,40 @@ func (p *gemmArgs) part(lo, hi int, alongM bool) gemmArgs {
 	return q
 }
 
-// gemmJob is one part of a product handed to a worker. A job is claimed,
-// by a worker or by the goroutine that made it, by moving state from 0 to
-// 1; the claimer runs it and marks it done on wg.
-type gemmJob struct {
-	state atomic.Int32
-	impl  *gemmImpl
-	args  gemmArgs
-	wg    *sync.WaitGroup
+// chunkTiles is the smallest chunk of a parallel product, in register
+// tiles along the divided dimension: enough that packing the other
+// operand again for each chunk costs little.
+const chunkTiles = 8
+
+// gemmCall is one parallel Sgemm call. The product is cut into chunks of
+// rows or columns of C, which the calling goroutine and its helpers take
+// in turn from next, so that a helper that starts late, or is descheduled
+// on a busy machine, holds up at most the chunk it is working on.
+type gemmCall struct {
+	impl   *gemmImpl
+	args   gemmArgs
+	alongM bool
+	unit   int          // rows or columns per tile
+	tiles  int          // tiles along the divided dimension
+	chunks int          // chunks the tiles are cut into
+	next   atomic.Int64 // chunks handed out so far
+	wg     sync.WaitGroup
+	jobs   [maxParts]gemmJob
 }
 
-// gemmCall holds the jobs of one parallel Sgemm call.
-type gemmCall struct {
-	wg   sync.WaitGroup
-	jobs [maxParts]gemmJob
+// gemmJob asks a worker to help with a call. It is claimed, by a worker
+// or by the calling goroutine once it has run out of chunks, by moving
+// state from 0 to 1; the claimer marks it done on call.wg.
+type gemmJob struct {
+	state atomic.Int32
+	call  *gemmCall
 }
 
 var callPool = sync.Pool{New: func() any { return new(gemmCall) }}
 
-// workers is the pool of goroutines that run parts of large products. It
-// is started on first use and has one goroutine less than the machine has
-// CPUs: the calling goroutine runs a part too.
+// workers is the pool of goroutines that help with large products. It is
+// started on first use and has one goroutine less than the machine has
+// CPUs: the calling goroutine works too.
 var workers struct {
 	once sync.Once
 	n    int
@@ -429,57 +445,61 @@ func gemmWorker(jobs <-chan *gemmJob) {
 		// then the job is either claimed already or a live job of the new
 		// call, which is as good to run.
 		if j.state.CompareAndSwap(0, 1) {
-			j.run()
-			j.wg.Done()
+			c := j.call
+			c.work()
+			c.wg.Done()
 		}
 	}
 }
 
-func (j *gemmJob) run() {
-	s := getScratch(j.impl)
-	j.impl.run(s, &j.args)
+// work runs chunks of c until there are none left.
+func (c *gemmCall) work() {
+	s := getScratch(c.impl)
+	for {
+		i := int(c.next.Add(1)) - 1
+		if i >= c.chunks {
+			break
+		}
+		lo := i * c.tiles / c.chunks * c.unit
+		hi := (i + 1) * c.tiles / c.chunks * c.unit
+		p := c.args.part(lo, hi, c.alongM)
+		c.impl.run(s, &p)
+	}
 	scratchPool.Put(s)
 }
 
-// runParallel computes p in parts pieces along its rows or columns. The
-// calling goroutine runs the first piece, and then every piece that no
-// worker has picked up yet.
+// runParallel computes p with up to parts goroutines, the calling one
+// included, dividing the rows (alongM) or the columns of C.
 func (g *gemmImpl) runParallel(p *gemmArgs, parts int, alongM bool) {
-	call := callPool.Get().(*gemmCall)
-	unit, size := g.nr, p.n
+	c := callPool.Get().(*gemmCall)
+	c.impl, c.args, c.alongM = g, *p, alongM
+	size := p.n
+	c.unit = g.nr
 	if alongM {
-		unit, size = g.mr, p.m
+		c.unit, size = g.mr, p.m
 	}
-	tiles := (size + unit - 1) / unit
-	for i := range parts {
-		lo := i * tiles / parts * unit
-		hi := min((i+1)*tiles/parts*unit, size)
-		j := &call.jobs[i]
-		j.impl = g
-		j.args = p.part(lo, hi, alongM)
-		j.wg = &call.wg
-	}
-	call.wg.Add(parts - 1)
-	for i := 1; i < parts; i++ {
-		j := &call.jobs[i]
+	c.tiles = (size + c.unit - 1) / c.unit
+	c.chunks = min(max(c.tiles/chunkTiles, parts), 4*parts, c.tiles)
+	c.next.Store(0)
+	c.wg.Add(parts - 1)
+	for i := range parts - 1 {
+		j := &c.jobs[i]
+		j.call = c
 		j.state.Store(0)
 		select {
 		case workers.jobs <- j:
-		default: // queue full: run it here below
+		default: // queue full: claimed below
 		}
 	}
-	call.jobs[0].run()
-	for i := 1; i < parts; i++ {
-		if j := &call.jobs[i]; j.state.CompareAndSwap(0, 1) {
-			j.run()
-			call.wg.Done()
+	c.work()
+	for i := range parts - 1 {
+		if j := &c.jobs[i]; j.state.CompareAndSwap(0, 1) {
+			c.wg.Done() // no worker started it, and the chunks are gone
 		}
 	}
-	call.wg.Wait()
-	for i := range parts {
-		call.jobs[i].args = gemmArgs{} // drop references to the caller's data
-	}
-	callPool.Put(call)
+	c.wg.Wait()
+	c.args = gemmArgs{} // drop references to the caller's data
+	callPool.Put(c)
 }
 
 // genericGemm is the portable Go micro-kernel and its blocking.
