@@ -18,6 +18,9 @@ import (
 //
 //	model.json          the architecture, class names and training settings
 //	model.safetensors   the weights, F32, named "layers.<i>.<kernel|bias>"
+//	                    (and, for BatchNorm and residual blocks, names such
+//	                    as "layers.<i>.running_mean" and
+//	                    "layers.<i>.inner.<j>.gamma")
 //
 // Any tool that reads JSON and safetensors can load it; the layer specs
 // follow Keras's layer names and weight layouts (kernels [kh, kw, in, out]
@@ -132,22 +135,31 @@ func FromSpecs(name string, size, channels int, specs []Spec) (*Model, error) {
 	return NewModel(name, size, channels, layers...)
 }
 
-// StateDict returns the parameters by qualified name; the tensors share the
-// model's memory.
+// StateDict returns the parameters and the state tensors (see Model.State)
+// by qualified name; the tensors share the model's memory.
 func (m *Model) StateDict() map[string]*tensor.Tensor {
 	out := map[string]*tensor.Tensor{}
-	names := m.ParamNames()
-	for i, p := range m.Params() {
+	names, ps := m.namedTensors()
+	for i, p := range ps {
 		out[names[i]] = p.Value
 	}
 	return out
 }
 
-// LoadStateDict copies named tensors into the parameters. Every parameter
-// must be present with its exact shape, and no extra tensor is allowed.
+// namedTensors returns the parameters followed by the state tensors, with
+// their qualified names.
+func (m *Model) namedTensors() ([]string, []*Param) {
+	names, ps := m.ParamNames(), m.Params()
+	snames, state := m.State()
+	return append(names, snames...), append(ps, state...)
+}
+
+// LoadStateDict copies named tensors into the parameters and state tensors.
+// Every one must be present with its exact shape, and no extra tensor is
+// allowed.
 func (m *Model) LoadStateDict(ts map[string]*tensor.Tensor) error {
-	names := m.ParamNames()
-	for i, p := range m.Params() {
+	names, ps := m.namedTensors()
+	for i, p := range ps {
 		t, ok := ts[names[i]]
 		if !ok {
 			return fmt.Errorf("missing tensor %s", names[i])
@@ -158,7 +170,7 @@ func (m *Model) LoadStateDict(ts map[string]*tensor.Tensor) error {
 		copy(p.Value.Data, t.Data)
 	}
 	if len(ts) != len(names) {
-		return fmt.Errorf("%d tensors for %d parameters", len(ts), len(names))
+		return fmt.Errorf("%d tensors for %d parameters and state tensors", len(ts), len(names))
 	}
 	return nil
 }

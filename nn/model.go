@@ -106,6 +106,21 @@ func (m *Model) ParamNames() []string {
 	return names
 }
 
+// State returns the non-trainable tensors of the Stateful layers, such as
+// BatchNorm's running statistics, with their qualified names such as
+// "layers.2.running_mean". Model files save them with the parameters.
+func (m *Model) State() (names []string, state []*Param) {
+	for i, l := range m.Layers {
+		if s, ok := l.(Stateful); ok {
+			for _, p := range s.State() {
+				names = append(names, fmt.Sprintf("layers.%d.%s", i, p.Name))
+				state = append(state, p)
+			}
+		}
+	}
+	return names, state
+}
+
 // ZeroGrad zeroes every parameter gradient.
 func (m *Model) ZeroGrad() {
 	for _, p := range m.Params() {

@@ -9,7 +9,8 @@ import (
 // takes the embedding dimension.
 func Architectures() map[string]func(dim int) (*Model, error) {
 	return map[string]func(dim int) (*Model, error){
-		"keras-small": KerasSmall,
+		"keras-small":  KerasSmall,
+		"resnet-small": ResNetSmall,
 	}
 }
 

@@ -17,6 +17,14 @@ type Spec struct {
 	Scale   float64 `json:"scale,omitempty"`
 	InC     int     `json:"in_channels,omitempty"`
 	InUnits int     `json:"in_units,omitempty"`
+	// Momentum and Epsilon configure batch_norm, in PyTorch's convention;
+	// zero means the default (0.1 and 1e-5).
+	Momentum float64 `json:"momentum,omitempty"`
+	Epsilon  float64 `json:"epsilon,omitempty"`
+	// Layers and Shortcut are the two branches of a residual block; an
+	// empty Shortcut is the identity.
+	Layers   []Spec `json:"layers,omitempty"`
+	Shortcut []Spec `json:"shortcut,omitempty"`
 }
 
 // LayerFromSpec builds a layer from its description, with zero weights.
@@ -44,8 +52,46 @@ func LayerFromSpec(s Spec) (Layer, error) {
 		return NewDense(s.InUnits, s.Units), nil
 	case "l2_normalize":
 		return NewL2Normalize(), nil
+	case "batch_norm":
+		if s.InC <= 0 || s.Momentum < 0 || s.Momentum > 1 || s.Epsilon < 0 {
+			return nil, fmt.Errorf("batch_norm: bad configuration %+v", s)
+		}
+		mom, eps := s.Momentum, s.Epsilon
+		if mom == 0 {
+			mom = DefaultBNMomentum
+		}
+		if eps == 0 {
+			eps = DefaultBNEpsilon
+		}
+		return NewBatchNormWith(s.InC, mom, eps), nil
+	case "residual":
+		if len(s.Layers) == 0 {
+			return nil, fmt.Errorf("residual: no layers")
+		}
+		inner, err := layersFromSpecs(s.Layers)
+		if err != nil {
+			return nil, fmt.Errorf("residual: %w", err)
+		}
+		shortcut, err := layersFromSpecs(s.Shortcut)
+		if err != nil {
+			return nil, fmt.Errorf("residual shortcut: %w", err)
+		}
+		return NewResidual(inner, shortcut), nil
 	}
 	return nil, fmt.Errorf("unknown layer type %q", s.Type)
+}
+
+// layersFromSpecs builds a layer for each description.
+func layersFromSpecs(specs []Spec) ([]Layer, error) {
+	var layers []Layer
+	for i, s := range specs {
+		l, err := LayerFromSpec(s)
+		if err != nil {
+			return nil, fmt.Errorf("layer %d: %w", i, err)
+		}
+		layers = append(layers, l)
+	}
+	return layers, nil
 }
 
 func sqrt64(x float64) float64 { return math.Sqrt(x) }

@@ -1,0 +1,223 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/lookalike/lookalike/tensor"
+)
+
+// Stateful is a layer with tensors that are part of its state but are not
+// trained, such as BatchNorm's running statistics. Model files save them
+// with the parameters, under the same "layers.<i>.<name>" naming; optimisers
+// never see them. Their Params have a nil Grad.
+type Stateful interface {
+	// State returns the non-trainable tensors, in a fixed order.
+	State() []*Param
+}
+
+// Default BatchNorm settings, those of PyTorch's BatchNorm2d.
+const (
+	// DefaultBNMomentum is the weight of the new batch statistics in the
+	// running averages (PyTorch's convention; Keras's momentum 0.99 is
+	// 1 - 0.01 in this convention).
+	DefaultBNMomentum = 0.1
+	// DefaultBNEpsilon is added to the variance before the square root.
+	DefaultBNEpsilon = 1e-5
+)
+
+// BatchNorm is batch normalisation over the last (channel) axis of its
+// input, such as NHWC activations or [n, c] features, with PyTorch's
+// semantics:
+//
+//   - In training, each channel is normalised with the mean and the biased
+//     variance of the batch (over every other axis), then scaled by Gamma
+//     and shifted by Beta; the running statistics move towards the batch's,
+//     running = (1-Momentum)*running + Momentum*batch, using the unbiased
+//     variance for the running variance.
+//   - In inference, the running mean and variance are used instead.
+//
+// Gamma and Beta are trainable; RunningMean and RunningVar are state (see
+// Stateful).
+type BatchNorm struct {
+	C        int
+	Momentum float64 // weight of the batch in the running averages
+	Eps      float64 // added to the variance
+
+	Gamma, Beta             *Param // trainable scale and shift
+	RunningMean, RunningVar *Param // running statistics, not trained
+
+	// Set by Forward for Backward.
+	x            *tensor.Tensor
+	train        bool
+	mean, invStd []float64 // statistics used by the last Forward
+	sum, sumSq   []float64 // per-channel sums
+	c0, c1, c2   []float32 // per-channel coefficients
+	mu           []float32 // mean as float32
+	y, dx        *tensor.Tensor
+}
+
+// NewBatchNorm returns a batch normalisation of c channels with the PyTorch
+// defaults (momentum 0.1, epsilon 1e-5), Gamma 1, Beta 0, running mean 0
+// and running variance 1.
+func NewBatchNorm(c int) *BatchNorm {
+	return NewBatchNormWith(c, DefaultBNMomentum, DefaultBNEpsilon)
+}
+
+// NewBatchNormWith is NewBatchNorm with an explicit momentum and epsilon.
+func NewBatchNormWith(c int, momentum, eps float64) *BatchNorm {
+	l := &BatchNorm{
+		C: c, Momentum: momentum, Eps: eps,
+		Gamma:       newParam("gamma", c),
+		Beta:        newParam("beta", c),
+		RunningMean: &Param{Name: "running_mean", Value: tensor.New(c)},
+		RunningVar:  &Param{Name: "running_var", Value: tensor.New(c)},
+		mean:        make([]float64, c),
+		invStd:      make([]float64, c),
+		sum:         make([]float64, c),
+		sumSq:       make([]float64, c),
+		c0:          make([]float32, c),
+		c1:          make([]float32, c),
+		c2:          make([]float32, c),
+		mu:          make([]float32, c),
+	}
+	l.reset()
+	return l
+}
+
+// reset sets Gamma and the running variance to 1, Beta and the running mean
+// to 0.
+func (l *BatchNorm) reset() {
+	for i := range l.C {
+		l.Gamma.Value.Data[i] = 1
+		l.Beta.Value.Data[i] = 0
+		l.RunningMean.Value.Data[i] = 0
+		l.RunningVar.Value.Data[i] = 1
+	}
+}
+
+// Init resets the layer to its initial state; it draws nothing.
+func (l *BatchNorm) Init(*rand.Rand) { l.reset() }
+
+// OutShape returns in, whose last axis must have C channels.
+func (l *BatchNorm) OutShape(in []int) ([]int, error) {
+	if len(in) < 2 || in[len(in)-1] != l.C {
+		return nil, fmt.Errorf("batch_norm: input shape %v, want [n ... %d]", in, l.C)
+	}
+	return in, nil
+}
+
+// Forward normalises x with the batch statistics (train) or the running
+// statistics (inference).
+func (l *BatchNorm) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
+	if _, err := l.OutShape(x.Shape); err != nil {
+		panic(err)
+	}
+	c := l.C
+	m := x.Len() / c
+	l.x, l.train = x, train
+	if train {
+		s, q := l.sum[:c], l.sumSq[:c]
+		clear(s)
+		clear(q)
+		for r := 0; r < m; r++ {
+			for j, v := range x.Data[r*c : (r+1)*c] {
+				s[j] += float64(v)
+				q[j] += float64(v) * float64(v)
+			}
+		}
+		unbias := 1.0
+		if m > 1 {
+			unbias = float64(m) / float64(m-1)
+		}
+		mom := l.Momentum
+		rm, rv := l.RunningMean.Value.Data, l.RunningVar.Value.Data
+		for j := range c {
+			mean := s[j] / float64(m)
+			v := max(q[j]/float64(m)-mean*mean, 0)
+			l.mean[j] = mean
+			l.invStd[j] = 1 / math.Sqrt(v+l.Eps)
+			rm[j] = float32((1-mom)*float64(rm[j]) + mom*mean)
+			rv[j] = float32((1-mom)*float64(rv[j]) + mom*v*unbias)
+		}
+	} else {
+		for j := range c {
+			l.mean[j] = float64(l.RunningMean.Value.Data[j])
+			l.invStd[j] = 1 / math.Sqrt(float64(l.RunningVar.Value.Data[j])+l.Eps)
+		}
+	}
+	// y = (x-mean)*scale + beta with scale = gamma*invStd.
+	mu, scale, beta := l.mu[:c], l.c0[:c], l.Beta.Value.Data[:c]
+	for j := range c {
+		mu[j] = float32(l.mean[j])
+		scale[j] = float32(float64(l.Gamma.Value.Data[j]) * l.invStd[j])
+	}
+	l.y = tensor.Ensure(l.y, x.Shape...)
+	for r := 0; r < m; r++ {
+		xs, ys := x.Data[r*c:(r+1)*c], l.y.Data[r*c:(r+1)*c]
+		for j := range ys {
+			ys[j] = (xs[j]-mu[j])*scale[j] + beta[j]
+		}
+	}
+	return l.y
+}
+
+// Backward accumulates the Gamma and Beta gradients and returns the input
+// gradient. After a training Forward the gradient also flows through the
+// batch statistics:
+//
+//	dx = gamma*invStd * (dy - Σdy/m - xhat*Σ(dy*xhat)/m)
+//
+// and after an inference Forward it is gamma*invStd*dy.
+func (l *BatchNorm) Backward(dy *tensor.Tensor) *tensor.Tensor {
+	c, x := l.C, l.x
+	m := x.Len() / c
+	mu := l.mu[:c]
+	// Σdy and Σdy*(x-mean) per channel.
+	s, q := l.sum[:c], l.sumSq[:c]
+	clear(s)
+	clear(q)
+	for r := 0; r < m; r++ {
+		xs, gs := x.Data[r*c:(r+1)*c], dy.Data[r*c:(r+1)*c]
+		for j := range gs {
+			g := float64(gs[j])
+			s[j] += g
+			q[j] += g * float64(xs[j]-mu[j])
+		}
+	}
+	// dx = k*dy + p*(x-mean) + o per channel.
+	k, p, o := l.c0[:c], l.c1[:c], l.c2[:c]
+	dg, db := l.Gamma.Grad.Data, l.Beta.Grad.Data
+	for j := range c {
+		dbeta := s[j]
+		dgamma := l.invStd[j] * q[j]
+		dg[j] += float32(dgamma)
+		db[j] += float32(dbeta)
+		kj := float64(l.Gamma.Value.Data[j]) * l.invStd[j]
+		k[j], p[j], o[j] = float32(kj), 0, 0
+		if l.train {
+			p[j] = float32(-kj * dgamma * l.invStd[j] / float64(m))
+			o[j] = float32(-kj * dbeta / float64(m))
+		}
+	}
+	l.dx = tensor.Ensure(l.dx, x.Shape...)
+	for r := 0; r < m; r++ {
+		xs, gs, ds := x.Data[r*c:(r+1)*c], dy.Data[r*c:(r+1)*c], l.dx.Data[r*c:(r+1)*c]
+		for j := range ds {
+			ds[j] = k[j]*gs[j] + p[j]*(xs[j]-mu[j]) + o[j]
+		}
+	}
+	return l.dx
+}
+
+// Params returns Gamma and Beta.
+func (l *BatchNorm) Params() []*Param { return []*Param{l.Gamma, l.Beta} }
+
+// State returns the running mean and variance.
+func (l *BatchNorm) State() []*Param { return []*Param{l.RunningMean, l.RunningVar} }
+
+// Spec describes the layer.
+func (l *BatchNorm) Spec() Spec {
+	return Spec{Type: "batch_norm", InC: l.C, Momentum: l.Momentum, Epsilon: l.Eps}
+}
