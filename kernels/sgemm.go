@@ -121,7 +121,7 @@ type packFunc func(dst, src []float32, rows, cols, srcStride, dstStride int)
 type gemmImpl struct {
 	mr, nr int // register tile: rows of A and columns of B per kernel call
 	kc     int // depth of a block: an A panel (mr x kc) stays in L1
-	nc     int // columns of the packed B block (kc x nc), which stays in L2
+	nc     int // columns of a packed B block of depth kc, which stays in L2
 
 	// kcSingle is the largest k done in one block, which saves passes
 	// over C; larger k is cut in blocks of at most kc.
@@ -145,10 +145,10 @@ type gemmImpl struct {
 
 // Tuning constants for the driver.
 const (
-	// parallelMinWork is the number of multiply-adds below which a product
-	// is not worth splitting between goroutines; each part gets at least
-	// this much.
-	parallelMinWork = 1 << 20
+	// parallelMinWork is the number of multiply-adds each goroutine must
+	// get for a product to be split: about 15 µs of work on one core,
+	// where waking a helper takes a few µs.
+	parallelMinWork = 2 << 20
 
 	// maxParts bounds the number of goroutines one product is split over.
 	maxParts = 16
@@ -156,23 +156,26 @@ const (
 
 // blocks returns the depth and width of the cache blocks for a k x n block
 // of B: the fewest blocks of at most kc (or kcSingle, if that makes one
-// block) and nc, of equal size, the width rounded up to whole micro-panels.
+// block) and of at most kc*nc floats in all, of equal size, the width
+// rounded up to whole micro-panels.
 func (g *gemmImpl) blocks(k, n int) (kc, nc int) {
 	kc = k
 	if k > g.kcSingle {
 		kb := (k + g.kc - 1) / g.kc
 		kc = (k + kb - 1) / kb
 	}
-	nb := (n + g.nc - 1) / g.nc
+	ncMax := max(g.nr, g.kc*g.nc/kc/g.nr*g.nr)
+	nb := (n + ncMax - 1) / ncMax
 	nc = (n + nb - 1) / nb
 	nc = (nc + g.nr - 1) / g.nr * g.nr
 	return kc, nc
 }
 
-// scratchLen is the number of floats of scratch g needs at most.
+// scratchLen is the number of floats of scratch g needs at most: a block
+// of B and a panel of A.
 func (g *gemmImpl) scratchLen() int {
 	kc := max(g.kc, g.kcSingle)
-	return kc*g.nc + g.mr*kc
+	return g.kc*g.nc + kc*g.nr + kc*g.mr
 }
 
 // run computes the whole problem p on the calling goroutine.
