@@ -29,9 +29,10 @@
 // search goes on until it has ef live candidates. [HNSW.Compact] (called by
 // [Index.Compact] before every snapshot) removes deleted nodes, re-selecting
 // with the heuristic the links of live nodes that pointed at them from their
-// own and the deleted nodes' live neighbours, then renumbers the nodes. No
-// graph is ever rebuilt from scratch, except when an index is opened as HNSW
-// from a snapshot without a graph (or one of another M).
+// own and the deleted nodes' live neighbours, then renumbers the nodes. The
+// graph is never rebuilt from scratch, except when an index is opened as HNSW
+// from a snapshot without a graph (or one of another M); vectors in the log
+// are inserted one record at a time on open.
 //
 // # On-disk layout
 //
@@ -62,8 +63,9 @@
 // Log sequence numbers (lsn) increase by one per record. A record is written
 // with one write call and fsynced before the call that made it returns, so a
 // whole [Index.AddBatch] is atomic: after a crash it is either fully present
-// or absent. On open, a damaged record that ends the file (a torn write) is
-// cut off with a warning; damage anywhere else is reported as [ErrCorrupt].
+// or absent. On open, a damaged last record (cut short, or failing a checksum
+// with no valid record after it: a write torn by a crash) is cut off with a
+// warning; damage anywhere else is reported as [ErrCorrupt].
 //
 // The snapshot is
 //

@@ -438,6 +438,7 @@ type searchCtx struct {
 	cands    candHeap // min-heap of nodes to expand
 	res      candHeap // max-heap of the ef best nodes
 	nbuf     []uint32
+	eps      []cand
 	w        []cand
 	sel      []cand
 	prune    []cand
@@ -583,9 +584,9 @@ func (h *HNSW) link(s *searchCtx, n uint32) {
 	for l := top; l > level; l-- {
 		ep = h.greedy(s, q, ep, l)
 	}
-	eps := append(s.w[:0], ep)
+	s.eps = append(s.eps[:0], ep)
 	for l := min(level, top); l >= 0; l-- {
-		h.searchLayer(s, q, eps, h.cfg.EfConstruction, l, false)
+		h.searchLayer(s, q, s.eps, h.cfg.EfConstruction, l, false)
 		s.w = s.drainSorted(s.w)
 		// Take the m0/m best that are not n itself (n is unreachable yet,
 		// but a concurrent worker may already have linked to it).
@@ -600,8 +601,8 @@ func (h *HNSW) link(s *searchCtx, n uint32) {
 		for _, c := range s.sel {
 			h.addLink(s, c.n, n, c.d, l)
 		}
-		if len(w) > 0 {
-			eps = w
+		if len(w) > 0 { // the next layer starts from all of them
+			s.eps = append(s.eps[:0], w...)
 		}
 	}
 	if level > top {

@@ -366,15 +366,32 @@ func TestLogTornTail(t *testing.T) {
 					t.Fatalf("cut at %d: log is %d bytes after open, want %d", cut, fi.Size(), last)
 				}
 			}
-			// A zero-filled tail (file extended, data never written).
-			files := map[string][]byte{walName: append(wal[:last:last], make([]byte, 100)...)}
-			if withSnap {
-				files[snapName] = snap
+			// Tails a crash can leave when the file grew but not all of
+			// the last write reached the disk: zeros, or a lost first page
+			// (the header) with later pages present.
+			zeroHead := slices.Clone(wal)
+			clear(zeroHead[last : last+recHeaderLen])
+			garbageHead := slices.Clone(wal)
+			for i := last; i < last+5; i++ {
+				garbageHead[i] ^= 0x5a
 			}
-			writeIndexFiles(t, dir, files)
-			ix = mustOpen(t, dir, Options{Kind: KindHNSW, HNSW: testOptions(KindHNSW).HNSW})
-			sameContents(t, ix, before)
-			ix.Close()
+			for name, tail := range map[string][]byte{
+				"zeros":        append(wal[:last:last], make([]byte, 100)...),
+				"zero header":  zeroHead,
+				"garbled head": garbageHead,
+			} {
+				files := map[string][]byte{walName: tail}
+				if withSnap {
+					files[snapName] = snap
+				}
+				writeIndexFiles(t, dir, files)
+				ix, err := Open(dir, Options{Kind: KindHNSW, HNSW: testOptions(KindHNSW).HNSW})
+				if err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				sameContents(t, ix, before)
+				ix.Close()
+			}
 		})
 	}
 }

@@ -200,9 +200,10 @@ func openWAL(path string, readOnly bool) (*wal, Meta, error) {
 }
 
 // replay reads every record after the header and calls fn with each. A
-// damaged record that ends the file is a torn write: it and anything after
-// it are dropped (and, unless readOnly, truncated away) with a warning. Any
-// other damage is an ErrCorrupt error.
+// damaged last record (cut short, or failing a checksum with no valid
+// record after it) is a write torn by a crash: it is dropped (and, unless
+// readOnly, truncated away) with a warning. Any other damage is an
+// ErrCorrupt error.
 func (w *wal) replay(dim int, readOnly bool, log *slog.Logger, fn func(*walRecord) error) error {
 	fi, err := w.f.Stat()
 	if err != nil {
@@ -229,14 +230,17 @@ func (w *wal) replay(dim int, readOnly bool, log *slog.Logger, fn func(*walRecor
 			return fmt.Errorf("%s: read record at offset %d: %w", w.path, off, err)
 		}
 		if crc(hdr[:8]) != le.Uint32(hdr[8:]) {
-			zero, err := restIsZero(hdr[:], br)
+			// Damage in the middle, or a torn last record whose header
+			// never reached the disk (zeros, or pages written back out of
+			// order)? It is the middle if any valid record follows.
+			found, err := validRecordAfter(w.f, off+1, size)
 			if err != nil {
-				return fmt.Errorf("%s: read record at offset %d: %w", w.path, off, err)
+				return fmt.Errorf("%s: read after offset %d: %w", w.path, off, err)
 			}
-			if !zero {
-				return corrupt("header checksum mismatch")
+			if found >= 0 {
+				return corrupt("header checksum mismatch (a valid record follows at offset %d)", found)
 			}
-			torn = "zero-filled tail"
+			torn = "unreadable last record"
 			break
 		}
 		n := int64(le.Uint32(hdr[0:]))
@@ -286,26 +290,36 @@ func (w *wal) replay(dim int, readOnly bool, log *slog.Logger, fn func(*walRecor
 	return nil
 }
 
-// restIsZero reports whether head and everything left in r are zero bytes.
-func restIsZero(head []byte, r io.Reader) (bool, error) {
-	if bytes.ContainsFunc(head, func(c rune) bool { return c != 0 }) {
-		return false, nil
-	}
-	buf := make([]byte, 64<<10)
-	for {
-		n, err := r.Read(buf)
-		for _, c := range buf[:n] {
-			if c != 0 {
-				return false, nil
+// validRecordAfter returns the offset of the first record in f[from:size]
+// whose header and payload checksums both hold, or -1 if there is none.
+func validRecordAfter(f *os.File, from, size int64) (int64, error) {
+	const window = 1 << 20
+	buf := make([]byte, window+recHeaderLen)
+	for base := from; base+recHeaderLen <= size; base += window {
+		n, err := f.ReadAt(buf[:min(int64(len(buf)), size-base)], base)
+		if err != nil && !errors.Is(err, io.EOF) {
+			return -1, err
+		}
+		for i := 0; i+recHeaderLen <= n && i < window; i++ {
+			h := buf[i : i+recHeaderLen]
+			if crc(h[:8]) != le.Uint32(h[8:]) {
+				continue
+			}
+			start := base + int64(i)
+			plen := int64(le.Uint32(h[0:]))
+			if start+recHeaderLen+plen > size {
+				continue
+			}
+			p := make([]byte, plen)
+			if _, err := f.ReadAt(p, start+recHeaderLen); err != nil {
+				return -1, err
+			}
+			if crc(p) == le.Uint32(h[4:]) {
+				return start, nil
 			}
 		}
-		if errors.Is(err, io.EOF) {
-			return true, nil
-		}
-		if err != nil {
-			return false, err
-		}
 	}
+	return -1, nil
 }
 
 // append writes framed records at the end of the log in one write and
