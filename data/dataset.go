@@ -61,9 +61,14 @@ func (d *Dataset) Image(i int) []uint8 {
 // RGBA returns a copy of image i as an opaque *image.RGBA, for drawing
 // collages and writing previews. It panics if i is out of range.
 func (d *Dataset) RGBA(i int) *image.RGBA {
-	src := d.Image(i)
-	img := image.NewRGBA(image.Rect(0, 0, d.Size, d.Size))
-	for p, q := 0, 0; p < len(src); p, q = p+3, q+4 {
+	return RGBA(d.Image(i), d.Size)
+}
+
+// RGBA converts size x size interleaved RGB pixels, as DecodeImage returns
+// them, to an opaque *image.RGBA.
+func RGBA(src []uint8, size int) *image.RGBA {
+	img := image.NewRGBA(image.Rect(0, 0, size, size))
+	for p, q := 0, 0; p+2 < len(src) && q < len(img.Pix); p, q = p+3, q+4 {
 		img.Pix[q+0] = src[p+0]
 		img.Pix[q+1] = src[p+1]
 		img.Pix[q+2] = src[p+2]

@@ -13,8 +13,10 @@ import (
 	"slices"
 	"time"
 
+	"github.com/lookalike/lookalike/collection"
 	"github.com/lookalike/lookalike/data"
 	"github.com/lookalike/lookalike/eval"
+	"github.com/lookalike/lookalike/index"
 	"github.com/lookalike/lookalike/internal/atomicfile"
 	"github.com/lookalike/lookalike/nn"
 	"github.com/lookalike/lookalike/viz"
@@ -35,6 +37,26 @@ type EvalOptions struct {
 	Seed      uint64 // picks the collage's queries
 	Batch     int    // images embedded at once
 	Logger    *slog.Logger
+	// Index, when set, must hold the same images: the metrics are then also
+	// computed from its search results, exact or approximate, so that what
+	// an approximate index loses is visible.
+	Index *index.Index
+	// IndexEf is an HNSW index's search breadth (raised to the ranking
+	// length).
+	IndexEf int
+}
+
+// IndexEvaluation is the part of metrics.json measured through an index.
+type IndexEvaluation struct {
+	Kind    string       `json:"kind"`
+	Ef      int          `json:"ef,omitempty"`
+	Metrics eval.Metrics `json:"metrics"`
+	// NeighbourRecall10 is the fraction of each image's 10 exact nearest
+	// neighbours that the index returns when asked for 10 (at its default
+	// search breadth EfSearch for HNSW), averaged.
+	NeighbourRecall10 float64 `json:"neighbour_recall_at_10"`
+	EfSearch          int     `json:"ef_search,omitempty"`
+	Seconds           float64 `json:"search_seconds"`
 }
 
 // Evaluation is the content of metrics.json.
@@ -46,6 +68,7 @@ type Evaluation struct {
 	Confusion   [][]int      `json:"confusion_matrix"`
 	Classes     []string     `json:"classes"`
 	EmbedSecs   float64      `json:"embed_seconds"`
+	Index       *IndexEvaluation `json:"index,omitempty"`
 }
 
 // Evaluate embeds every image of ds with m, computes the leave-one-out
@@ -85,6 +108,11 @@ func Evaluate(m *nn.Model, info *nn.Info, ds *data.Dataset, dataName, dir string
 		return nil, fmt.Errorf("evaluate: %w", err)
 	}
 	ev.Confusion = eval.ConfusionMatrix(emb, dim, ds.Labels, len(ds.Classes), 10, 10)
+	if opt.Index != nil {
+		if ev.Index, err = evaluateIndex(opt.Index, opt.IndexEf, emb, dim, ds); err != nil {
+			return nil, fmt.Errorf("evaluate through the index: %w", err)
+		}
+	}
 	b, err := json.MarshalIndent(ev, "", "  ")
 	if err != nil {
 		return nil, err
@@ -127,6 +155,53 @@ func Evaluate(m *nn.Model, info *nn.Info, ds *data.Dataset, dataName, dir string
 	return ev, nil
 }
 
+// evaluateIndex scores the rankings that ix returns for every image of ds.
+func evaluateIndex(ix *index.Index, ef int, emb []float32, dim int, ds *data.Dataset) (*IndexEvaluation, error) {
+	// The longest ranking MAP@R needs: the largest class, less the query.
+	longest := 10
+	for _, idx := range ds.ClassIndices() {
+		longest = max(longest, len(idx)-1)
+	}
+	start := time.Now()
+	ranked, err := collection.Rankings(ix, emb, ds.Paths, min(longest, ds.Len()-1), ef)
+	if err != nil {
+		return nil, err
+	}
+	ie := &IndexEvaluation{Kind: ix.Kind().String(), Seconds: time.Since(start).Seconds()}
+	if ix.Kind() == index.KindHNSW {
+		ie.Ef, ie.EfSearch = max(ef, longest+1), ef
+	}
+	if ie.Metrics, err = eval.FromRankings(ds.Labels, ranked, eval.Options{}); err != nil {
+		return nil, err
+	}
+	// Neighbour recall at the index's own search breadth, as a search for
+	// 10 results would use it.
+	top10, err := collection.Rankings(ix, emb, ds.Paths, min(10, ds.Len()-1), ef)
+	if err != nil {
+		return nil, err
+	}
+	all := make([]int, ds.Len())
+	for i := range all {
+		all[i] = i
+	}
+	exact := eval.Neighbours(emb, dim, all, min(10, ds.Len()-1))
+	var found, total int
+	for q, want := range exact {
+		got := map[int]bool{}
+		for _, j := range top10[q] {
+			got[j] = true
+		}
+		for _, j := range want {
+			if got[j] {
+				found++
+			}
+		}
+		total += len(want)
+	}
+	ie.NeighbourRecall10 = float64(found) / float64(max(total, 1))
+	return ie, nil
+}
+
 func className(ds *data.Dataset, i int) string {
 	if l := ds.Labels[i]; l >= 0 && l < len(ds.Classes) {
 		return ds.Classes[l]
@@ -145,6 +220,15 @@ func writeMarkdown(path string, ev *Evaluation, n int) error {
 			mt.PrecisionAt1, mt.PrecisionAt10, mt.RPrecision, mt.MAPAtR)
 		for _, k := range slices.Sorted(maps.Keys(mt.RecallAtK)) {
 			fmt.Fprintf(w, "| recall@%d | %.4f |\n", k, mt.RecallAtK[k])
+		}
+		if ie := ev.Index; ie != nil {
+			im := ie.Metrics
+			fmt.Fprintf(w, "\nThrough the %s index", ie.Kind)
+			if ie.Ef > 0 {
+				fmt.Fprintf(w, " (ef %d)", ie.Ef)
+			}
+			fmt.Fprintf(w, ", searched in %.1f s: precision@1 %.4f, precision@10 %.4f, R-precision %.4f, MAP@R %.4f; asked for 10 results (ef %d) it returns %.2f%% of the exact 10 nearest neighbours.\n",
+				ie.Seconds, im.PrecisionAt1, im.PrecisionAt10, im.RPrecision, im.MAPAtR, ie.EfSearch, 100*ie.NeighbourRecall10)
 		}
 		fmt.Fprintf(w, "\nR-precision and MAP@R follow Musgrave et al. 2020, \"A Metric Learning Reality Check\"; R is the number of other images of the query's class.\n\n")
 		fmt.Fprintf(w, "## Nearest neighbours\n\nEach row: a random query, then its 10 nearest neighbours (green frame: same class, red: another class).\n\n![neighbours](%s)\n\n", NeighboursFile)

@@ -16,6 +16,7 @@ type evalFlags struct {
 	out   string
 	split string
 	seed  uint64
+	index indexFlags
 }
 
 func newEvalCmd(a *app) *cobra.Command {
@@ -47,6 +48,7 @@ func (f *evalFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.out, "out", "report", "report directory to write")
 	cmd.Flags().StringVar(&f.split, "split", "test", "split to read from a dataset root or the CIFAR-10 archive")
 	cmd.Flags().Uint64Var(&f.seed, "seed", 1, "random seed for the collage's queries")
+	f.index.register(cmd, "index", "also measure through this index, built from the same images with lookalike index", false)
 }
 
 func runEval(cmd *cobra.Command, a *app, f *evalFlags) (*report.Evaluation, error) {
@@ -58,12 +60,26 @@ func runEval(cmd *cobra.Command, a *app, f *evalFlags) (*report.Evaluation, erro
 	if err != nil {
 		return nil, err
 	}
-	ev, err := report.Evaluate(m, info, ds, f.data.path, f.out, report.EvalOptions{Seed: f.seed, Logger: a.log})
+	opt := report.EvalOptions{Seed: f.seed, Logger: a.log}
+	if f.index.dir != "" {
+		ix, err := f.index.open(a, info, true)
+		if err != nil {
+			return nil, err
+		}
+		defer ix.Close()
+		opt.Index, opt.IndexEf = ix, f.index.cfg.EfSearch
+	}
+	ev, err := report.Evaluate(m, info, ds, f.data.path, f.out, opt)
 	if err != nil {
 		return nil, err
 	}
 	mt := ev.Metrics
 	fmt.Fprintf(cmd.OutOrStdout(), "precision@1 %.4f  precision@10 %.4f  R-precision %.4f  MAP@R %.4f  (%d queries)\nreport: %s\n",
 		mt.PrecisionAt1, mt.PrecisionAt10, mt.RPrecision, mt.MAPAtR, mt.Queries, f.out)
+	if ie := ev.Index; ie != nil {
+		im := ie.Metrics
+		fmt.Fprintf(cmd.OutOrStdout(), "through the %s index: precision@1 %.4f  precision@10 %.4f  R-precision %.4f  MAP@R %.4f  neighbour recall@10 %.4f  (%.1f s)\n",
+			ie.Kind, im.PrecisionAt1, im.PrecisionAt10, im.RPrecision, im.MAPAtR, ie.NeighbourRecall10, ie.Seconds)
+	}
 	return ev, nil
 }
