@@ -61,13 +61,13 @@ type IndexEvaluation struct {
 
 // Evaluation is the content of metrics.json.
 type Evaluation struct {
-	Model       string       `json:"model"`
-	Fingerprint string       `json:"model_fingerprint"`
-	Data        string       `json:"data"`
-	Metrics     eval.Metrics `json:"metrics"`
-	Confusion   [][]int      `json:"confusion_matrix"`
-	Classes     []string     `json:"classes"`
-	EmbedSecs   float64      `json:"embed_seconds"`
+	Model       string           `json:"model"`
+	Fingerprint string           `json:"model_fingerprint"`
+	Data        string           `json:"data"`
+	Metrics     eval.Metrics     `json:"metrics"`
+	Confusion   [][]int          `json:"confusion_matrix"`
+	Classes     []string         `json:"classes"`
+	EmbedSecs   float64          `json:"embed_seconds"`
 	Index       *IndexEvaluation `json:"index,omitempty"`
 }
 
