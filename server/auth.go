@@ -1,0 +1,54 @@
+package server
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"net/http"
+	"strings"
+)
+
+// access is what a route needs of the caller.
+type access int
+
+const (
+	// public routes need nothing: the page, /healthz and /metrics.
+	public access = iota
+	// reader routes read the collection (search, images, stats): open
+	// unless Config.TokenForSearch.
+	reader
+	// writer routes change the collection (add, delete): they always need
+	// the token, and are refused when none is configured.
+	writer
+)
+
+// authorize checks the caller's bearer token for a route of the given
+// access.
+func (s *Server) authorize(r *http.Request, need access) error {
+	switch {
+	case need == public, need == reader && !s.cfg.TokenForSearch:
+		return nil
+	case need == writer && s.cfg.Token == "":
+		return errorf(http.StatusForbidden, "adding and deleting images is disabled: start the server with --token TOKEN "+
+			"(or the environment variable LOOKALIKE_TOKEN) and send the header \"Authorization: Bearer TOKEN\"")
+	}
+	auth := r.Header.Get("Authorization")
+	if auth == "" {
+		return errorf(http.StatusUnauthorized, "missing token: send the header \"Authorization: Bearer TOKEN\"")
+	}
+	scheme, token, ok := strings.Cut(auth, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return errorf(http.StatusUnauthorized, "unsupported Authorization scheme: send \"Authorization: Bearer TOKEN\"")
+	}
+	if !tokenEqual(strings.TrimSpace(token), s.cfg.Token) {
+		return errorf(http.StatusUnauthorized, "wrong token")
+	}
+	return nil
+}
+
+// tokenEqual compares two tokens in constant time: their SHA-256 digests
+// are compared, so that neither their content nor their length leaks
+// through timing.
+func tokenEqual(got, want string) bool {
+	g, w := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(want))
+	return subtle.ConstantTimeCompare(g[:], w[:]) == 1 && want != ""
+}

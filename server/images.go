@@ -1,0 +1,251 @@
+package server
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"image"
+	"image/png"
+	"io"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/image/draw"
+
+	"github.com/lookalike/lookalike/index"
+	"github.com/lookalike/lookalike/internal/atomicfile"
+	"github.com/lookalike/lookalike/nn"
+)
+
+// Image is an indexed image as the API returns it.
+type Image struct {
+	ID       uint64 `json:"id"`
+	Path     string `json:"path"`
+	Label    string `json:"label"`
+	ImageURL string `json:"image_url"`
+	ThumbURL string `json:"thumb_url"`
+}
+
+func imageOf(e index.Entry) Image {
+	return Image{ID: e.ID, Path: e.Path, Label: e.Label, ImageURL: imageURL(e.ID), ThumbURL: thumbURL(e.ID)}
+}
+
+// addImage handles POST /api/images: it embeds the uploaded image, saves
+// it to the collection's uploads folder and indexes it. Both the file and
+// the index entry are fsynced before the 201 response.
+func (s *Server) addImage(w http.ResponseWriter, r *http.Request) error {
+	done, err := s.enterPending()
+	if err != nil {
+		return err
+	}
+	defer done()
+	u, err := s.readUpload(w, r)
+	if err != nil {
+		return err
+	}
+	label, err := parseLabel(u.field(r, "label"))
+	if err != nil {
+		return err
+	}
+	var vec []float32
+	err = s.withSlot(r.Context(), func(m *nn.Model) error {
+		vec, err = s.embed(m, u)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if err := r.Context().Err(); err != nil {
+		return err
+	}
+	e, err := s.store(u, label, vec)
+	if err != nil {
+		return err
+	}
+	s.log.Info("image added", "id", e.ID, "path", e.Path, "label", e.Label, "bytes", len(u.data))
+	w.Header().Set("Location", imageURL(e.ID))
+	writeJSON(w, http.StatusCreated, imageOf(e))
+	return nil
+}
+
+// store saves an uploaded image as uploads/<id>.<ext> (atomically: a
+// temporary file, fsynced, renamed) and then indexes it. A crash between
+// the two leaves an unindexed file, whose id is never given out again.
+func (s *Server) store(u *upload, label string, vec []float32) (index.Entry, error) {
+	s.addMu.Lock()
+	defer s.addMu.Unlock()
+	id := s.nextID
+	rel := uploadPath(id, u.format)
+	full := filepath.Join(s.images.real, rel)
+	if err := atomicfile.WriteBytes(full, u.data); err != nil {
+		return index.Entry{}, fmt.Errorf("save image: %w", err)
+	}
+	sum := sha256.Sum256(u.data)
+	e := index.Entry{ID: id, Path: rel, Label: label, Fingerprint: "sha256:" + hex.EncodeToString(sum[:]), Vector: vec}
+	if _, err := s.ix.Add(e); err != nil {
+		os.Remove(full)
+		return index.Entry{}, fmt.Errorf("index image: %w", err)
+	}
+	s.nextID = id + 1
+	return e, nil
+}
+
+// deleteImage handles DELETE /api/images/{id}: the entry is removed from
+// the index (fsynced), then its file if the server saved it (uploads/);
+// files of the original collection are left alone.
+func (s *Server) deleteImage(w http.ResponseWriter, r *http.Request) error {
+	id, err := parseID(r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	e, ok := s.ix.Get(id)
+	if !ok {
+		return errorf(http.StatusNotFound, "no image with id %d", id)
+	}
+	deleted, err := s.ix.Delete(id)
+	if err != nil {
+		return err
+	}
+	if !deleted {
+		return errorf(http.StatusNotFound, "no image with id %d", id)
+	}
+	s.thumbs.remove(id)
+	if isUpload(e.Path, id) {
+		if err := s.images.root.Remove(filepath.Clean(e.Path)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			s.log.Warn("removing the file of a deleted image failed", "id", id, "path", e.Path, "err", err)
+		}
+	}
+	s.log.Info("image deleted", "id", id, "path", e.Path)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// openImage opens the file of the image id, refusing files outside the
+// collection and files that are not images of a supported type. It
+// returns the file, its information and its sniffed media type.
+func (s *Server) openImage(id uint64) (*os.File, fs.FileInfo, string, error) {
+	e, ok := s.ix.Get(id)
+	if !ok {
+		return nil, nil, "", errorf(http.StatusNotFound, "no image with id %d", id)
+	}
+	f, info, err := s.images.open(e.Path)
+	switch {
+	case errors.Is(err, errOutside):
+		return nil, nil, "", wrapError(http.StatusForbidden, err,
+			fmt.Sprintf("the file of image %d lies outside the image collection; it is not served", id))
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, nil, "", wrapError(http.StatusNotFound, err, fmt.Sprintf("the file of image %d is missing", id))
+	case err != nil:
+		return nil, nil, "", wrapError(http.StatusForbidden, err, fmt.Sprintf("the file of image %d cannot be served", id))
+	}
+	head := make([]byte, sniffLen)
+	n, _ := io.ReadFull(f, head)
+	ct, _, _ := strings.Cut(http.DetectContentType(head[:n]), ";")
+	if _, ok := supportedTypes[ct]; !ok {
+		f.Close()
+		return nil, nil, "", errorf(http.StatusNotFound, "the file of image %d is not an image (%s)", id, ct)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		f.Close()
+		return nil, nil, "", err
+	}
+	return f, info, ct, nil
+}
+
+// getImage handles GET /api/images/{id}: the original file, with its
+// sniffed Content-Type (conditional and range requests are honoured).
+func (s *Server) getImage(w http.ResponseWriter, r *http.Request) error {
+	id, err := parseID(r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	f, info, ct, err := s.openImage(id)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	h := w.Header()
+	h.Set("Content-Type", ct)
+	h.Set("Cache-Control", "private, no-cache")
+	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	http.ServeContent(w, r, "", info.ModTime(), f)
+	return nil
+}
+
+// getThumb handles GET /api/images/{id}/thumb: a PNG of the image scaled
+// down to Config.ThumbSize pixels on its longer side (smaller images keep
+// their size), from the in-memory cache when there.
+func (s *Server) getThumb(w http.ResponseWriter, r *http.Request) error {
+	id, err := parseID(r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	f, info, _, err := s.openImage(id)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	key := thumbKey{id: id, mod: info.ModTime().UnixNano(), size: info.Size()}
+	b, ok := s.thumbs.get(key)
+	if ok {
+		s.metrics.thumbHits.WithLabelValues("hit").Inc()
+	} else {
+		s.metrics.thumbHits.WithLabelValues("miss").Inc()
+		err := s.withSlot(r.Context(), func(*nn.Model) error {
+			b, err = makeThumb(f, s.cfg.ThumbSize, s.cfg.MaxPixels)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		s.thumbs.put(key, b)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "image/png")
+	h.Set("Cache-Control", "private, no-cache")
+	h.Set("ETag", fmt.Sprintf(`"t%d-%x-%x"`, id, key.mod, key.size))
+	http.ServeContent(w, r, "", info.ModTime(), bytes.NewReader(b))
+	return nil
+}
+
+// makeThumb decodes the image in r and encodes it as a PNG whose longer
+// side is at most size, keeping the aspect ratio. Images over maxPixels
+// are refused from their header, before decoding.
+func makeThumb(r io.ReadSeeker, size, maxPixels int) ([]byte, error) {
+	cfg, format, err := image.DecodeConfig(r)
+	if err != nil {
+		return nil, wrapError(http.StatusUnprocessableEntity, err, "the stored image cannot be decoded: "+err.Error())
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > maxPixels/cfg.Height {
+		return nil, errorf(http.StatusUnprocessableEntity, "the stored %s image of %dx%d pixels is too large for a thumbnail (limit %d pixels)", format, cfg.Width, cfg.Height, maxPixels)
+	}
+	if _, err := r.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	img, _, err := image.Decode(r)
+	if err != nil {
+		return nil, wrapError(http.StatusUnprocessableEntity, err, "the stored image cannot be decoded: "+err.Error())
+	}
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	if long := max(w, h); long > size {
+		w, h = max(1, w*size/long), max(1, h*size/long)
+	}
+	dst := image.NewNRGBA(image.Rect(0, 0, w, h))
+	if w == b.Dx() && h == b.Dy() {
+		draw.Draw(dst, dst.Bounds(), img, b.Min, draw.Src)
+	} else {
+		draw.CatmullRom.Scale(dst, dst.Bounds(), img, b, draw.Src, nil)
+	}
+	var buf bytes.Buffer
+	enc := png.Encoder{CompressionLevel: png.BestSpeed}
+	if err := enc.Encode(&buf, dst); err != nil {
+		return nil, fmt.Errorf("encode thumbnail: %w", err)
+	}
+	return buf.Bytes(), nil
+}
