@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
+	"sync"
 
 	"github.com/lookalike/lookalike/tensor"
 )
@@ -52,7 +54,7 @@ type BatchNorm struct {
 	x            *tensor.Tensor
 	train        bool
 	mean, invStd []float64 // statistics used by the last Forward
-	sum, sumSq   []float64 // per-channel sums
+	partial      []float64 // per-part, per-channel sums: 2*C per part
 	c0, c1, c2   []float32 // per-channel coefficients
 	mu           []float32 // mean as float32
 	y, dx        *tensor.Tensor
@@ -75,8 +77,6 @@ func NewBatchNormWith(c int, momentum, eps float64) *BatchNorm {
 		RunningVar:  &Param{Name: "running_var", Value: tensor.New(c)},
 		mean:        make([]float64, c),
 		invStd:      make([]float64, c),
-		sum:         make([]float64, c),
-		sumSq:       make([]float64, c),
 		c0:          make([]float32, c),
 		c1:          make([]float32, c),
 		c2:          make([]float32, c),
@@ -118,15 +118,17 @@ func (l *BatchNorm) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	m := x.Len() / c
 	l.x, l.train = x, train
 	if train {
-		s, q := l.sum[:c], l.sumSq[:c]
-		clear(s)
-		clear(q)
-		for r := 0; r < m; r++ {
-			for j, v := range x.Data[r*c : (r+1)*c] {
-				s[j] += float64(v)
-				q[j] += float64(v) * float64(v)
+		// Σx and Σx² per channel, in float64.
+		s, q := l.sums(m, func(s, q []float64, lo, hi int) {
+			for r := lo; r < hi; r++ {
+				xs := x.Data[r*c : (r+1)*c]
+				for j := range s {
+					v := float64(xs[j])
+					s[j] += v
+					q[j] += v * v
+				}
 			}
-		}
+		})
 		unbias := 1.0
 		if m > 1 {
 			unbias = float64(m) / float64(m-1)
@@ -154,12 +156,14 @@ func (l *BatchNorm) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 		scale[j] = float32(float64(l.Gamma.Value.Data[j]) * l.invStd[j])
 	}
 	l.y = tensor.Ensure(l.y, x.Shape...)
-	for r := 0; r < m; r++ {
-		xs, ys := x.Data[r*c:(r+1)*c], l.y.Data[r*c:(r+1)*c]
-		for j := range ys {
-			ys[j] = (xs[j]-mu[j])*scale[j] + beta[j]
+	runParts(l.parts(m), m, func(_, lo, hi int) {
+		for r := lo; r < hi; r++ {
+			xs, ys := x.Data[r*c:(r+1)*c], l.y.Data[r*c:(r+1)*c]
+			for j := range ys {
+				ys[j] = (xs[j]-mu[j])*scale[j] + beta[j]
+			}
 		}
-	}
+	})
 	return l.y
 }
 
@@ -175,17 +179,16 @@ func (l *BatchNorm) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	m := x.Len() / c
 	mu := l.mu[:c]
 	// Σdy and Σdy*(x-mean) per channel.
-	s, q := l.sum[:c], l.sumSq[:c]
-	clear(s)
-	clear(q)
-	for r := 0; r < m; r++ {
-		xs, gs := x.Data[r*c:(r+1)*c], dy.Data[r*c:(r+1)*c]
-		for j := range gs {
-			g := float64(gs[j])
-			s[j] += g
-			q[j] += g * float64(xs[j]-mu[j])
+	s, q := l.sums(m, func(s, q []float64, lo, hi int) {
+		for r := lo; r < hi; r++ {
+			xs, gs := x.Data[r*c:(r+1)*c], dy.Data[r*c:(r+1)*c]
+			for j := range s {
+				g := float64(gs[j])
+				s[j] += g
+				q[j] += g * float64(xs[j]-mu[j])
+			}
 		}
-	}
+	})
 	// dx = k*dy + p*(x-mean) + o per channel.
 	k, p, o := l.c0[:c], l.c1[:c], l.c2[:c]
 	dg, db := l.Gamma.Grad.Data, l.Beta.Grad.Data
@@ -202,13 +205,62 @@ func (l *BatchNorm) Backward(dy *tensor.Tensor) *tensor.Tensor {
 		}
 	}
 	l.dx = tensor.Ensure(l.dx, x.Shape...)
-	for r := 0; r < m; r++ {
-		xs, gs, ds := x.Data[r*c:(r+1)*c], dy.Data[r*c:(r+1)*c], l.dx.Data[r*c:(r+1)*c]
-		for j := range ds {
-			ds[j] = k[j]*gs[j] + p[j]*(xs[j]-mu[j]) + o[j]
+	runParts(l.parts(m), m, func(_, lo, hi int) {
+		for r := lo; r < hi; r++ {
+			xs, gs, ds := x.Data[r*c:(r+1)*c], dy.Data[r*c:(r+1)*c], l.dx.Data[r*c:(r+1)*c]
+			for j := range ds {
+				ds[j] = k[j]*gs[j] + p[j]*(xs[j]-mu[j]) + o[j]
+			}
+		}
+	})
+	return l.dx
+}
+
+// bnParallelMin is the number of elements per goroutine below which
+// BatchNorm does not split its work.
+const bnParallelMin = 1 << 15
+
+// parts returns the number of parts to split m rows of C channels into.
+func (l *BatchNorm) parts(m int) int {
+	return max(min(runtime.GOMAXPROCS(0), m*l.C/bnParallelMin, m), 1)
+}
+
+// runParts runs fn on parts contiguous ranges of m rows, concurrently when
+// there is more than one.
+func runParts(parts, m int, fn func(part, lo, hi int)) {
+	if parts == 1 {
+		fn(0, 0, m)
+		return
+	}
+	var wg sync.WaitGroup
+	for i := range parts {
+		wg.Go(func() { fn(i, m*i/parts, m*(i+1)/parts) })
+	}
+	wg.Wait()
+}
+
+// sums runs acc over m rows split into parts, each part adding into its own
+// zeroed pair of per-channel sums, and returns the pairs' totals, summed in
+// part order.
+func (l *BatchNorm) sums(m int, acc func(s, q []float64, lo, hi int)) (s, q []float64) {
+	c, parts := l.C, l.parts(m)
+	if len(l.partial) < 2*c*parts {
+		l.partial = make([]float64, 2*c*parts)
+	}
+	clear(l.partial)
+	runParts(parts, m, func(part, lo, hi int) {
+		ps := l.partial[2*c*part : 2*c*(part+1)]
+		acc(ps[:c], ps[c:], lo, hi)
+	})
+	s, q = l.partial[:c], l.partial[c:2*c]
+	for part := 1; part < parts; part++ {
+		ps := l.partial[2*c*part : 2*c*(part+1)]
+		for j := range c {
+			s[j] += ps[j]
+			q[j] += ps[c+j]
 		}
 	}
-	return l.dx
+	return s, q
 }
 
 // Params returns Gamma and Beta.
