@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
@@ -279,5 +280,65 @@ func BenchmarkBatchNorm(b *testing.B) {
 	for b.Loop() {
 		bn.Forward(x, true)
 		bn.Backward(dy)
+	}
+}
+
+// TestBatchNormParallel checks a BatchNorm large enough to split its work
+// across goroutines against a direct float64 computation.
+func TestBatchNormParallel(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	rng := rand.New(rand.NewPCG(61, 62))
+	const c = 32
+	x := tensor.New(16, 16, 16, c)
+	dy := tensor.New(x.Shape...)
+	for i := range x.Data {
+		x.Data[i] = float32(1 + rng.NormFloat64())
+		dy.Data[i] = float32(rng.NormFloat64())
+	}
+	bn := NewBatchNorm(c)
+	if p := bn.parts(x.Len() / c); p < 2 {
+		t.Fatalf("%d parts, want several", p)
+	}
+	for j := range c {
+		bn.Gamma.Value.Data[j] = float32(0.5 + rng.Float64())
+		bn.Beta.Value.Data[j] = float32(rng.NormFloat64())
+	}
+	y := bn.Forward(x, true)
+	dx := bn.Backward(dy)
+
+	m := x.Len() / c
+	for j := range c {
+		var mean, v, sg, sgx float64
+		for r := range m {
+			mean += float64(x.Data[r*c+j])
+		}
+		mean /= float64(m)
+		for r := range m {
+			d := float64(x.Data[r*c+j]) - mean
+			v += d * d
+		}
+		v /= float64(m)
+		inv := 1 / math.Sqrt(v+1e-5)
+		for r := range m {
+			g := float64(dy.Data[r*c+j])
+			sg += g
+			sgx += g * (float64(x.Data[r*c+j]) - mean) * inv
+		}
+		gamma := float64(bn.Gamma.Value.Data[j])
+		if !near(float64(bn.Gamma.Grad.Data[j]), sgx, 1e-4) || !near(float64(bn.Beta.Grad.Data[j]), sg, 1e-4) {
+			t.Fatalf("channel %d: dgamma %v dbeta %v, want %v %v", j, bn.Gamma.Grad.Data[j], bn.Beta.Grad.Data[j], sgx, sg)
+		}
+		if !near(float64(bn.RunningMean.Value.Data[j]), 0.1*mean, 1e-5) || !near(float64(bn.RunningVar.Value.Data[j]), 0.9+0.1*v*float64(m)/float64(m-1), 1e-5) {
+			t.Fatalf("channel %d: running stats %v %v", j, bn.RunningMean.Value.Data[j], bn.RunningVar.Value.Data[j])
+		}
+		for r := range m {
+			i := r*c + j
+			xhat := (float64(x.Data[i]) - mean) * inv
+			wantY := gamma*xhat + float64(bn.Beta.Value.Data[j])
+			wantDx := gamma * inv * (float64(dy.Data[i]) - sg/float64(m) - xhat*sgx/float64(m))
+			if !near(float64(y.Data[i]), wantY, 1e-5) || !near(float64(dx.Data[i]), wantDx, 1e-4) {
+				t.Fatalf("element %d: y %v dx %v, want %v %v", i, y.Data[i], dx.Data[i], wantY, wantDx)
+			}
+		}
 	}
 }
