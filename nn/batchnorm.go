@@ -22,8 +22,8 @@ type Stateful interface {
 // Default BatchNorm settings, those of PyTorch's BatchNorm2d.
 const (
 	// DefaultBNMomentum is the weight of the new batch statistics in the
-	// running averages (PyTorch's convention; Keras's momentum 0.99 is
-	// 1 - 0.01 in this convention).
+	// running averages, in PyTorch's convention; Keras's momentum=0.99
+	// corresponds to 0.01 here.
 	DefaultBNMomentum = 0.1
 	// DefaultBNEpsilon is added to the variance before the square root.
 	DefaultBNEpsilon = 1e-5
@@ -43,7 +43,7 @@ const (
 // Gamma and Beta are trainable; RunningMean and RunningVar are state (see
 // Stateful).
 type BatchNorm struct {
-	C        int
+	C        int     // channels
 	Momentum float64 // weight of the batch in the running averages
 	Eps      float64 // added to the variance
 
