@@ -95,6 +95,24 @@ func (s *Server) store(u *upload, label string, vec []float32) (index.Entry, err
 	return e, nil
 }
 
+// nextIDFile, in the uploads folder, records an id above every id ever
+// given out, so that the ids of deleted images are not given out again
+// after a restart (the index does not expose its own counter).
+const nextIDFile = ".next-id"
+
+// reserveIDs records, before an image is deleted, that ids up to id are
+// taken for good.
+func (s *Server) reserveIDs(id uint64) error {
+	s.addMu.Lock()
+	defer s.addMu.Unlock()
+	s.nextID = max(s.nextID, id+1)
+	p := filepath.Join(s.images.real, UploadsDir, nextIDFile)
+	if err := atomicfile.WriteBytes(p, fmt.Appendf(nil, "%d\n", s.nextID)); err != nil {
+		return fmt.Errorf("record the next image id: %w", err)
+	}
+	return nil
+}
+
 // deleteImage handles DELETE /api/images/{id}: the entry is removed from
 // the index (fsynced), then its file if the server saved it (uploads/);
 // files of the original collection are left alone.
@@ -106,6 +124,9 @@ func (s *Server) deleteImage(w http.ResponseWriter, r *http.Request) error {
 	e, ok := s.ix.Get(id)
 	if !ok {
 		return errorf(http.StatusNotFound, "no image with id %d", id)
+	}
+	if err := s.reserveIDs(id); err != nil {
+		return err
 	}
 	deleted, err := s.ix.Delete(id)
 	if err != nil {

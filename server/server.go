@@ -265,15 +265,21 @@ func Open(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// firstFreeID returns an id above every indexed entry and every file in
-// the uploads folder, so that an added image never takes the name of a
-// file left by a crash between saving a file and indexing it.
+// firstFreeID returns an id above every indexed entry, every file in the
+// uploads folder (an added image never takes the name of a file left by a
+// crash between saving a file and indexing it) and every deleted image
+// (recorded in nextIDFile).
 func (s *Server) firstFreeID() uint64 {
 	var top uint64
 	for _, id := range s.ix.IDs() {
 		top = max(top, id)
 	}
-	entries, _ := os.ReadDir(filepath.Join(s.images.dir, UploadsDir))
+	if b, err := os.ReadFile(filepath.Join(s.images.real, UploadsDir, nextIDFile)); err == nil {
+		if next, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64); err == nil && next > 0 {
+			top = max(top, next-1)
+		}
+	}
+	entries, _ := os.ReadDir(filepath.Join(s.images.real, UploadsDir))
 	for _, e := range entries {
 		stem, _, _ := strings.Cut(e.Name(), ".")
 		if id, err := strconv.ParseUint(stem, 10, 64); err == nil {
