@@ -347,6 +347,9 @@ func TestPath(t *testing.T) {
 	var names []string
 	for _, s := range available {
 		names = append(names, s.name)
+		if got := choose(s.name); got != s {
+			t.Errorf("choose(%q) = %s", s.name, got.name)
+		}
 	}
 	t.Logf("paths: %v; default %s", names, Path())
 }
