@@ -77,7 +77,7 @@ def parse_args(argv=None):
     # Single-dash long flags, as Go's flag package takes them.
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("-pairs", type=int, default=10, help="pairs per batch; a step runs 2*pairs images")
-    p.add_argument("-steps", type=int, default=300, help="timed training steps")
+    p.add_argument("-steps", type=int, default=1000, help="timed training steps")
     p.add_argument("-warmup", type=int, default=20, help="untimed training steps before the timed ones")
     p.add_argument("-pool", type=int, default=2048, help="random images to draw batches from")
     p.add_argument("-seed", type=int, default=1, help="random seed for weights, images and batches")

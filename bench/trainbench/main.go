@@ -56,7 +56,7 @@ func main() {
 	log.SetPrefix("trainbench: ")
 	var (
 		pairs       = flag.Int("pairs", 10, "pairs per batch; a step runs 2*pairs images")
-		steps       = flag.Int("steps", 300, "timed training steps")
+		steps       = flag.Int("steps", 1000, "timed training steps")
 		warmup      = flag.Int("warmup", 20, "untimed training steps before the timed ones")
 		pool        = flag.Int("pool", 2048, "random images to draw batches from")
 		seed        = flag.Uint64("seed", 1, "random seed for weights, images and batches")
@@ -115,25 +115,22 @@ type trainer struct {
 	loss *loss.PairSoftmax
 	rng  *rand.Rand
 
-	pool       []uint8 // pool images, interleaved 0..255 pixels
-	poolN      int
-	x, dEmb    *tensor.Tensor
-	anchors    []int
-	positives  []int
-	lastLoss   float32
-	imagePixel int
+	pool      []uint8 // poolN images, interleaved 0..255 pixels
+	poolN     int
+	x, dEmb   *tensor.Tensor // input batch and embedding gradient
+	anchors   []int          // pool indices of this step's anchors
+	positives []int          // and positives
+	lastLoss  float32
 }
 
 // newTrainer returns the training loop state for m with a pool of poolN
 // random images.
 func newTrainer(m *nn.Model, rng *rand.Rand, pairs, poolN int) *trainer {
-	per := size * size * channels
-	t := &trainer{
+	return &trainer{
 		m: m, opt: optim.NewAdam(m.Params(), lr), loss: loss.NewPairSoftmax(temp), rng: rng,
-		pool: randomImages(rng, poolN), poolN: poolN, imagePixel: per,
+		pool: randomImages(rng, poolN), poolN: poolN,
 		anchors: make([]int, pairs), positives: make([]int, pairs),
 	}
-	return t
 }
 
 // randomImages returns n random 32x32x3 images as interleaved pixels.
@@ -151,7 +148,7 @@ func randomImages(rng *rand.Rand, n int) []uint8 {
 // fill draws random anchors and positives from the pool and writes the
 // batch, anchors first, into t.x as float32 pixels.
 func (t *trainer) fill() {
-	n, per := len(t.anchors), t.imagePixel
+	n, per := len(t.anchors), size*size*channels
 	for i := range t.anchors {
 		t.anchors[i], t.positives[i] = t.rng.IntN(t.poolN), t.rng.IntN(t.poolN)
 	}
