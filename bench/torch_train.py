@@ -5,7 +5,7 @@ The PyTorch twin of bench/trainbench: the same model, loss, optimiser,
 flags and JSON output, with "engine": "pytorch". Run it with Debian's
 python3-torch (/usr/bin/python3), for example
 
-    /usr/bin/python3 bench/torch_train.py -pairs 10 -steps 300
+    /usr/bin/python3 bench/torch_train.py -pairs 10 -steps 1000
     /usr/bin/python3 bench/torch_train.py -embed-batch 256
 
 A training step draws 2*pairs random images (anchors, then positives) from

@@ -4,10 +4,11 @@
 //
 // Usage:
 //
-//	trainbench [-pairs 10] [-steps 300] [-warmup 20] [-seed 1]
+//	trainbench [-pairs 10] [-steps 1000] [-warmup 20] [-seed 1]
 //	trainbench -embed-batch 256 [-embed-images 10240]
 //	trainbench -info
 //	trainbench -dump DIR [-pairs 10]
+//	trainbench -pairs 10 -cpuprofile cpu.prof   # then go tool pprof -top
 //
 // A training step is the one train.Trainer.TrainStep performs: fill a
 // batch of 2*pairs images (anchors, then positives) from a pool of random
