@@ -75,6 +75,16 @@ type dirs struct {
 // 32x32 images (images/<label>/<i>.png) indexed with their relative paths.
 func newDirs(t testing.TB, n int) dirs {
 	t.Helper()
+	return newDirsWith(t, n, func(i int) (string, []byte) {
+		class := i % len(testLabels)
+		return testLabels[class], testPNG(t, class, i, 32, 32)
+	})
+}
+
+// newDirsWith is newDirs with the labels and PNGs of the collection
+// made by gen.
+func newDirsWith(t testing.TB, n int, gen func(i int) (label string, png []byte)) dirs {
+	t.Helper()
 	root := t.TempDir()
 	d := dirs{model: filepath.Join(root, "model"), index: filepath.Join(root, "index"), images: filepath.Join(root, "images")}
 	makeModel(t, d.model, 1)
@@ -92,20 +102,20 @@ func newDirs(t testing.TB, n int) dirs {
 	defer ix.Close()
 	var entries []index.Entry
 	for i := range n {
-		class := i % len(testLabels)
-		rel := filepath.Join(testLabels[class], fmt.Sprintf("%03d.png", i))
+		label, img := gen(i)
+		rel := filepath.Join(label, fmt.Sprintf("%03d.png", i))
 		full := filepath.Join(d.images, rel)
 		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(full, testPNG(t, class, i, 32, 32), 0o644); err != nil {
+		if err := os.WriteFile(full, img, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		px, err := data.DecodeFile(full, 32, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
-		entries = append(entries, index.Entry{Path: rel, Label: testLabels[class], Vector: m.Embed(px, 1, 1)})
+		entries = append(entries, index.Entry{Path: rel, Label: label, Vector: m.Embed(px, 1, 1)})
 	}
 	if _, err := ix.AddBatch(entries); err != nil {
 		t.Fatal(err)

@@ -44,6 +44,7 @@
   }
 
   function setError(msg) {
+    if (msg) msg = msg.charAt(0).toUpperCase() + msg.slice(1);
     el.error.textContent = msg || '';
     el.error.hidden = !msg;
   }
@@ -123,10 +124,16 @@
       const data = await request();
       if (seq !== state.seq) return;
       render(data);
-      setBusy(false, `${data.results.length} result${data.results.length === 1 ? '' : 's'} in ${Math.round(data.took_ms)} ms`);
+      const ms = data.took_ms < 10 ? data.took_ms.toFixed(1) : Math.round(data.took_ms);
+      setBusy(false, `${data.results.length} result${data.results.length === 1 ? '' : 's'} in ${ms} ms`);
     } catch (err) {
       if (seq !== state.seq) return;
       setBusy(false, '');
+      // Results of an earlier query would read as answers to this one.
+      for (const u of state.blobURLs) URL.revokeObjectURL(u);
+      state.blobURLs = [];
+      el.grid.replaceChildren();
+      el.empty.hidden = true;
       if (needToken(err)) {
         setError('An access token is needed: enter it on the left, then search again.');
         return;
@@ -205,6 +212,13 @@
       (first || el.heading).focus();
     }
   }
+
+  // A query the browser cannot show either (not an image) keeps the
+  // drop zone's prompt.
+  el.queryImg.addEventListener('error', () => {
+    el.queryImg.hidden = true;
+    el.drop.classList.remove('has-image');
+  });
 
   // Picking, dropping and pasting.
   el.drop.addEventListener('click', () => el.file.click());
