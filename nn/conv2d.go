@@ -48,9 +48,11 @@ type Conv2D struct {
 	W, B                 *Param
 
 	// Set by Forward for Backward.
+	x                  *tensor.Tensor // the input, for recomputing im2col
 	in                 []int
 	oh, ow, padT, padL int
-	col, y, dcol, dx   *tensor.Tensor
+	col, y, dx         *tensor.Tensor // col is reused for dcol in Backward
+	colKept            bool           // col holds the whole batch's im2col
 	skipInputGrad      bool
 }
 
@@ -106,45 +108,127 @@ func (l *Conv2D) check(in []int) error {
 	return nil
 }
 
-// Forward computes the convolution through im2col and one SGEMM.
+// maxColFloats bounds the im2col buffer of a convolution: a large batch is
+// processed a slice of images at a time, so memory does not grow with it.
+const maxColFloats = 1 << 22
+
+// chunk returns how many images of a batch of n go through im2col at once.
+func (l *Conv2D) chunk(n int) int {
+	per := l.oh * l.ow * l.K * l.K * l.InC
+	return max(1, min(n, maxColFloats/max(per, 1)))
+}
+
+// pointwise reports whether the convolution is 1x1 with stride 1, whose
+// im2col matrix is the input itself.
+func (l *Conv2D) pointwise() bool { return l.K == 1 && l.Stride == 1 && l.padT == 0 && l.padL == 0 }
+
+// cols returns the im2col matrix of images b0..b1 of x, in l.col unless the
+// convolution is pointwise.
+func (l *Conv2D) cols(x []float32, b0, b1 int) []float32 {
+	h, w, c := l.in[1], l.in[2], l.InC
+	if l.pointwise() {
+		return x[b0*h*w*c : b1*h*w*c]
+	}
+	kk, per := l.K*l.K*c, l.oh*l.ow
+	l.col = tensor.Ensure(l.col, (b1-b0)*per, kk)
+	if s := splits(b1-b0, per*kk); s > 1 {
+		parallelImages(b1-b0, s, func(i0, i1 int) {
+			im2col(x[(b0+i0)*h*w*c:(b0+i1)*h*w*c], l.col.Data[i0*per*kk:i1*per*kk], i1-i0, h, w, c, l.K, l.Stride, l.oh, l.ow, l.padT, l.padL)
+		})
+	} else {
+		im2col(x[b0*h*w*c:b1*h*w*c], l.col.Data, b1-b0, h, w, c, l.K, l.Stride, l.oh, l.ow, l.padT, l.padL)
+	}
+	return l.col.Data[:(b1-b0)*per*kk]
+}
+
+// Forward computes the convolution through im2col and SGEMM, a slice of
+// the batch at a time.
 func (l *Conv2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	if err := l.check(x.Shape); err != nil {
 		panic(err)
 	}
 	n, h, w := x.Shape[0], x.Shape[1], x.Shape[2]
+	l.x = x
 	l.in = append(l.in[:0], x.Shape...)
 	l.oh, l.ow, l.padT, l.padL = l.geometry(h, w)
-	rows, kk := n*l.oh*l.ow, l.K*l.K*l.InC
-	l.col = tensor.Ensure(l.col, rows, kk)
-	im2col(x.Data, l.col.Data, n, h, w, l.InC, l.K, l.Stride, l.oh, l.ow, l.padT, l.padL)
+	kk, per := l.K*l.K*l.InC, l.oh*l.ow
 	l.y = tensor.Ensure(l.y, n, l.oh, l.ow, l.OutC)
 	y := l.y.Data
-	for r := 0; r < rows; r++ {
+	for r := 0; r < n*per; r++ {
 		copy(y[r*l.OutC:(r+1)*l.OutC], l.B.Value.Data)
 	}
-	kernels.Sgemm(false, false, rows, l.OutC, kk, 1, l.col.Data, kk, l.W.Value.Data, l.OutC, 1, y, l.OutC)
+	chunk := l.chunk(n)
+	for b0 := 0; b0 < n; b0 += chunk {
+		b1 := min(b0+chunk, n)
+		col := l.cols(x.Data, b0, b1)
+		rows := (b1 - b0) * per
+		kernels.Sgemm(false, false, rows, l.OutC, kk, 1, col, kk, l.W.Value.Data, l.OutC, 1, y[b0*per*l.OutC:], l.OutC)
+	}
+	// With one slice, the im2col matrix is still there for Backward.
+	l.colKept = chunk >= n
 	return l.y
 }
 
 // Backward accumulates the kernel and bias gradients and returns the input
-// gradient through col2im.
+// gradient through col2im, a slice of the batch at a time (recomputing the
+// im2col matrix when Forward needed more than one slice).
 func (l *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
-	rows, kk := dy.Len()/l.OutC, l.K*l.K*l.InC
-	kernels.Sgemm(true, false, kk, l.OutC, rows, 1, l.col.Data, kk, dy.Data, l.OutC, 1, l.W.Grad.Data, l.OutC)
+	n := l.in[0]
+	kk, per := l.K*l.K*l.InC, l.oh*l.ow
 	db := l.B.Grad.Data
-	for r := 0; r < rows; r++ {
-		for j, g := range dy.Data[r*l.OutC : (r+1)*l.OutC] {
-			db[j] += g
+	for r := 0; r < n*per; r++ {
+		kernels.Add(db, dy.Data[r*l.OutC:(r+1)*l.OutC])
+	}
+	if !l.skipInputGrad {
+		l.dx = tensor.Ensure(l.dx, l.in...)
+	}
+	h, w, c := l.in[1], l.in[2], l.InC
+	chunk := l.chunk(n)
+	for b0 := 0; b0 < n; b0 += chunk {
+		b1 := min(b0+chunk, n)
+		rows := (b1 - b0) * per
+		var col []float32
+		if l.colKept || l.pointwise() {
+			col = l.cols0(b0, b1)
+		} else {
+			col = l.cols(l.x.Data, b0, b1)
+		}
+		g := dy.Data[b0*per*l.OutC : b1*per*l.OutC]
+		kernels.Sgemm(true, false, kk, l.OutC, rows, 1, col, kk, g, l.OutC, 1, l.W.Grad.Data, l.OutC)
+		if l.skipInputGrad {
+			continue
+		}
+		dx := l.dx.Data[b0*h*w*c : b1*h*w*c]
+		if l.pointwise() {
+			kernels.Sgemm(false, true, rows, kk, l.OutC, 1, g, l.OutC, l.W.Value.Data, l.OutC, 0, dx, kk)
+			continue
+		}
+		// The im2col matrix is no longer needed: its buffer takes dcol.
+		dcol := l.col.Data[:rows*kk]
+		kernels.Sgemm(false, true, rows, kk, l.OutC, 1, g, l.OutC, l.W.Value.Data, l.OutC, 0, dcol, kk)
+		if s := splits(b1-b0, per*kk); s > 1 {
+			parallelImages(b1-b0, s, func(i0, i1 int) {
+				col2im(dcol[i0*per*kk:i1*per*kk], dx[i0*h*w*c:i1*h*w*c], i1-i0, h, w, c, l.K, l.Stride, l.oh, l.ow, l.padT, l.padL)
+			})
+		} else {
+			col2im(dcol, dx, b1-b0, h, w, c, l.K, l.Stride, l.oh, l.ow, l.padT, l.padL)
 		}
 	}
 	if l.skipInputGrad {
 		return nil
 	}
-	l.dcol = tensor.Ensure(l.dcol, rows, kk)
-	kernels.Sgemm(false, true, rows, kk, l.OutC, 1, dy.Data, l.OutC, l.W.Value.Data, l.OutC, 0, l.dcol.Data, kk)
-	l.dx = tensor.Ensure(l.dx, l.in...)
-	col2im(l.dcol.Data, l.dx.Data, l.in[0], l.in[1], l.in[2], l.InC, l.K, l.Stride, l.oh, l.ow, l.padT, l.padL)
 	return l.dx
+}
+
+// cols0 returns the kept im2col matrix of images b0..b1 (the whole batch,
+// or the input itself for a pointwise convolution).
+func (l *Conv2D) cols0(b0, b1 int) []float32 {
+	if l.pointwise() {
+		h, w, c := l.in[1], l.in[2], l.InC
+		return l.x.Data[b0*h*w*c : b1*h*w*c]
+	}
+	kk, per := l.K*l.K*l.InC, l.oh*l.ow
+	return l.col.Data[b0*per*kk : b1*per*kk]
 }
 
 // Params returns the kernel and the bias.
