@@ -53,6 +53,7 @@ type Conv2D struct {
 	oh, ow, padT, padL int
 	col, y, dx         *tensor.Tensor // col is reused for dcol in Backward
 	colKept            bool           // col holds the whole batch's im2col
+	colLimit           int            // overrides maxColFloats, for tests
 	skipInputGrad      bool
 }
 
@@ -115,7 +116,11 @@ const maxColFloats = 1 << 22
 // chunk returns how many images of a batch of n go through im2col at once.
 func (l *Conv2D) chunk(n int) int {
 	per := l.oh * l.ow * l.K * l.K * l.InC
-	return max(1, min(n, maxColFloats/max(per, 1)))
+	limit := maxColFloats
+	if l.colLimit > 0 {
+		limit = l.colLimit
+	}
+	return max(1, min(n, limit/max(per, 1)))
 }
 
 // pointwise reports whether the convolution is 1x1 with stride 1, whose

@@ -92,6 +92,8 @@ func TestGradients(t *testing.T) {
 		{"conv same s1", NewConv2D(2, 3, 3, 1, Same), []int{2, 5, 5, 2}, false},
 		{"conv same s2 even", NewConv2D(3, 2, 3, 2, Same), []int{1, 6, 6, 3}, false},
 		{"conv 1x1", NewConv2D(4, 3, 1, 1, Valid), []int{2, 3, 3, 4}, false},
+		{"conv in slices", slicedConv(NewConv2D(2, 3, 3, 1, Same)), []int{5, 4, 4, 2}, false},
+		{"conv 1x1 s2 in slices", slicedConv(NewConv2D(3, 2, 1, 2, Valid)), []int{3, 5, 5, 3}, false},
 		{"dense", NewDense(5, 3), []int{4, 5}, false},
 		{"relu", NewReLU(), []int{3, 4, 4, 2}, true},
 		{"gap", NewGlobalAvgPool(), []int{2, 3, 4, 5}, false},
@@ -101,6 +103,13 @@ func TestGradients(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { gradCheck(t, c.name, c.layer, c.in, rng, c.avoidZero) })
 	}
+}
+
+// slicedConv makes a convolution work through its batch one image at a
+// time, so that tests cover the sliced path.
+func slicedConv(l *Conv2D) *Conv2D {
+	l.colLimit = 1
+	return l
 }
 
 // TestConvAgainstDirect checks im2col convolution against a direct loop.
