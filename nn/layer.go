@@ -3,8 +3,9 @@
 //
 // Activations use the NHWC layout. A layer owns the buffers it returns and
 // reuses them on the next call with the same shape, so a training step
-// allocates nothing once the shapes are known; a returned tensor is valid
-// until the layer's next Forward or Backward call.
+// allocates (almost) nothing once the shapes are known: only the goroutines
+// that split large work over the cores; a returned tensor is valid until
+// the layer's next Forward or Backward call.
 package nn
 
 import (
