@@ -1,6 +1,7 @@
 package server
 
 import (
+	"math"
 	"net/http"
 	"time"
 )
@@ -54,7 +55,7 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request) error {
 			Kind: s.ix.Kind().String(), Metric: s.ix.Meta().Metric.String(), Deleted: st.Deleted, LogBytes: st.LogBytes,
 		},
 		StartedAt:        s.started.UTC().Truncate(time.Second),
-		UptimeS:          time.Since(s.started).Round(time.Millisecond).Seconds(),
+		UptimeS:          math.Round(time.Since(s.started).Seconds()*1000) / 1000,
 		Mutations:        s.cfg.Token != "",
 		SearchNeedsToken: s.cfg.TokenForSearch,
 		MaxK:             MaxK,
