@@ -129,6 +129,10 @@ func TestBadUploads(t *testing.T) {
 			t.Errorf("multipart %s: error %q does not mention %q", c.name, msg, c.want)
 		}
 	}
+	// A body of unknown length (chunked) is cut off at the limit too.
+	chunked := struct{ io.Reader }{bytes.NewReader(huge)}
+	wantError(t, do(t, "POST", ts.url+"/api/search", chunked, map[string]string{"Content-Type": png}),
+		http.StatusRequestEntityTooLarge, "upload too large: the limit is 20 kB")
 	wantError(t, do(t, "POST", ts.url+"/api/search?k=-1", bytes.NewReader(good), map[string]string{"Content-Type": png}), http.StatusBadRequest, "k must be")
 	wantError(t, do(t, "POST", ts.url+"/api/search", strings.NewReader("--x\r\n"), map[string]string{"Content-Type": "multipart/form-data"}),
 		http.StatusBadRequest, "multipart")
