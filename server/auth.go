@@ -3,7 +3,10 @@ package server
 import (
 	"crypto/sha256"
 	"crypto/subtle"
+	"net"
 	"net/http"
+	"net/netip"
+	"slices"
 	"strings"
 )
 
@@ -51,4 +54,22 @@ func (s *Server) authorize(r *http.Request, need access) error {
 func tokenEqual(got, want string) bool {
 	g, w := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(want))
 	return subtle.ConstantTimeCompare(g[:], w[:]) == 1 && want != ""
+}
+
+// hostAllowed reports whether the request's Host header names this server:
+// an IP address, or one of Config.AllowedHosts (any host when that is
+// empty).
+func (s *Server) hostAllowed(r *http.Request) bool {
+	if len(s.cfg.AllowedHosts) == 0 {
+		return true
+	}
+	host := r.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	if _, err := netip.ParseAddr(strings.Trim(host, "[]")); err == nil {
+		return true
+	}
+	return slices.ContainsFunc(s.cfg.AllowedHosts, func(h string) bool { return strings.EqualFold(h, host) })
 }

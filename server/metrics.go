@@ -118,7 +118,11 @@ func (s *Server) middleware(mux *http.ServeMux) http.Handler {
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("X-Frame-Options", "DENY")
 		rec := &recorder{ResponseWriter: w}
-		mux.ServeHTTP(&jsonErrors{ResponseWriter: rec, r: r}, r)
+		if s.hostAllowed(r) {
+			mux.ServeHTTP(&jsonErrors{ResponseWriter: rec, r: r}, r)
+		} else {
+			writeError(rec, errorf(http.StatusForbidden, "host %q not allowed: use the server's address, or start it with --allow-host", truncate(r.Host, 100)))
+		}
 
 		route := r.Pattern
 		if route == "" {

@@ -400,3 +400,39 @@ func TestMethodsAndUnknownRoutes(t *testing.T) {
 		t.Errorf("HEAD image: %d, %d bytes", r.status, len(r.body))
 	}
 }
+
+func TestAllowedHosts(t *testing.T) {
+	cfg := newDirs(t, 2).config(t)
+	cfg.AllowedHosts = []string{"localhost", "photos.lan"}
+	ts := start(t, cfg)
+	for host, want := range map[string]int{
+		"":                  http.StatusOK, // the client sends 127.0.0.1:port
+		"localhost:8080":    http.StatusOK,
+		"LOCALHOST.":        http.StatusOK,
+		"photos.lan":        http.StatusOK,
+		"[::1]:8080":        http.StatusOK,
+		"10.1.2.3":          http.StatusOK,
+		"evil.example:8080": http.StatusForbidden,
+		"localhost.evil":    http.StatusForbidden,
+	} {
+		req, err := http.NewRequest("GET", ts.url+"/api/stats", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if host != "" {
+			req.Host = host
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != want {
+			t.Errorf("Host %q: status %d, want %d; %s", host, res.StatusCode, want, b)
+		}
+		if want == http.StatusForbidden && !bytes.Contains(b, []byte("not allowed")) {
+			t.Errorf("Host %q: body %s", host, b)
+		}
+	}
+}

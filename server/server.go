@@ -126,6 +126,13 @@ type Config struct {
 	// ThumbCacheBytes bounds the memory of the thumbnail cache.
 	ThumbCacheBytes int
 
+	// AllowedHosts, when not empty, lists the host names (without port)
+	// that requests may name in their Host header; other names get 403.
+	// IP addresses are always accepted. It protects a server on loopback
+	// from DNS rebinding: a web page whose own domain resolves to 127.0.0.1
+	// cannot reach it. Empty accepts every host.
+	AllowedHosts []string
+
 	// Logger receives request logs and events; nil discards them.
 	Logger *slog.Logger
 }

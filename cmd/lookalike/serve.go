@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net"
+	"net/netip"
 	"os"
 	"runtime"
 	"strconv"
@@ -30,6 +32,7 @@ type serveFlags struct {
 	writeTimeout               time.Duration
 	idleTimeout                time.Duration
 	shutdownTimeout            time.Duration
+	allowHosts                 []string
 }
 
 // tokenEnv is the environment variable read for the token when --token is
@@ -63,7 +66,9 @@ variable LOOKALIKE_TOKEN. Without one they are refused (403). Searching is open
 unless --token-for-search.
 
 The server listens on 127.0.0.1 (this machine only) unless --addr says
-otherwise. SIGINT or SIGTERM shut it down gracefully: in-flight requests finish
+otherwise; there it answers only requests addressed to an IP address or to
+localhost (--allow-host adds names), so that a web page cannot reach it by DNS
+rebinding. SIGINT or SIGTERM shut it down gracefully: in-flight requests finish
 (for up to --shutdown-timeout), then the index is flushed and closed.`,
 		Example: `  lookalike serve --model model/ --index index/ --images photos/
   LOOKALIKE_TOKEN=$(openssl rand -hex 16) lookalike serve --model model/ --index index/
@@ -103,6 +108,7 @@ otherwise. SIGINT or SIGTERM shut it down gracefully: in-flight requests finish
 	fl.DurationVar(&f.writeTimeout, "write-timeout", 0, "time limit to write a response (default --timeout + 10s)")
 	fl.DurationVar(&f.idleTimeout, "idle-timeout", server.DefaultIdleTimeout, "how long an idle keep-alive connection stays open")
 	fl.DurationVar(&f.shutdownTimeout, "shutdown-timeout", server.DefaultShutdownTimeout, "how long in-flight requests may finish on shutdown")
+	fl.StringSliceVar(&f.allowHosts, "allow-host", nil, "host names clients may use in URLs (besides IP addresses); default \"localhost\" on a loopback --addr, any otherwise")
 	cmd.MarkFlagRequired("index")
 	return cmd
 }
@@ -129,7 +135,14 @@ func (f *serveFlags) config(cmd *cobra.Command, a *app) (server.Config, error) {
 	if f.tokenForSearch && token == "" {
 		return server.Config{}, fmt.Errorf("--token-for-search needs a token: set --token or %s", tokenEnv)
 	}
+	hosts := f.allowHosts
+	if len(hosts) == 0 && isLoopback(f.addr) {
+		// A page on another domain that resolves to 127.0.0.1 (DNS
+		// rebinding) must not reach a server meant for this machine.
+		hosts = []string{"localhost"}
+	}
 	return server.Config{
+		AllowedHosts:      hosts,
 		ModelDir:          f.model,
 		IndexDir:          f.index,
 		ImagesDir:         f.images,
@@ -169,4 +182,17 @@ func parseBytes(s string) (int64, error) {
 		return 0, fmt.Errorf("invalid size %q: want a positive number of bytes such as 10MB, 512KiB or 1048576", s)
 	}
 	return int64(v * mult), nil
+}
+
+// isLoopback reports whether the listen address addr is on loopback only.
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }
