@@ -123,28 +123,7 @@ func TestBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	actx, cancel := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(bin),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("hide-scrollbars", true),
-		chromedp.Flag("mute-audio", true),
-		chromedp.Flag("force-color-profile", "srgb"),
-		chromedp.WindowSize(1280, 900),
-	)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
+	ctx := newBrowser(t, bin)
 
 	// JavaScript errors fail the test.
 	exceptions := chromedp.Events(ctx, cdpruntime.ExceptionThrown)
@@ -273,6 +252,35 @@ func TestBrowser(t *testing.T) {
 	saveArtifact(t, dir, "browser-phone.png", shot)
 }
 
+// newBrowser starts a headless Chromium for the test and returns its tab's
+// context, which ends with the test or after 90 s.
+func newBrowser(t *testing.T, bin string) context.Context {
+	t.Helper()
+	actx, cancel := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(bin),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.Flag("hide-scrollbars", true),
+		chromedp.Flag("mute-audio", true),
+		chromedp.Flag("force-color-profile", "srgb"),
+		chromedp.WindowSize(1280, 900),
+	)
+	t.Cleanup(cancel)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(cancel)
+	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
 // voidPoll waits until the JavaScript expression is truthy.
 func voidPoll(expr string) chromedp.Action[chromedp.Void] {
 	return chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(30*time.Second))
@@ -286,4 +294,51 @@ func saveArtifact(t *testing.T, dir, name string, b []byte) {
 		t.Fatal(err)
 	}
 	t.Logf("screenshot: %s", p)
+}
+
+func TestBrowserToken(t *testing.T) {
+	bin := chromium()
+	if bin == "" {
+		t.Skip("no Chromium found (apt-get install chromium)")
+	}
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	d := newDirsWith(t, 8, func(i int) (string, []byte) {
+		return sceneLabels[i%len(sceneLabels)], sceneImage(t, i%len(sceneLabels), i)
+	})
+	cfg := d.config(t)
+	cfg.Token, cfg.TokenForSearch = testToken, true
+	ts := start(t, cfg)
+	query := filepath.Join(t.TempDir(), "query.png")
+	if err := os.WriteFile(query, sceneImage(t, 3, 1000), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := newBrowser(t, bin)
+	// The page asks for the token, then searches with it; thumbnails,
+	// which need it too, are fetched with it.
+	must := func(what string, err error) {
+		t.Helper()
+		if err != nil {
+			state, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('stats').textContent + ' | ' + document.getElementById('error').textContent + ' | ' + document.getElementById('query-caption').textContent + ' | ' + document.querySelectorAll('#grid img').length`))
+			t.Fatalf("%s: %v (page: %s)", what, err, state)
+		}
+	}
+	must("enter the token", chromedp.Do(ctx,
+		chromedp.Navigate(ts.url+"/"),
+		chromedp.WaitVisible(chromedp.ID("token")),
+		chromedp.SendKeys(chromedp.ID("token"), testToken),
+		chromedp.KeyEvent(kb.Enter), // submits the form as a user does
+		voidPoll(`document.getElementById('stats').textContent.startsWith('8 images') && document.getElementById('token-form').hidden`),
+	))
+	must("search", chromedp.Do(ctx,
+		chromedp.SetUploadFiles(chromedp.ID("file"), []string{query}),
+		voidPoll(`document.querySelectorAll('#grid button.result').length === 8`+
+			` && Array.from(document.querySelectorAll('#grid img')).every(i => i.complete && i.naturalWidth > 0 && i.src.startsWith('blob:'))`),
+	))
+	must("more like this", chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#grid li:nth-child(1) button")),
+		voidPoll(`document.getElementById('query-caption').textContent.startsWith('More like image #')`+
+			` && document.getElementById('query-img').complete && document.getElementById('query-img').naturalWidth > 0`),
+	))
 }
