@@ -58,6 +58,9 @@ const (
 	DefaultShutdownTimeout   = 15 * time.Second
 	DefaultThumbSize         = 128
 	DefaultThumbCacheBytes   = 16 << 20
+)
+
+const (
 	// UploadsDir is the folder of the image collection that receives added
 	// images, as UploadsDir/<id>.<ext>.
 	UploadsDir = "uploads"
