@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -246,7 +247,7 @@ func TestModelMismatch(t *testing.T) {
 
 func TestWebPage(t *testing.T) {
 	ts := start(t, newDirs(t, 0).config(t))
-	for path, ctype := range map[string]string{"/": "text/html", "/app.js": "text/javascript", "/style.css": "text/css"} {
+	for path, ctype := range map[string]string{"/": "text/html", "/app.js": "text/javascript", "/style.css": "text/css", "/api/openapi.yaml": "application/yaml"} {
 		r := do(t, "GET", ts.url+path, nil, nil)
 		if r.status != http.StatusOK || !strings.HasPrefix(r.header.Get("Content-Type"), ctype) || len(r.body) < 500 {
 			t.Errorf("%s: status %d, type %q, %d bytes", path, r.status, r.header.Get("Content-Type"), len(r.body))
@@ -295,5 +296,37 @@ func TestThumbCache(t *testing.T) {
 	c.remove(2)
 	if _, ok := c.get(thumbKey{id: 2}); ok || c.size() != 700 {
 		t.Errorf("remove: size %d", c.size())
+	}
+}
+
+// TestOpenAPICoversRoutes checks that the OpenAPI file documents every
+// route the server registers, with its method.
+func TestOpenAPICoversRoutes(t *testing.T) {
+	spec, err := web.ReadFile("web/openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile("server.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	routes := regexp.MustCompile(`route\("(GET|POST|DELETE) (/[^"]*)"`).FindAllStringSubmatch(string(src), -1)
+	if len(routes) < 8 {
+		t.Fatalf("found only %d routes in server.go", len(routes))
+	}
+	for _, r := range routes {
+		method, path := strings.ToLower(r[1]), r[2]
+		i := bytes.Index(spec, []byte("\n  "+path+":\n"))
+		if i < 0 {
+			t.Errorf("openapi.yaml lacks path %s", path)
+			continue
+		}
+		rest := spec[i+1:]
+		if j := bytes.Index(rest[1:], []byte("\n  /")); j >= 0 {
+			rest = rest[:j+1]
+		}
+		if !bytes.Contains(rest, []byte("\n    "+method+":")) {
+			t.Errorf("openapi.yaml lacks %s %s", r[1], path)
+		}
 	}
 }

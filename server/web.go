@@ -12,7 +12,7 @@ import (
 // web holds the page: plain HTML, JavaScript and CSS, no build step and
 // nothing fetched from elsewhere.
 //
-//go:embed web/index.html web/app.js web/style.css
+//go:embed web/index.html web/app.js web/style.css web/openapi.yaml
 var web embed.FS
 
 // webCSP is the Content-Security-Policy of the page: everything from this
@@ -27,6 +27,7 @@ func (s *Server) webRoutes(mux *http.ServeMux) {
 		{"GET /{$}", "web/index.html", "text/html; charset=utf-8"},
 		{"GET /app.js", "web/app.js", "text/javascript; charset=utf-8"},
 		{"GET /style.css", "web/style.css", "text/css; charset=utf-8"},
+		{"GET /api/openapi.yaml", "web/openapi.yaml", "application/yaml; charset=utf-8"},
 	} {
 		b, err := web.ReadFile(f.file)
 		if err != nil {
