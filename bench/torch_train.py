@@ -1,11 +1,12 @@
 #!/usr/bin/python3
-"""Training and inference benchmark of keras-small in PyTorch.
+"""Training and inference benchmark of keras-small or resnet-small in PyTorch.
 
-The PyTorch twin of bench/trainbench: the same model, loss, optimiser,
+The PyTorch twin of bench/trainbench: the same models, loss, optimiser,
 flags and JSON output, with "engine": "pytorch". Run it with Debian's
 python3-torch (/usr/bin/python3), for example
 
     /usr/bin/python3 bench/torch_train.py -pairs 10 -steps 1000
+    /usr/bin/python3 bench/torch_train.py -model resnet-small -pairs 128 -steps 5 -warmup 1
     /usr/bin/python3 bench/torch_train.py -embed-batch 256
 
 A training step draws 2*pairs random images (anchors, then positives) from
@@ -26,11 +27,40 @@ from torch import nn
 
 SIZE, CHANNELS, DIM, TEMPERATURE, LR = 32, 3, 8, 0.2, 1e-3
 
+# Our parameter and state names end in these; torch's equivalents.
+LOOKALIKE_SUFFIX = {
+    "kernel": "weight", "bias": "bias",  # Conv2D, Dense
+    "gamma": "weight", "beta": "bias",  # BatchNorm
+    "running_mean": "running_mean", "running_var": "running_var",
+}
+
+
+def relu_fn(masks=None, record=None):
+    """The ReLU a model's forward pass applies, in order: F.relu, or with
+    masks (a list of 0/1 tensors shaped like the ReLU outputs, in forward
+    order) multiplication by the next mask, which is the same function
+    except where a pre-activation is within rounding of zero, where it lets
+    the caller choose the side of the kink (see torch_crosscheck.py). With
+    record, each output of F.relu is also appended to record."""
+    if masks is not None:
+        it = iter(masks)
+        return lambda h: h * next(it)
+    if record is not None:
+        def relu(h):
+            y = F.relu(h)
+            record.append(y)
+            return y
+        return relu
+    return F.relu
+
 
 class KerasSmall(nn.Module):
     """keras-small: Rescaling(1/255), three 3x3 stride-2 valid convolutions
     (32, 64, 128 filters) with ReLU, global average pooling, Dense(dim) and
     L2 normalisation, on NCHW input of 0..255 pixels."""
+
+    # lookalike's layer names (nn.KerasSmall) and the torch modules.
+    LOOKALIKE = {"layers.1": "conv1", "layers.3": "conv2", "layers.5": "conv3", "layers.8": "dense"}
 
     def __init__(self, dim=DIM):
         super().__init__()
@@ -44,21 +74,120 @@ class KerasSmall(nn.Module):
             nn.init.xavier_uniform_(layer.weight)
             nn.init.zeros_(layer.bias)
 
-    def forward(self, x, masks=None):
-        """Embeds x. With masks, a list of three 0/1 tensors shaped like the
-        convolution outputs, each ReLU becomes a multiplication by its mask:
-        the same function except where a pre-activation is within rounding
-        of zero, where it lets the caller choose the side of the kink (see
-        torch_crosscheck.py)."""
+    def forward(self, x, masks=None, record=None):
+        """Embeds x. masks and record: see relu_fn; there are three ReLUs."""
+        relu = relu_fn(masks, record)
         x = x * (1.0 / 255)
-        for i, conv in enumerate((self.conv1, self.conv2, self.conv3)):
-            x = conv(x)
-            x = F.relu(x) if masks is None else x * masks[i]
+        for conv in (self.conv1, self.conv2, self.conv3):
+            x = relu(conv(x))
         x = x.mean(dim=(2, 3))
         x = self.dense(x)
         # tf.math.l2_normalize and our engine divide by sqrt(max(ss, 1e-12)),
         # F.normalize by max(norm, 1e-6): the same thing.
         return F.normalize(x, dim=1, eps=1e-6)
+
+
+class SameConv2d(nn.Conv2d):
+    """A convolution with lookalike's (and TensorFlow's) "same" padding:
+    the output is ceil(input/stride), and when the padding is odd the extra
+    row and column go to the bottom and right. For a 3x3 stride-2
+    convolution of an even-sized input that is F.pad(x, (0, 1, 0, 1)) with
+    padding=0; for stride 1 it is padding=1 on both sides, which is passed
+    to the convolution itself (no copy)."""
+
+    def __init__(self, cin, cout, k, stride=1):
+        super().__init__(cin, cout, k, stride=stride, padding=0)
+
+    def forward(self, x):
+        k, s = self.kernel_size[0], self.stride[0]
+        h, w = x.shape[-2:]
+        ph = max((-(-h // s) - 1) * s + k - h, 0)
+        pw = max((-(-w // s) - 1) * s + k - w, 0)
+        t, l = ph // 2, pw // 2
+        if ph - t == t and pw - l == l:
+            return F.conv2d(x, self.weight, self.bias, self.stride, (t, l))
+        return F.conv2d(F.pad(x, (l, pw - l, t, ph - t)), self.weight, self.bias, self.stride)
+
+
+class BasicBlock(nn.Module):
+    """lookalike's nn.NewResidualBlock: relu(bn2(conv2(relu(bn1(conv1(x)))))
+    + shortcut(x)), 3x3 "same" convolutions (the first with the stride), and
+    a shortcut that is the identity when the shape is kept and otherwise a
+    1x1 convolution with the stride (valid padding) and BatchNorm. Every
+    convolution has a bias; BatchNorm has PyTorch's defaults (momentum 0.1,
+    eps 1e-5), as ours."""
+
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.conv1 = SameConv2d(cin, cout, 3, stride)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = SameConv2d(cout, cout, 3, 1)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.shortcut = None
+        if cin != cout or stride != 1:
+            self.shortcut = nn.Sequential(nn.Conv2d(cin, cout, 1, stride=stride), nn.BatchNorm2d(cout))
+
+    def forward(self, x, relu):
+        a = relu(self.bn1(self.conv1(x)))
+        a = self.bn2(self.conv2(a))
+        s = x if self.shortcut is None else self.shortcut(x)
+        return relu(a + s)
+
+    def lookalike_names(self, prefix, name):
+        """Adds the names of this block's layers in lookalike (prefix, say
+        "layers.4") to the map from lookalike to torch module names."""
+        m = {"inner.0": "conv1", "inner.1": "bn1", "inner.3": "conv2", "inner.4": "bn2"}
+        if self.shortcut is not None:
+            m.update({"shortcut.0": "shortcut.0", "shortcut.1": "shortcut.1"})
+        return {f"{prefix}.{k}": f"{name}.{v}" for k, v in m.items()}
+
+
+class ResNetSmall(nn.Module):
+    """resnet-small (lookalike's nn.ResNetSmall): Rescaling(1/255), a 3x3
+    "same" convolution to 64 channels with BatchNorm and ReLU, residual
+    blocks 64→64, 64→128 (stride 2) and 128→256 (stride 2), global average
+    pooling, Dense(dim) and L2 normalisation, on NCHW input of 0..255
+    pixels. Convolution and dense kernels are Glorot-uniform, biases zero,
+    as in our engine."""
+
+    def __init__(self, dim=DIM):
+        super().__init__()
+        self.conv1 = SameConv2d(3, 64, 3, 1)
+        self.bn1 = nn.BatchNorm2d(64)
+        self.block1 = BasicBlock(64, 64, 1)
+        self.block2 = BasicBlock(64, 128, 2)
+        self.block3 = BasicBlock(128, 256, 2)
+        self.dense = nn.Linear(256, dim)
+        for m in self.modules():
+            if isinstance(m, (nn.Conv2d, nn.Linear)):
+                nn.init.xavier_uniform_(m.weight)
+                nn.init.zeros_(m.bias)
+        # lookalike's layer names and the torch modules.
+        self.LOOKALIKE = {"layers.1": "conv1", "layers.2": "bn1", "layers.8": "dense"}
+        for i, name in ((4, "block1"), (5, "block2"), (6, "block3")):
+            self.LOOKALIKE.update(getattr(self, name).lookalike_names(f"layers.{i}", name))
+
+    def forward(self, x, masks=None, record=None):
+        """Embeds x. masks and record: see relu_fn; the ReLUs are the stem's,
+        then each block's inner one and its output."""
+        relu = relu_fn(masks, record)
+        x = x * (1.0 / 255)
+        x = relu(self.bn1(self.conv1(x)))
+        for block in (self.block1, self.block2, self.block3):
+            x = block(x, relu)
+        x = x.mean(dim=(2, 3))
+        x = self.dense(x)
+        return F.normalize(x, dim=1, eps=1e-6)
+
+
+MODELS = {"keras-small": KerasSmall, "resnet-small": ResNetSmall}
+
+
+def torch_name(model, ours):
+    """The torch parameter or buffer name of lookalike's parameter or state
+    name ours, such as "layers.5.shortcut.1.gamma" → "block2.shortcut.1.weight"."""
+    prefix, _, suffix = ours.rpartition(".")
+    return f"{model.LOOKALIKE[prefix]}.{LOOKALIKE_SUFFIX[suffix]}"
 
 
 def pair_softmax_loss(anchors, positives, temperature=TEMPERATURE):
@@ -76,6 +205,7 @@ def num_params(model):
 def parse_args(argv=None):
     # Single-dash long flags, as Go's flag package takes them.
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("-model", default="keras-small", choices=sorted(MODELS), help="model to run")
     p.add_argument("-pairs", type=int, default=10, help="pairs per batch; a step runs 2*pairs images")
     p.add_argument("-steps", type=int, default=1000, help="timed training steps")
     p.add_argument("-warmup", type=int, default=20, help="untimed training steps before the timed ones")
@@ -122,6 +252,7 @@ def bench_train(model, gen, args):
     sec, cpu = time.perf_counter() - start, time.process_time() - cpu0
     emit({
         "engine": "pytorch",
+        "model": args.model,
         "pairs": n,
         "steps": args.steps,
         "cpu_seconds": round(cpu, 4),
@@ -147,6 +278,7 @@ def bench_embed(model, gen, args):
         sec, cpu = time.perf_counter() - start, time.process_time() - cpu0
     emit({
         "engine": "pytorch",
+        "model": args.model,
         "mode": "embed",
         "batch": batch,
         "images": n,
@@ -165,13 +297,14 @@ def main(argv=None):
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     gen = torch.Generator().manual_seed(args.seed)
-    model = KerasSmall(DIM)
+    model = MODELS[args.model](DIM)
     count = num_params(model)
     if args.expect_params and count != args.expect_params:
         sys.exit(f"torch_train: the torch model has {count} parameters, lookalike's {args.expect_params}")
     if args.info:
         emit({
             "engine": "pytorch",
+            "model": args.model,
             "torch": torch.__version__,
             "threads": torch.get_num_threads(),
             "interop_threads": torch.get_num_interop_threads(),

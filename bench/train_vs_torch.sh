@@ -1,24 +1,38 @@
 #!/usr/bin/env bash
-# train_vs_torch.sh compares the training and inference speed of keras-small
-# on the lookalike engine (bench/trainbench) with the same model in PyTorch
-# (bench/torch_train.py), and prints Markdown tables of the medians.
+# train_vs_torch.sh compares the training and inference speed of the
+# built-in models (keras-small, resnet-small) on the lookalike engine
+# (bench/trainbench) with the same models in PyTorch (bench/torch_train.py),
+# and prints Markdown tables of the medians.
 #
 # Usage, from anywhere in the repository:
 #
 #	bench/train_vs_torch.sh
-#	PAIRS="10" RUNS=5 bench/train_vs_torch.sh
+#	MODELS=keras-small PAIRS="10" RUNS=5 bench/train_vs_torch.sh
+#	MODELS=resnet-small RUNS=5 bench/train_vs_torch.sh
 #
-# Environment (defaults in brackets):
+# Environment (defaults in brackets). <M> is a model's name in capitals with
+# "_" for "-", as in PAIRS_RESNET_SMALL; a per-model variable wins over the
+# plain one, which applies to every model:
 #
-#	PAIRS          pairs per batch to measure, a step runs 2*P images ["10 64 256"]
+#	MODELS         models to measure ["keras-small resnet-small"]
+#	PAIRS_<M>, PAIRS
+#	               pairs per batch to measure, a step runs 2*P images
+#	               [keras-small: "10 64 256", resnet-small: "128"]
 #	RUNS           runs of each engine per setting; the table shows medians [3]
-#	STEPS_<P>      timed steps per run at P pairs, e.g. STEPS_10=500
-#	               [10: 1000, 64: 120, 256: 30, other P: 10000/P, at least 5],
-#	               sized for runs of about 5-15 s on a 2-core Xeon
-#	WARMUP         untimed steps before the timed ones [steps/20, at least 3]
+#	STEPS_<M>_<P>, STEPS_<P>
+#	               timed steps per run at P pairs, e.g. STEPS_10=500
+#	               [keras-small 10: 1000, 64: 120, 256: 30, other P: 10000/P;
+#	               resnet-small: 640/P; at least 5], sized for runs of about
+#	               5-15 s on a 2-core Xeon (resnet-small takes 2-3 s a step
+#	               at 128 pairs)
+#	WARMUP_<M>, WARMUP
+#	               untimed steps before the timed ones [keras-small:
+#	               steps/20, at least 3; resnet-small: 1]
 #	THREADS        threads for both engines: GOMAXPROCS and torch.set_num_threads [2]
 #	EMBED_BATCH    batch size of the inference benchmark; 0 skips it [256]
-#	EMBED_IMAGES   images embedded per inference run [40960]
+#	EMBED_IMAGES_<M>, EMBED_IMAGES
+#	               images embedded per inference run [keras-small: 40960,
+#	               resnet-small: 2048]
 #	PYTHON         Python with torch [/usr/bin/python3, Debian's python3-torch]
 #	TORCH_OMP_WAIT_POLICY
 #	               OMP_WAIT_POLICY for the torch runs [PASSIVE]; set it empty to
@@ -39,11 +53,10 @@
 # environment of the torch runs only (and reported).
 set -euo pipefail
 
-PAIRS=${PAIRS:-"10 64 256"}
+MODELS=${MODELS:-"keras-small resnet-small"}
 RUNS=${RUNS:-3}
 THREADS=${THREADS:-2}
 EMBED_BATCH=${EMBED_BATCH:-256}
-EMBED_IMAGES=${EMBED_IMAGES:-40960}
 PYTHON=${PYTHON:-/usr/bin/python3}
 OMP_POLICY=${TORCH_OMP_WAIT_POLICY-PASSIVE}
 
@@ -51,28 +64,66 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/train_vs_torch.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-# steps_for P prints the number of timed steps for P pairs.
+# setting NAME MODEL DEFAULT prints the value of a per-model setting: the
+# variable NAME_<M>, else NAME, else DEFAULT.
+setting() {
+	local m=${2^^}
+	local var="$1_${m//-/_}"
+	if [[ -n "${!var:-}" ]]; then
+		echo "${!var}"
+	elif [[ -n "${!1:-}" ]]; then
+		echo "${!1}"
+	else
+		echo "$3"
+	fi
+}
+
+# pairs_for MODEL prints the pair counts to measure.
+pairs_for() {
+	case $1 in
+	resnet-small) setting PAIRS "$1" 128 ;;
+	*) setting PAIRS "$1" "10 64 256" ;;
+	esac
+}
+
+# steps_for MODEL P prints the number of timed steps for P pairs.
 steps_for() {
-	local var="STEPS_$1"
+	local m=${1^^} d
+	local var="STEPS_${m//-/_}_$2"
 	if [[ -n "${!var:-}" ]]; then
 		echo "${!var}"
 		return
 	fi
+	var="STEPS_$2"
+	if [[ -n "${!var:-}" ]]; then
+		echo "${!var}"
+		return
+	fi
+	case $1:$2 in
+	resnet-small:*) d=$((640 / $2)) ;;
+	*:10) d=1000 ;;
+	*:64) d=120 ;;
+	*:256) d=30 ;;
+	*) d=$((10000 / $2)) ;;
+	esac
+	echo $((d > 5 ? d : 5))
+}
+
+# warmup_for MODEL STEPS prints the number of untimed steps.
+warmup_for() {
+	local w=$(($2 / 20))
 	case $1 in
-	10) echo 1000 ;;
-	64) echo 120 ;;
-	256) echo 30 ;;
-	*) echo $((10000 / $1 > 5 ? 10000 / $1 : 5)) ;;
+	resnet-small) setting WARMUP "$1" 1 ;;
+	*) setting WARMUP "$1" $((w > 3 ? w : 3)) ;;
 	esac
 }
 
-warmup_for() {
-	if [[ -n "${WARMUP:-}" ]]; then
-		echo "$WARMUP"
-		return
-	fi
-	local w=$(($1 / 20))
-	echo $((w > 3 ? w : 3))
+# embed_images_for MODEL prints the number of images per inference run.
+embed_images_for() {
+	case $1 in
+	resnet-small) setting EMBED_IMAGES "$1" 2048 ;;
+	*) setting EMBED_IMAGES "$1" 40960 ;;
+	esac
 }
 
 # The torch runs' environment: no OpenBLAS tuning variables, and the OpenMP
@@ -88,9 +139,13 @@ pytorch() { "${torch_env[@]}" "$PYTHON" "$root/bench/torch_train.py" -threads "$
 echo "building trainbench" >&2
 (cd "$root" && go build -o "$work/trainbench" ./bench/trainbench)
 
-info=$(lookalike -info)
-nparams=$("$PYTHON" -c 'import json,sys; print(json.loads(sys.argv[1])["num_params"])' "$info")
-tinfo=$(pytorch -info -expect-params "$nparams")
+# Each model's parameter count, which the torch twin must match.
+tinfos=()
+for model in $MODELS; do
+	info=$(lookalike -model "$model" -info)
+	nparams=$("$PYTHON" -c 'import json,sys; print(json.loads(sys.argv[1])["num_params"])' "$info")
+	tinfos+=("$(pytorch -model "$model" -info -expect-params "$nparams")")
+done
 
 commit=$(git -C "$root" rev-parse --short HEAD)
 if dirty=$(git -C "$root" status --porcelain -- kernels nn loss optim tensor) && [[ -n "$dirty" ]]; then
@@ -98,20 +153,27 @@ if dirty=$(git -C "$root" status --porcelain -- kernels nn loss optim tensor) &&
 fi
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 flags=$(grep -m1 '^flags' /proc/cpuinfo | grep -o -w -E 'avx2|fma|avx512f|avx512bw|avx512vl|amx_tile' | paste -sd' ' - || true)
-"$PYTHON" - "$info" "$tinfo" <<EOF
+settings=""
+for model in $MODELS; do
+	settings+="$model: PAIRS=\"$(pairs_for "$model")\" EMBED_IMAGES=$(embed_images_for "$model"); "
+done
+"$PYTHON" - "$info" "${tinfos[@]}" <<EOF
 import json, sys
-l, t = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+l, ts = json.loads(sys.argv[1]), [json.loads(a) for a in sys.argv[2:]]
+t = ts[0]
 print("date:        $(date -u '+%Y-%m-%d %H:%M UTC')")
 print("machine:     $cpu, $(nproc) CPUs ($flags), $(uname -sr)")
 print("load avg:    $(cut -d' ' -f1-3 /proc/loadavg) (before the runs)")
 print("commit:      $commit")
-print(f"lookalike:   {l['go']}, kernels {l['kernels']}, GOMAXPROCS {l['gomaxprocs']}, {l['num_params']} parameters")
-print(f"pytorch:     torch {t['torch']}, {t['threads']} threads ({t['interop_threads']} inter-op), "
-      f"{t['num_params']} parameters, mkldnn {t['mkldnn']}")
+print(f"lookalike:   {l['go']}, kernels {l['kernels']}, GOMAXPROCS {l['gomaxprocs']}")
+print(f"pytorch:     torch {t['torch']}, {t['threads']} threads ({t['interop_threads']} inter-op), mkldnn {t['mkldnn']}")
 print(f"             {t['blas'].split(',')[0].strip()} (torch's build configuration)")
+for t in ts:
+    print(f"parameters:  {t['model']}: lookalike {t['expect_params']}, pytorch {t['num_params']}")
 print("torch env:   OMP_WAIT_POLICY=${OMP_POLICY:-<unchanged>}; OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-<unset>}, OPENBLAS_L2_SIZE=${OPENBLAS_L2_SIZE:-<unset>} (removed for torch)")
-print("settings:    PAIRS=\"$PAIRS\" RUNS=$RUNS THREADS=$THREADS EMBED_BATCH=$EMBED_BATCH EMBED_IMAGES=$EMBED_IMAGES")
 EOF
+echo "settings:    MODELS=\"$MODELS\" RUNS=$RUNS THREADS=$THREADS EMBED_BATCH=$EMBED_BATCH"
+echo "             $settings"
 echo
 
 results="$work/results.jsonl"
@@ -126,30 +188,29 @@ run() {
 	echo "$line" >>"$results"
 }
 
-for p in $PAIRS; do
-	steps=$(steps_for "$p")
-	warm=$(warmup_for "$steps")
+# alternate ARGS... runs both engines RUNS times with ARGS, alternating
+# which goes first.
+alternate() {
 	for r in $(seq "$RUNS"); do
 		if ((r % 2)); then
-			run lookalike -pairs "$p" -steps "$steps" -warmup "$warm"
-			run pytorch -pairs "$p" -steps "$steps" -warmup "$warm"
+			run lookalike "$@"
+			run pytorch "$@"
 		else
-			run pytorch -pairs "$p" -steps "$steps" -warmup "$warm"
-			run lookalike -pairs "$p" -steps "$steps" -warmup "$warm"
+			run pytorch "$@"
+			run lookalike "$@"
 		fi
 	done
+}
+
+for model in $MODELS; do
+	for p in $(pairs_for "$model"); do
+		steps=$(steps_for "$model" "$p")
+		alternate -model "$model" -pairs "$p" -steps "$steps" -warmup "$(warmup_for "$model" "$steps")"
+	done
+	if ((EMBED_BATCH > 0)); then
+		alternate -model "$model" -embed-batch "$EMBED_BATCH" -embed-images "$(embed_images_for "$model")"
+	fi
 done
-if ((EMBED_BATCH > 0)); then
-	for r in $(seq "$RUNS"); do
-		if ((r % 2)); then
-			run lookalike -embed-batch "$EMBED_BATCH" -embed-images "$EMBED_IMAGES"
-			run pytorch -embed-batch "$EMBED_BATCH" -embed-images "$EMBED_IMAGES"
-		else
-			run pytorch -embed-batch "$EMBED_BATCH" -embed-images "$EMBED_IMAGES"
-			run lookalike -embed-batch "$EMBED_BATCH" -embed-images "$EMBED_IMAGES"
-		fi
-	done
-fi
 echo "load avg after the runs: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 
@@ -159,18 +220,26 @@ import collections, json, statistics, sys
 rows = [json.loads(line) for line in open(sys.argv[1])]
 train = collections.defaultdict(list)
 embed = collections.defaultdict(list)
+order = {"keras-small": 0, "resnet-small": 1}
 for r in rows:
+    m = r.get("model", "keras-small")
     if r.get("mode") == "embed":
-        embed[(r["batch"], r["engine"])].append((r["images_per_sec"], r["images_per_cpu_sec"]))
+        embed[(m, r["batch"], r["engine"])].append((r["images_per_sec"], r["images_per_cpu_sec"]))
     else:
-        train[(r["pairs"], r["steps"], r["engine"])].append((r["pairs_per_sec"], r["pairs_per_cpu_sec"]))
+        train[(m, r["pairs"], r["steps"], r["engine"])].append((r["pairs_per_sec"], r["pairs_per_cpu_sec"]))
+
+def key(k):
+    return (order.get(k[0], 9), k)
 
 def med(xs, i):
     return statistics.median(x[i] for x in xs)
 
+def num(v):
+    return f"{v:,.0f}" if v >= 100 else f"{v:.1f}"
+
 def cell(xs, i):
     v = [x[i] for x in xs]
-    return f"{statistics.median(v):,.0f} ({min(v):,.0f}–{max(v):,.0f})"
+    return f"{num(statistics.median(v))} ({num(min(v))}–{num(max(v))})"
 
 def ratio(a, b, i):
     return f"{med(a, i) / med(b, i):.2f}"
@@ -181,22 +250,22 @@ def runs(d):
 if train:
     print(f"Training, pairs/s: median (min–max) of {runs(train)} runs; wall clock, and per CPU-second of the process")
     print()
-    print("| pairs/batch | steps/run | lookalike pairs/s | pytorch pairs/s | lookalike / pytorch "
+    print("| model | pairs/batch | steps/run | lookalike pairs/s | pytorch pairs/s | lookalike / pytorch "
           "| lookalike pairs/CPU-s | pytorch pairs/CPU-s | lookalike / pytorch (CPU) |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for p, steps in sorted({(k[0], k[1]) for k in train}):
-        l, t = train[(p, steps, "lookalike")], train[(p, steps, "pytorch")]
-        print(f"| {p} | {steps} | {cell(l, 0)} | {cell(t, 0)} | {ratio(l, t, 0)} "
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for m, p, steps in sorted({k[:3] for k in train}, key=key):
+        l, t = train[(m, p, steps, "lookalike")], train[(m, p, steps, "pytorch")]
+        print(f"| {m} | {p} | {steps} | {cell(l, 0)} | {cell(t, 0)} | {ratio(l, t, 0)} "
               f"| {cell(l, 1)} | {cell(t, 1)} | {ratio(l, t, 1)} |")
     print()
 if embed:
     print(f"Inference (embedding), images/s: median (min–max) of {runs(embed)} runs; wall clock, and per CPU-second of the process")
     print()
-    print("| batch | lookalike images/s | pytorch images/s | lookalike / pytorch "
+    print("| model | batch | lookalike images/s | pytorch images/s | lookalike / pytorch "
           "| lookalike images/CPU-s | pytorch images/CPU-s | lookalike / pytorch (CPU) |")
-    print("|---:|---:|---:|---:|---:|---:|---:|")
-    for b in sorted({k[0] for k in embed}):
-        l, t = embed[(b, "lookalike")], embed[(b, "pytorch")]
-        print(f"| {b} | {cell(l, 0)} | {cell(t, 0)} | {ratio(l, t, 0)} "
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for m, b in sorted({k[:2] for k in embed}, key=key):
+        l, t = embed[(m, b, "lookalike")], embed[(m, b, "pytorch")]
+        print(f"| {m} | {b} | {cell(l, 0)} | {cell(t, 0)} | {ratio(l, t, 0)} "
               f"| {cell(l, 1)} | {cell(t, 1)} | {ratio(l, t, 1)} |")
 EOF

@@ -1,10 +1,12 @@
-// Command trainbench measures the training and inference speed of the
-// keras-small model on the lookalike engine, for comparison with the same
-// model in PyTorch (bench/torch_train.py). Both print the same JSON lines.
+// Command trainbench measures the training and inference speed of a
+// built-in model (keras-small or resnet-small) on the lookalike engine, for
+// comparison with the same model in PyTorch (bench/torch_train.py). Both
+// print the same JSON lines.
 //
 // Usage:
 //
-//	trainbench [-pairs 10] [-steps 1000] [-warmup 20] [-seed 1]
+//	trainbench [-model keras-small] [-pairs 10] [-steps 1000] [-warmup 20] [-seed 1]
+//	trainbench -model resnet-small -pairs 128 -steps 5 -warmup 1
 //	trainbench -embed-batch 256 [-embed-images 10240]
 //	trainbench -info
 //	trainbench -dump DIR [-pairs 10]
@@ -19,7 +21,10 @@
 // With -dump, trainbench writes the initial weights, one batch, its
 // embeddings, its loss, the gradient of every parameter and the output of
 // every ReLU to DIR as raw little-endian float32 files with a
-// manifest.json, for bench/torch_crosscheck.py.
+// manifest.json, for bench/torch_crosscheck.py. For models with BatchNorm
+// it also writes the running statistics before and after the step, and the
+// ReLU outputs include those inside residual blocks (the block's inner ReLU,
+// then its output), in the order the forward pass computes them.
 package main
 
 import (
@@ -56,6 +61,7 @@ func main() {
 	log.SetFlags(0)
 	log.SetPrefix("trainbench: ")
 	var (
+		model       = flag.String("model", "keras-small", fmt.Sprintf("model to run, one of %v", nn.ArchitectureNames()))
 		pairs       = flag.Int("pairs", 10, "pairs per batch; a step runs 2*pairs images")
 		steps       = flag.Int("steps", 1000, "timed training steps")
 		warmup      = flag.Int("warmup", 20, "untimed training steps before the timed ones")
@@ -76,9 +82,9 @@ func main() {
 		log.Fatal("-pairs, -steps and -pool must be positive and -warmup not negative")
 	}
 
-	m, err := nn.KerasSmall(dim)
+	m, err := nn.NewArchitecture(*model, dim)
 	if err != nil {
-		log.Fatalf("building keras-small: %v", err)
+		log.Fatal(err)
 	}
 	m.Init(rand.New(rand.NewPCG(*seed, 0x1417)))
 	rng := rand.New(rand.NewPCG(*seed, 0x5a3d))
@@ -87,6 +93,7 @@ func main() {
 	case *info:
 		printJSON(map[string]any{
 			"engine":     "lookalike",
+			"model":      m.Name,
 			"go":         runtime.Version(),
 			"kernels":    kernels.Path(),
 			"gomaxprocs": runtime.GOMAXPROCS(0),
@@ -218,6 +225,7 @@ func benchTrain(m *nn.Model, rng *rand.Rand, pairs, steps, warmup, poolN int, cp
 	stopProfile()
 	printJSON(map[string]any{
 		"engine":            "lookalike",
+		"model":             t.m.Name,
 		"pairs":             pairs,
 		"cpu_seconds":       round(cpu, 4),
 		"pairs_per_cpu_sec": round(float64(pairs*steps)/cpu, 1),
@@ -250,6 +258,7 @@ func benchEmbed(m *nn.Model, rng *rand.Rand, batch, n int, cpuprofile string) {
 	}
 	printJSON(map[string]any{
 		"engine":             "lookalike",
+		"model":              m.Name,
 		"mode":               "embed",
 		"batch":              batch,
 		"images":             n,
@@ -292,6 +301,7 @@ type dumpEntry struct {
 
 // dumpManifest is the manifest.json of a dump.
 type dumpManifest struct {
+	Model       string      `json:"model"`
 	Pairs       int         `json:"pairs"`
 	Dim         int         `json:"dim"`
 	Temperature float64     `json:"temperature"`
@@ -302,10 +312,17 @@ type dumpManifest struct {
 	Embeddings  dumpEntry   `json:"embeddings"` // [2*pairs, dim]
 	Params      []dumpEntry `json:"params"`     // our layouts
 	Grads       []dumpEntry `json:"grads"`      // same order and layouts
-	// ReLUOutputs holds the output of every ReLU layer (NHWC), so that a
-	// reference can take the same side of the kink where a pre-activation
-	// is within rounding of zero.
+	// ReLUOutputs holds the output of every ReLU (NHWC), in the order of
+	// the forward pass, so that a reference can take the same side of the
+	// kink where a pre-activation is within rounding of zero. A residual
+	// block contributes the ReLU of its inner branch, then its own output
+	// relu(inner + shortcut).
 	ReLUOutputs []dumpEntry `json:"relu_outputs"`
+	// StateBefore and StateAfter hold the non-trained state (BatchNorm's
+	// running statistics) before and after the step's forward pass, which
+	// in training mode updates them; empty for models without any.
+	StateBefore []dumpEntry `json:"state_before,omitempty"`
+	StateAfter  []dumpEntry `json:"state_after,omitempty"`
 }
 
 // dumpStep runs forward and backward on one batch and writes the weights,
@@ -317,7 +334,7 @@ func dumpStep(dir string, m *nn.Model, rng *rand.Rand, pairs int) error {
 	t := newTrainer(m, rng, pairs, 4*pairs)
 	// The weights are written before the step; gradients() leaves them
 	// unchanged.
-	man := dumpManifest{Pairs: pairs, Dim: dim, Temperature: temp, NumParams: m.NumParams(), Kernels: kernels.Path()}
+	man := dumpManifest{Model: m.Name, Pairs: pairs, Dim: dim, Temperature: temp, NumParams: m.NumParams(), Kernels: kernels.Path()}
 	names := m.ParamNames()
 	for i, p := range m.Params() {
 		e, err := writeRaw(dir, names[i], "param", i, p.Value)
@@ -331,20 +348,51 @@ func dumpStep(dir string, m *nn.Model, rng *rand.Rand, pairs int) error {
 	if man.Input, err = writeRaw(dir, "input", "input", -1, t.x); err != nil {
 		return err
 	}
+	// The state before the step; the forward passes below change it, and
+	// it is put back before the one in gradients().
+	stateNames, state := m.State()
+	saved := make([][]float32, len(state))
+	for i, p := range state {
+		saved[i] = append([]float32(nil), p.Value.Data...)
+		e, err := writeRaw(dir, stateNames[i], "state_before", i, p.Value)
+		if err != nil {
+			return err
+		}
+		man.StateBefore = append(man.StateBefore, e)
+	}
 	// Run the forward pass layer by layer once to record the ReLU outputs;
 	// gradients() then repeats it, and must get the same embeddings.
 	h := t.x
+	relu := func(name string, y *tensor.Tensor) error {
+		e, err := writeRaw(dir, name, "relu", len(man.ReLUOutputs), y)
+		man.ReLUOutputs = append(man.ReLUOutputs, e)
+		return err
+	}
 	for i, l := range m.Layers {
+		if r, ok := l.(*nn.Residual); ok {
+			// The inner branch once more, alone, for its ReLU outputs.
+			a := h
+			for j, il := range r.Inner {
+				a = il.Forward(a, true)
+				if _, ok := il.(*nn.ReLU); ok {
+					if err := relu(fmt.Sprintf("layers.%d.inner.%d", i, j), a); err != nil {
+						return err
+					}
+				}
+			}
+		}
 		h = l.Forward(h, true)
-		if _, ok := l.(*nn.ReLU); ok {
-			e, err := writeRaw(dir, fmt.Sprintf("layers.%d", i), "relu", i, h)
-			if err != nil {
+		switch l.(type) {
+		case *nn.ReLU, *nn.Residual:
+			if err := relu(fmt.Sprintf("layers.%d", i), h); err != nil {
 				return err
 			}
-			man.ReLUOutputs = append(man.ReLUOutputs, e)
 		}
 	}
 	first := append([]float32(nil), h.Data...)
+	for i, p := range state {
+		copy(p.Value.Data, saved[i])
+	}
 	emb, err := t.gradients()
 	if err != nil {
 		return fmt.Errorf("dump: %w", err)
@@ -365,6 +413,13 @@ func dumpStep(dir string, m *nn.Model, rng *rand.Rand, pairs int) error {
 		}
 		man.Grads = append(man.Grads, e)
 	}
+	for i, p := range state {
+		e, err := writeRaw(dir, stateNames[i], "state_after", i, p.Value)
+		if err != nil {
+			return err
+		}
+		man.StateAfter = append(man.StateAfter, e)
+	}
 	b, err := json.MarshalIndent(man, "", "  ")
 	if err != nil {
 		return fmt.Errorf("dump: %w", err)
@@ -372,8 +427,8 @@ func dumpStep(dir string, m *nn.Model, rng *rand.Rand, pairs int) error {
 	if err := os.WriteFile(filepath.Join(dir, "manifest.json"), append(b, '\n'), 0o644); err != nil {
 		return fmt.Errorf("dump: %w", err)
 	}
-	fmt.Printf("dumped %d parameters (%d values), a batch of %d images and loss %.6f to %s\n",
-		len(man.Params), man.NumParams, 2*pairs, man.Loss, dir)
+	fmt.Printf("dumped %s: %d parameters (%d values), %d state tensors, %d ReLU outputs, a batch of %d images and loss %.6f to %s\n",
+		m.Name, len(man.Params), man.NumParams, len(state), len(man.ReLUOutputs), 2*pairs, man.Loss, dir)
 	return nil
 }
 
