@@ -36,6 +36,19 @@ func (f *indexFlags) register(cmd *cobra.Command, dirFlag, usage string, require
 	}
 }
 
+// load loads the model in modelDir and opens (or creates) the index for it.
+func (f *indexFlags) load(a *app, modelDir string, readOnly bool) (*nn.Model, *index.Index, error) {
+	m, info, err := nn.Load(modelDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	ix, err := f.open(a, info, readOnly)
+	if err != nil {
+		return nil, nil, err
+	}
+	return m, ix, nil
+}
+
 // open opens (or creates) the index for the model described by info.
 func (f *indexFlags) open(a *app, info *nn.Info, readOnly bool) (*index.Index, error) {
 	kind := index.KindExact
@@ -77,11 +90,7 @@ continues. The index records the model's fingerprint and refuses another.`,
 		Example: "  lookalike index --model model/ --images ~/Pictures --out pictures.idx",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			m, info, err := nn.Load(model)
-			if err != nil {
-				return err
-			}
-			ix, err := f.open(a, info, false)
+			m, ix, err := f.load(a, model, false)
 			if err != nil {
 				return err
 			}
@@ -142,11 +151,7 @@ and its results (--collage, default search.png; "" for none).`,
   lookalike search --index pictures.idx --model model/ --image cat.jpg --json`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			m, info, err := nn.Load(model)
-			if err != nil {
-				return err
-			}
-			ix, err := f.open(a, info, true)
+			m, ix, err := f.load(a, model, true)
 			if err != nil {
 				return err
 			}
@@ -232,11 +237,7 @@ such pairs. Useful to clean a photo collection.`,
 		Example: "  lookalike dupes --index pictures.idx --model model/ --threshold 0.01",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, info, err := nn.Load(model)
-			if err != nil {
-				return err
-			}
-			ix, err := f.open(a, info, true)
+			_, ix, err := f.load(a, model, true)
 			if err != nil {
 				return err
 			}
