@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // HNSW defaults, as recommended by the paper and used by hnswlib.
@@ -21,6 +22,14 @@ const (
 const (
 	hnswMaxLevel = 31   // levels are stored in a byte; M^31 nodes is plenty
 	hnswStripes  = 1024 // neighbour-list locks, by node number modulo this
+
+	// hnswNone marks an empty slot of a neighbour list. A list holds its
+	// neighbours in its first slots; the rest are hnswNone.
+	hnswNone = math.MaxUint32
+
+	// hnswAlign is the node record alignment in float32 values: 64 bytes,
+	// a cache line.
+	hnswAlign = 16
 )
 
 // HNSWConfig holds the parameters of an [HNSW] graph. Zero fields take the
@@ -103,18 +112,26 @@ type HNSW struct {
 
 	// Guarded by mu: written under mu.Lock, read under mu.RLock.
 	rng      *rand.Rand
-	vecs     []float32 // node i at vecs[i*dim : (i+1)*dim]
 	ids      []uint64
 	levels   []uint8
 	deleted  []bool
 	nDeleted int
 	nodeOf   map[uint64]uint32 // live nodes by ID
 
-	// Neighbour lists: the slices are allocated under mu.Lock; their
-	// contents are read and written under stripes[node%hnswStripes].
-	// A list is a count followed by capacity slots.
-	l0    []uint32   // layer 0 of node i at l0[i*(m0+1):], capacity m0
-	upper [][]uint32 // layer l>0 of node i at upper[i][(l-1)*(m+1):], capacity m
+	// Node records: node i is data[i*stride : (i+1)*stride], its vector
+	// (dim values) followed by its layer-0 neighbour list (m0 uint32 slots
+	// stored in the float32 words) and padding to a whole number of cache
+	// lines. Every vector starts on a cache line (big allocations are page
+	// aligned), and the list a search expands lies next to the vector it
+	// has just read to compute the node's distance.
+	//
+	// Neighbour lists (see hnswNone) are allocated under mu.Lock. Writers
+	// change them under stripes[node%hnswStripes] with atomic stores;
+	// searches read them without the stripe lock, with atomic loads (see
+	// links).
+	data   []float32
+	stride int
+	upper  [][]uint32 // layer l>0 of node i at upper[i][(l-1)*m : l*m]
 
 	entry   atomic.Uint64 // 0 when empty, else (level+1)<<32 | node
 	stripes [hnswStripes]sync.Mutex
@@ -142,6 +159,7 @@ func NewHNSW(dim int, metric Metric, cfg HNSWConfig) (*HNSW, error) {
 		m:         cfg.M,
 		m0:        2 * cfg.M,
 		levelMult: 1 / math.Log(float64(cfg.M)),
+		stride:    (dim + 2*cfg.M + hnswAlign - 1) / hnswAlign * hnswAlign,
 		rng:       rand.New(rand.NewPCG(cfg.Seed, 0x6c6f6f6b616c696b)),
 		nodeOf:    make(map[uint64]uint32),
 	}
@@ -218,8 +236,9 @@ func (h *HNSW) addPrepared(ids []uint64, vecs []float32) {
 	// Allocate the nodes under the write lock...
 	h.mu.Lock()
 	first := len(h.ids)
-	h.vecs = slices.Grow(h.vecs, len(vecs))
-	h.l0 = slices.Grow(h.l0, len(ids)*(h.m0+1))
+	oldData := h.data
+	h.data = slices.Grow(h.data, len(ids)*h.stride)
+	moved := cap(h.data) != cap(oldData)
 	for i, id := range ids {
 		if old, ok := h.nodeOf[id]; ok {
 			h.deleted[old] = true
@@ -228,21 +247,19 @@ func (h *HNSW) addPrepared(ids []uint64, vecs []float32) {
 		n := uint32(len(h.ids))
 		lvl := h.randomLevel()
 		h.ids = append(h.ids, id)
-		h.vecs = append(h.vecs, vecs[i*h.dim:(i+1)*h.dim]...)
+		h.appendNode(vecs[i*h.dim : (i+1)*h.dim])
 		h.levels = append(h.levels, uint8(lvl))
 		h.deleted = append(h.deleted, false)
-		h.l0 = append(h.l0, make([]uint32, h.m0+1)...)
-		var up []uint32
-		if lvl > 0 {
-			up = make([]uint32, lvl*(h.m+1))
-		}
-		h.upper = append(h.upper, up)
+		h.upper = append(h.upper, h.newUpper(lvl))
 		h.nodeOf[id] = n
 		if h.entry.Load() == 0 {
 			h.entry.Store(packEntry(n, lvl))
 		}
 	}
 	last := len(h.ids)
+	if moved {
+		adviseHugePages(h.data)
+	}
 	h.mu.Unlock()
 
 	// ...and link them under the read lock, so searches go on meanwhile.
@@ -320,9 +337,63 @@ func (h *HNSW) Vector(id uint64) ([]float32, bool) {
 	return append([]float32(nil), h.vec(n)...), true
 }
 
+// appendNode appends a node record holding v and empty lists to h.data.
+func (h *HNSW) appendNode(v []float32) {
+	o := len(h.data)
+	h.data = slices.Grow(h.data, h.stride)[:o+h.stride]
+	rec := h.data[o : o+h.stride]
+	copy(rec, v)
+	clear(rec[h.dim:])
+	fillNone(h.list0(uint32(o / h.stride)))
+}
+
+// newUpper returns the empty lists of a node's layers 1..level.
+func (h *HNSW) newUpper(level int) []uint32 {
+	if level == 0 {
+		return nil
+	}
+	up := make([]uint32, level*h.m)
+	fillNone(up)
+	return up
+}
+
+func fillNone(lst []uint32) {
+	for i := range lst {
+		lst[i] = hnswNone
+	}
+}
+
+// listLen returns the number of neighbours in lst.
+func listLen(lst []uint32) int {
+	for i, e := range lst {
+		if e == hnswNone {
+			return i
+		}
+	}
+	return len(lst)
+}
+
+// vec returns the vector of node n.
 func (h *HNSW) vec(n uint32) []float32 {
-	o := int(n) * h.dim
-	return h.vecs[o : o+h.dim : o+h.dim]
+	o := int(n) * h.stride
+	return h.data[o : o+h.dim : o+h.dim]
+}
+
+// list0 returns the layer-0 neighbour slots of node n: the uint32 view of
+// the words after its vector.
+func (h *HNSW) list0(n uint32) []uint32 {
+	o := int(n)*h.stride + h.dim
+	_ = h.data[o+h.m0-1]
+	return unsafe.Slice((*uint32)(unsafe.Pointer(&h.data[o])), h.m0)
+}
+
+// vectors returns a copy of the nodes' vectors, concatenated.
+func (h *HNSW) vectors() []float32 {
+	out := make([]float32, 0, len(h.ids)*h.dim)
+	for n := range h.ids {
+		out = append(out, h.vec(uint32(n))...)
+	}
+	return out
 }
 
 // dist returns the internal distance of q to node n: lower is better.
@@ -341,15 +412,14 @@ func (h *HNSW) score(d float32) float32 {
 	return -d
 }
 
-// list returns the raw neighbour list of node n on layer l: a count
-// followed by the slots. The caller holds the node's stripe lock.
+// list returns the neighbour slots of node n on layer l. The caller
+// holds the node's stripe lock, or mu.Lock.
 func (h *HNSW) list(n uint32, l int) []uint32 {
 	if l == 0 {
-		o := int(n) * (h.m0 + 1)
-		return h.l0[o : o+h.m0+1 : o+h.m0+1]
+		return h.list0(n)
 	}
-	o := (l - 1) * (h.m + 1)
-	return h.upper[n][o : o+h.m+1 : o+h.m+1]
+	o := (l - 1) * h.m
+	return h.upper[n][o : o+h.m : o+h.m]
 }
 
 // neighbours copies the neighbours of n on layer l into buf.
@@ -357,10 +427,20 @@ func (h *HNSW) neighbours(n uint32, l int, buf []uint32) []uint32 {
 	mu := &h.stripes[n%hnswStripes]
 	mu.Lock()
 	s := h.list(n, l)
-	buf = append(buf[:0], s[1:1+s[0]]...)
+	buf = append(buf[:0], s[:listLen(s)]...)
 	mu.Unlock()
 	return buf
 }
+
+// links returns the neighbour slots of n on layer l, in place and without
+// the stripe lock, for searches. The caller holds mu.RLock and reads the
+// slots with atomic.LoadUint32, stopping at the first hnswNone: a
+// concurrent insertion may be rewriting them (writers store with
+// atomic.StoreUint32 under the stripe lock). A slot only ever holds a
+// valid node or hnswNone, so a reader racing with a writer sees a mix of
+// the old and the new list, which at worst costs a search some accuracy,
+// never a wrong access.
+func (h *HNSW) links(n uint32, l int) []uint32 { return h.list(n, l) }
 
 // cand is a node with its distance to the current query.
 type cand struct {
@@ -378,56 +458,98 @@ func candCmp(a, b cand) int {
 	return cmp.Compare(a.n, b.n)
 }
 
-// candHeap is a binary heap of candidates; max selects a max-heap.
-type candHeap struct {
-	items []cand
-	max   bool
-}
+// minHeap is a binary min-heap of candidates by distance.
+type minHeap []cand
 
-func (h *candHeap) less(a, b cand) bool {
-	if h.max {
-		return a.d > b.d
-	}
-	return a.d < b.d
-}
-
-func (h *candHeap) len() int  { return len(h.items) }
-func (h *candHeap) top() cand { return h.items[0] }
-func (h *candHeap) reset()    { h.items = h.items[:0] }
-func (h *candHeap) push(c cand) {
-	h.items = append(h.items, c)
-	for i := len(h.items) - 1; i > 0; {
+func (h *minHeap) push(c cand) {
+	it := append(*h, c)
+	i := len(it) - 1
+	for i > 0 {
 		p := (i - 1) / 2
-		if !h.less(h.items[i], h.items[p]) {
+		if !(c.d < it[p].d) {
 			break
 		}
-		h.items[i], h.items[p] = h.items[p], h.items[i]
+		it[i] = it[p]
 		i = p
 	}
+	it[i] = c
+	*h = it
 }
 
-func (h *candHeap) pop() cand {
-	it := h.items
+func (h *minHeap) pop() cand {
+	it := *h
 	top := it[0]
 	last := len(it) - 1
-	it[0] = it[last]
+	x := it[last]
 	it = it[:last]
-	for i := 0; ; {
+	i := 0
+	for {
 		l := 2*i + 1
 		if l >= len(it) {
 			break
 		}
 		m := l
-		if r := l + 1; r < len(it) && h.less(it[r], it[l]) {
+		if r := l + 1; r < len(it) && it[r].d < it[l].d {
 			m = r
 		}
-		if !h.less(it[m], it[i]) {
+		if !(it[m].d < x.d) {
 			break
 		}
-		it[i], it[m] = it[m], it[i]
+		it[i] = it[m]
 		i = m
 	}
-	h.items = it
+	if len(it) > 0 {
+		it[i] = x
+	}
+	*h = it
+	return top
+}
+
+// maxHeap is a binary max-heap of candidates by distance: the root is the
+// farthest.
+type maxHeap []cand
+
+func (h *maxHeap) push(c cand) {
+	it := append(*h, c)
+	i := len(it) - 1
+	for i > 0 {
+		p := (i - 1) / 2
+		if !(c.d > it[p].d) {
+			break
+		}
+		it[i] = it[p]
+		i = p
+	}
+	it[i] = c
+	*h = it
+}
+
+func (h *maxHeap) pop() cand {
+	it := *h
+	top := it[0]
+	last := len(it) - 1
+	x := it[last]
+	it = it[:last]
+	i := 0
+	for {
+		l := 2*i + 1
+		if l >= len(it) {
+			break
+		}
+		m := l
+		if r := l + 1; r < len(it) && it[r].d > it[l].d {
+			m = r
+		}
+		if !(it[m].d > x.d) {
+			break
+		}
+		it[i] = it[m]
+		i = m
+	}
+	if len(it) > 0 {
+		it[i] = x
+	}
+	*h = it
 	return top
 }
 
@@ -435,20 +557,21 @@ func (h *candHeap) pop() cand {
 type searchCtx struct {
 	marks    []uint32 // visited when marks[n] == epoch
 	epoch    uint32
-	cands    candHeap // min-heap of nodes to expand
-	res      candHeap // max-heap of the ef best nodes
+	cands    minHeap // nodes to expand
+	res      maxHeap // the ef best nodes
 	nbuf     []uint32
 	eps      []cand
 	w        []cand
 	sel      []cand
 	prune    []cand
 	prunesel []cand
+	touch    float32 // keeps the loads of searchLayer's first pass
 }
 
 func (h *HNSW) getCtx() *searchCtx {
 	s, _ := h.ctxs.Get().(*searchCtx)
 	if s == nil {
-		s = &searchCtx{res: candHeap{max: true}}
+		s = &searchCtx{}
 	}
 	if n := len(h.ids); len(s.marks) < n {
 		s.marks = make([]uint32, n+n/4+64)
@@ -478,11 +601,15 @@ func (s *searchCtx) visit(n uint32) bool {
 }
 
 // greedy walks layer l from ep to the node closest to q (ef = 1).
-func (h *HNSW) greedy(s *searchCtx, q []float32, ep cand, l int) cand {
+func (h *HNSW) greedy(q []float32, ep cand, l int) cand {
 	for changed := true; changed; {
 		changed = false
-		s.nbuf = h.neighbours(ep.n, l, s.nbuf)
-		for _, e := range s.nbuf {
+		nb := h.links(ep.n, l)
+		for i := range nb {
+			e := atomic.LoadUint32(&nb[i])
+			if e == hnswNone {
+				break
+			}
 			if d := h.dist(q, e); d < ep.d {
 				ep, changed = cand{d, e}, true
 			}
@@ -494,11 +621,16 @@ func (h *HNSW) greedy(s *searchCtx, q []float32, ep cand, l int) cand {
 // searchLayer is the paper's algorithm 2: a best-first search of layer l
 // from eps, leaving the ef closest nodes found in s.res. With skipDeleted,
 // deleted nodes are expanded but not kept, and the search goes on until it
-// has ef live nodes or runs out.
+// has ef live candidates or runs out.
+//
+// Each expanded node's neighbours are first filtered through the visited
+// set, then their distances are computed in a tight loop, so that the
+// memory loads of consecutive vectors overlap.
 func (h *HNSW) searchLayer(s *searchCtx, q []float32, eps []cand, ef, l int, skipDeleted bool) {
 	s.newEpoch()
-	s.cands.reset()
-	s.res.reset()
+	s.cands = s.cands[:0]
+	s.res = s.res[:0]
+	skipDeleted = skipDeleted && h.nDeleted > 0
 	for _, ep := range eps {
 		if !s.visit(ep.n) {
 			continue
@@ -506,39 +638,56 @@ func (h *HNSW) searchLayer(s *searchCtx, q []float32, eps []cand, ef, l int, ski
 		s.cands.push(ep)
 		if !skipDeleted || !h.deleted[ep.n] {
 			s.res.push(ep)
-			if s.res.len() > ef {
+			if len(s.res) > ef {
 				s.res.pop()
 			}
 		}
 	}
-	for s.cands.len() > 0 {
+	marks, epoch := s.marks, s.epoch
+	nbuf := s.nbuf
+	data, stride := h.data, h.stride
+	var touch float32
+	for len(s.cands) > 0 {
 		c := s.cands.pop()
-		if s.res.len() >= ef && c.d > s.res.top().d {
+		if len(s.res) >= ef && c.d > s.res[0].d {
 			break
 		}
-		s.nbuf = h.neighbours(c.n, l, s.nbuf)
-		for _, e := range s.nbuf {
-			if !s.visit(e) {
-				continue
+		nb := h.links(c.n, l)
+		nbuf = nbuf[:0]
+		for i := range nb {
+			e := atomic.LoadUint32(&nb[i])
+			if e == hnswNone {
+				break
 			}
+			if marks[e] != epoch {
+				marks[e] = epoch
+				nbuf = append(nbuf, e)
+				// Start loading the vector: the loads of all the
+				// neighbours are then in flight at once.
+				touch += data[int(e)*stride]
+			}
+		}
+		for _, e := range nbuf {
 			d := h.dist(q, e)
-			if s.res.len() < ef || d < s.res.top().d {
+			if len(s.res) < ef || d < s.res[0].d {
 				s.cands.push(cand{d, e})
 				if !skipDeleted || !h.deleted[e] {
 					s.res.push(cand{d, e})
-					if s.res.len() > ef {
+					if len(s.res) > ef {
 						s.res.pop()
 					}
 				}
 			}
 		}
 	}
+	s.touch = touch
+	s.nbuf = nbuf
 }
 
 // drainSorted empties s.res into dst, closest first.
 func (s *searchCtx) drainSorted(dst []cand) []cand {
-	dst = append(dst[:0], s.res.items...)
-	s.res.reset()
+	dst = append(dst[:0], s.res...)
+	s.res = s.res[:0]
 	slices.SortFunc(dst, candCmp)
 	return dst
 }
@@ -582,7 +731,7 @@ func (h *HNSW) link(s *searchCtx, n uint32) {
 	level := int(h.levels[n])
 	ep := cand{h.dist(q, epn), epn}
 	for l := top; l > level; l-- {
-		ep = h.greedy(s, q, ep, l)
+		ep = h.greedy(q, ep, l)
 	}
 	s.eps = append(s.eps[:0], ep)
 	for l := min(level, top); l >= 0; l-- {
@@ -620,11 +769,13 @@ func (h *HNSW) setNeighbours(n uint32, l int, sel []cand) {
 	mu := &h.stripes[n%hnswStripes]
 	mu.Lock()
 	s := h.list(n, l)
-	k := min(len(sel), len(s)-1)
+	k := min(len(sel), len(s))
 	for i := 0; i < k; i++ {
-		s[1+i] = sel[i].n
+		atomic.StoreUint32(&s[i], sel[i].n)
 	}
-	s[0] = uint32(k)
+	for i := k; i < len(s) && s[i] != hnswNone; i++ {
+		atomic.StoreUint32(&s[i], hnswNone)
+	}
 	mu.Unlock()
 }
 
@@ -635,28 +786,29 @@ func (h *HNSW) addLink(s *searchCtx, from, to uint32, d float32, l int) {
 	mu.Lock()
 	defer mu.Unlock()
 	lst := h.list(from, l)
-	c := int(lst[0])
-	for _, e := range lst[1 : 1+c] {
+	c := listLen(lst)
+	for _, e := range lst[:c] {
 		if e == to {
 			return
 		}
 	}
-	if c < len(lst)-1 {
-		lst[1+c] = to
-		lst[0]++
+	if c < len(lst) {
+		atomic.StoreUint32(&lst[c], to)
 		return
 	}
 	fv := h.vec(from)
 	s.prune = append(s.prune[:0], cand{d, to})
-	for _, e := range lst[1 : 1+c] {
+	for _, e := range lst {
 		s.prune = append(s.prune, cand{h.dist(fv, e), e})
 	}
 	slices.SortFunc(s.prune, candCmp)
-	s.prunesel = h.selectNeighbours(s.prune, len(lst)-1, s.prunesel)
+	s.prunesel = h.selectNeighbours(s.prune, len(lst), s.prunesel)
 	for i, e := range s.prunesel {
-		lst[1+i] = e.n
+		atomic.StoreUint32(&lst[i], e.n)
 	}
-	lst[0] = uint32(len(s.prunesel))
+	for i := len(s.prunesel); i < len(lst); i++ {
+		atomic.StoreUint32(&lst[i], hnswNone)
+	}
 }
 
 // Search returns the k stored vectors best matching q, best first, with the
@@ -732,12 +884,12 @@ func (h *HNSW) searchLocked(s *searchCtx, q []float32, k, ef int) []Result {
 	ef = max(ef, k)
 	ep := cand{h.dist(q, epn), epn}
 	for l := top; l > 0; l-- {
-		ep = h.greedy(s, q, ep, l)
+		ep = h.greedy(q, ep, l)
 	}
 	s.w = append(s.w[:0], ep)
 	h.searchLayer(s, q, s.w, ef, 0, true)
-	s.w = append(s.w[:0], s.res.items...)
-	s.res.reset()
+	s.w = append(s.w[:0], s.res...)
+	s.res = s.res[:0]
 	// Closest first; equal distances by ID, as the exact index orders them.
 	slices.SortFunc(s.w, func(a, b cand) int {
 		if c := cmp.Compare(a.d, b.d); c != 0 {

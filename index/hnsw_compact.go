@@ -41,7 +41,7 @@ func (h *HNSW) compactLocked() int {
 		uv := h.vec(un)
 		for l := 0; l <= int(h.levels[u]); l++ {
 			lst := h.list(un, l)
-			nb := lst[1 : 1+lst[0]]
+			nb := lst[:listLen(lst)]
 			if !slices.ContainsFunc(nb, func(e uint32) bool { return h.deleted[e] }) {
 				continue
 			}
@@ -59,16 +59,16 @@ func (h *HNSW) compactLocked() int {
 					continue
 				}
 				dl := h.list(e, l)
-				for _, e2 := range dl[1 : 1+dl[0]] {
+				for _, e2 := range dl[:listLen(dl)] {
 					add(e2)
 				}
 			}
 			slices.SortFunc(s.prune, candCmp)
-			s.prunesel = h.selectNeighbours(s.prune, len(lst)-1, s.prunesel)
+			s.prunesel = h.selectNeighbours(s.prune, len(lst), s.prunesel)
 			for i, c := range s.prunesel {
-				lst[1+i] = c.n
+				lst[i] = c.n
 			}
-			lst[0] = uint32(len(s.prunesel))
+			fillNone(lst[len(s.prunesel):])
 		}
 	}
 
@@ -83,40 +83,41 @@ func (h *HNSW) compactLocked() int {
 		newIdx[i] = uint32(live)
 		live++
 	}
-	vecs := make([]float32, 0, live*h.dim)
-	ids := make([]uint64, 0, live)
-	levels := make([]uint8, 0, live)
-	l0 := make([]uint32, 0, live*(h.m0+1))
-	upper := make([][]uint32, 0, live)
-	remap := func(dst, src []uint32) {
+	// Live nodes move down in place: node i goes to newIdx[i] <= i.
+	remap := func(lst []uint32) {
 		k := 0
-		for _, e := range src[1 : 1+src[0]] {
+		for _, e := range lst[:listLen(lst)] {
 			if ne := newIdx[e]; ne != math.MaxUint32 {
-				dst[1+k] = ne
+				lst[k] = ne
 				k++
 			}
 		}
-		dst[0] = uint32(k)
+		fillNone(lst[k:])
 	}
+	ids := make([]uint64, 0, live)
+	levels := make([]uint8, 0, live)
+	upper := make([][]uint32, 0, live)
 	for i := range n {
 		if h.deleted[i] {
 			continue
 		}
 		ni := uint32(i)
-		vecs = append(vecs, h.vec(ni)...)
+		remap(h.list0(ni))
+		lv := int(h.levels[i])
+		for l := 1; l <= lv; l++ {
+			remap(h.list(ni, l))
+		}
+		if j := len(ids); j != i {
+			copy(h.data[j*h.stride:(j+1)*h.stride], h.data[i*h.stride:(i+1)*h.stride])
+		}
 		ids = append(ids, h.ids[i])
 		levels = append(levels, h.levels[i])
-		o := len(l0)
-		l0 = append(l0, make([]uint32, h.m0+1)...)
-		remap(l0[o:], h.list(ni, 0))
-		var up []uint32
-		if lv := int(h.levels[i]); lv > 0 {
-			up = make([]uint32, lv*(h.m+1))
-			for l := 1; l <= lv; l++ {
-				remap(up[(l-1)*(h.m+1):], h.list(ni, l))
-			}
-		}
-		upper = append(upper, up)
+		upper = append(upper, h.upper[i])
+	}
+	data := h.data[:live*h.stride]
+	if cap(data) > 2*len(data)+1024 {
+		data = slices.Clone(data) // give back the memory of many removed nodes
+		adviseHugePages(data)
 	}
 	removed := n - live
 	epn, _, _ := h.loadEntry()
@@ -134,7 +135,7 @@ func (h *HNSW) compactLocked() int {
 			h.entry.Store(packEntry(uint32(best), int(levels[best])))
 		}
 	}
-	h.vecs, h.ids, h.levels, h.l0, h.upper = vecs, ids, levels, l0, upper
+	h.data, h.ids, h.levels, h.upper = data, ids, levels, upper
 	h.deleted = make([]bool, live)
 	h.nDeleted = 0
 	clear(h.nodeOf)
@@ -158,10 +159,10 @@ func (g *hnswGraph) neighbours(n uint32, l int, buf []uint32) []uint32 {
 	return g.h.neighbours(n, l, buf)
 }
 
-// view compacts the graph and calls fn with the node IDs, vectors and links
-// while holding the read lock; writers wait. fn must not keep or modify
-// what it is given.
-func (h *HNSW) view(fn func(ids []uint64, vecs []float32, g *hnswGraph) error) error {
+// view compacts the graph and calls fn with the node IDs, a function
+// returning the vector of node i, and the links, while holding the read
+// lock; writers wait. fn must not keep or modify what it is given.
+func (h *HNSW) view(fn func(ids []uint64, vec func(i int) []float32, g *hnswGraph) error) error {
 	h.wmu.Lock()
 	defer h.wmu.Unlock()
 	h.compactLocked()
@@ -169,7 +170,7 @@ func (h *HNSW) view(fn func(ids []uint64, vecs []float32, g *hnswGraph) error) e
 	defer h.mu.RUnlock()
 	g := &hnswGraph{cfg: h.Config(), levels: h.levels, h: h}
 	g.entry, g.top, _ = h.loadEntry()
-	return fn(h.ids, h.vecs, g)
+	return fn(h.ids, func(i int) []float32 { return h.vec(uint32(i)) }, g)
 }
 
 // restore fills an empty graph from a snapshot: node i has ID ids[i],
@@ -209,39 +210,34 @@ func (h *HNSW) restore(ids []uint64, vecs []float32, levels []uint8, links [][]u
 		}
 		nodeOf[id] = uint32(i)
 	}
-	l0 := make([]uint32, n*(h.m0+1))
-	upper := make([][]uint32, n)
+	g := &HNSW{dim: h.dim, m: h.m, m0: h.m0, stride: h.stride}
+	g.data = make([]float32, 0, n*h.stride)
+	g.upper = make([][]uint32, n)
 	k := 0
 	for i := range n {
 		lv := int(levels[i])
-		if lv > 0 {
-			upper[i] = make([]uint32, lv*(h.m+1))
-		}
+		g.appendNode(vecs[i*h.dim : (i+1)*h.dim])
+		g.upper[i] = g.newUpper(lv)
 		for l := 0; l <= lv; l++ {
 			src := links[k]
 			k++
-			var dst []uint32
-			if l == 0 {
-				dst = l0[i*(h.m0+1) : (i+1)*(h.m0+1)]
-			} else {
-				dst = upper[i][(l-1)*(h.m+1) : l*(h.m+1)]
-			}
-			if len(src) > len(dst)-1 {
-				return fmt.Errorf("node %d layer %d: %d neighbours, at most %d", i, l, len(src), len(dst)-1)
+			dst := g.list(uint32(i), l)
+			if len(src) > len(dst) {
+				return fmt.Errorf("node %d layer %d: %d neighbours, at most %d", i, l, len(src), len(dst))
 			}
 			for j, e := range src {
 				if int(e) >= n || int(e) == i || int(levels[e]) < l {
 					return fmt.Errorf("node %d layer %d: bad neighbour %d", i, l, e)
 				}
-				dst[1+j] = e
+				dst[j] = e
 			}
-			dst[0] = uint32(len(src))
 		}
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.ids, h.vecs, h.levels = ids, vecs, levels
-	h.l0, h.upper = l0, upper
+	h.ids, h.levels = ids, levels
+	h.data, h.upper = g.data, g.upper
+	adviseHugePages(h.data)
 	h.deleted = make([]bool, n)
 	h.nDeleted = 0
 	h.nodeOf = nodeOf

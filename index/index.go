@@ -69,7 +69,7 @@ type vectorIndex interface {
 	addPrepared(ids []uint64, vecs []float32)
 	search(q []float32, k, ef int) []Result
 	searchBatch(qs []float32, nq, k, ef int) [][]Result
-	snapshotView(fn func(ids []uint64, vecs []float32, g *hnswGraph) error) error
+	snapshotView(fn func(ids []uint64, vec func(i int) []float32, g *hnswGraph) error) error
 	compact() int
 	tombstones() int
 }
@@ -78,8 +78,10 @@ func (e *Exact) search(q []float32, k, _ int) []Result { return e.Search(q, k) }
 func (e *Exact) searchBatch(qs []float32, nq, k, _ int) [][]Result {
 	return e.SearchBatch(qs, nq, k)
 }
-func (e *Exact) snapshotView(fn func([]uint64, []float32, *hnswGraph) error) error {
-	return e.view(func(ids []uint64, vecs []float32) error { return fn(ids, vecs, nil) })
+func (e *Exact) snapshotView(fn func([]uint64, func(int) []float32, *hnswGraph) error) error {
+	return e.view(func(ids []uint64, vecs []float32) error {
+		return fn(ids, func(i int) []float32 { return vecs[i*e.dim : (i+1)*e.dim] }, nil)
+	})
 }
 func (e *Exact) compact() int    { return 0 }
 func (e *Exact) tombstones() int { return 0 }
@@ -96,7 +98,7 @@ func (h *HNSW) searchBatch(qs []float32, nq, k, ef int) [][]Result {
 	}
 	return h.SearchBatchEf(qs, nq, k, ef)
 }
-func (h *HNSW) snapshotView(fn func([]uint64, []float32, *hnswGraph) error) error {
+func (h *HNSW) snapshotView(fn func([]uint64, func(int) []float32, *hnswGraph) error) error {
 	return h.view(fn)
 }
 func (h *HNSW) compact() int    { return h.Compact() }

@@ -59,7 +59,7 @@ func (c *crcWriter) Write(b []byte) (int, error) {
 // the entry metadata info.
 func writeSnapshot(dir string, m Meta, lsn, nextID uint64, vi vectorIndex, info func(id uint64) entryMeta) error {
 	return writeFileAtomic(dir, snapName, func(w io.Writer) error {
-		return vi.snapshotView(func(ids []uint64, vecs []float32, g *hnswGraph) error {
+		return vi.snapshotView(func(ids []uint64, vec func(int) []float32, g *hnswGraph) error {
 			cw := &crcWriter{w: w}
 			var flags uint32
 			if g != nil {
@@ -75,7 +75,7 @@ func writeSnapshot(dir string, m Meta, lsn, nextID uint64, vi vectorIndex, info 
 			cw.Write(b)
 			for i, id := range ids {
 				e := info(id)
-				b = appendEntry(b[:0], id, e.path, e.label, e.fingerprint, vecs[i*m.Dim:(i+1)*m.Dim])
+				b = appendEntry(b[:0], id, e.path, e.label, e.fingerprint, vec(i))
 				if _, err := cw.Write(b); err != nil {
 					return err
 				}

@@ -42,6 +42,7 @@ import (
 	"regexp"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -138,6 +139,9 @@ type ref struct {
 }
 
 func startRef(command string) *ref {
+	if command == "" {
+		return &ref{}
+	}
 	args := strings.Fields(command)
 	c := exec.Command(args[0], args[1:]...)
 	c.Stderr = os.Stderr
@@ -159,6 +163,10 @@ func startRef(command string) *ref {
 
 // call sends one command and decodes the answer into v.
 func (r *ref) call(cmd map[string]any, v any) {
+	if r.cmd == nil {
+		json.Unmarshal([]byte(`{"points":[]}`), v)
+		return
+	}
 	b, _ := json.Marshal(cmd)
 	if _, err := r.in.Write(append(b, '\n')); err != nil {
 		log.Fatalf("reference: %v", err)
@@ -177,6 +185,9 @@ func (r *ref) call(cmd map[string]any, v any) {
 }
 
 func (r *ref) close() {
+	if r.cmd == nil {
+		return
+	}
 	r.in.Write([]byte(`{"cmd":"quit"}` + "\n"))
 	r.in.Close()
 	r.cmd.Wait()
@@ -189,6 +200,7 @@ type runFlags struct {
 	minSeconds              float64
 	singleQueries           int
 	skipExact, skipHNSW     bool
+	graph                   string
 }
 
 func runCmd(args []string) {
@@ -198,7 +210,7 @@ func runCmd(args []string) {
 	fs.StringVar(&f.data, "data", "", "directory with base.npy, queries.npy and gt.npy")
 	fs.StringVar(&f.name, "name", "", "name of the data set in the report")
 	fs.StringVar(&f.out, "out", "", "JSON file to write")
-	fs.StringVar(&f.refCmd, "ref", "/usr/bin/python3 bench/index/ref.py serve", "reference command")
+	fs.StringVar(&f.refCmd, "ref", "/usr/bin/python3 bench/index/ref.py serve", `reference command; "" measures ours only (for development)`)
 	fs.IntVar(&f.runs, "runs", 3, "runs of each query measurement per side")
 	fs.IntVar(&f.buildRuns, "build-runs", 1, "HNSW builds per side (the last one is searched)")
 	fs.IntVar(&f.k, "k", 10, "neighbours per query")
@@ -207,7 +219,17 @@ func runCmd(args []string) {
 	fs.IntVar(&f.singleQueries, "single-queries", 0, "queries of the exact single-query test (0: 1000*100k/N, within [100, 1000])")
 	fs.BoolVar(&f.skipExact, "skip-exact", false, "skip the exact search tests")
 	fs.BoolVar(&f.skipHNSW, "skip-hnsw", false, "skip the HNSW tests")
+	fs.StringVar(&f.graph, "graph", "", "development: keep our HNSW index in this directory and reuse it (no build measured)")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (ours only) to this file")
 	fs.Parse(args)
+	if *cpuprofile != "" {
+		pf, err := os.Create(*cpuprofile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		pprof.StartCPUProfile(pf)
+		defer pprof.StopCPUProfile()
+	}
 	if f.data == "" || f.out == "" {
 		log.Fatal("run needs -data and -out")
 	}
@@ -241,6 +263,7 @@ func runCmd(args []string) {
 		ids[i] = uint64(i)
 	}
 
+	noRef = f.refCmd == ""
 	r := startRef(f.refCmd)
 	defer r.close()
 	var info map[string]any
@@ -318,7 +341,11 @@ func runExact(f *runFlags, r *ref, res *Results, base []float32, n, dim int, qs 
 
 func runHNSW(f *runFlags, r *ref, res *Results, base []float32, n, dim int, qs []float32, nq int, ids []uint64, truth [][]uint64) {
 	cfg := index.HNSWConfig{M: 16, EfConstruction: 200, Seed: 1, BuildWorkers: 2}
-	var h *index.HNSW
+	var h searcher
+	if f.graph != "" {
+		h = devGraph(f.graph, cfg, base, n, dim)
+		f.buildRuns = 0
+	}
 	for run := range f.buildRuns {
 		for _, side := range order(run) {
 			if side == "ours" {
@@ -374,17 +401,87 @@ func runHNSW(f *runFlags, r *ref, res *Results, base []float32, n, dim int, qs [
 				res.Sweeps = append(res.Sweeps, s)
 				var b strings.Builder
 				for _, p := range s.Points {
-					fmt.Fprintf(&b, " ef%d %.3f/%.0f", p.Ef, p.Recall, p.QPS)
+					fmt.Fprintf(&b, " ef%d %.3f/%.0f/%.0f", p.Ef, p.Recall, p.QPS, p.QPS*p.Seconds/p.CPUSeconds)
 				}
-				logf("sweep %-4s run %d, %d threads (recall/QPS):%s", side, run, threads, b.String())
+				logf("sweep %-4s run %d, %d threads (recall/QPS/queries per CPU-second):%s", side, run, threads, b.String())
 			}
 		}
 	}
 	runtime.KeepAlive(h)
 }
 
+// noRef is set when run measures ours only.
+var noRef bool
+
+// searcher is what the sweeps need of an HNSW.
+type searcher interface {
+	SearchEf(q []float32, k, ef int) []index.Result
+	SearchBatchEf(qs []float32, nq, k, ef int) [][]index.Result
+}
+
+// indexSearcher adapts an index.Index.
+type indexSearcher struct{ ix *index.Index }
+
+func (s indexSearcher) SearchEf(q []float32, k, ef int) []index.Result {
+	r, err := s.ix.SearchEf(q, k, ef)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for i := range r {
+		r[i].ID--
+	}
+	return r
+}
+
+func (s indexSearcher) SearchBatchEf(qs []float32, nq, k, ef int) [][]index.Result {
+	rs, err := s.ix.SearchBatchEf(qs, nq, k, ef)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, r := range rs {
+		for i := range r {
+			r[i].ID--
+		}
+	}
+	return rs
+}
+
+// devGraph opens the index kept in dir, building and compacting it first
+// if there is none. IDs are row numbers plus one.
+func devGraph(dir string, cfg index.HNSWConfig, base []float32, n, dim int) searcher {
+	opts := index.Options{Meta: index.Meta{Model: "indexbench", Dim: dim, Metric: index.Cosine}, Kind: index.KindHNSW, HNSW: cfg}
+	if _, err := os.Stat(dir + "/index.snap"); err != nil {
+		ix, err := index.Open(dir, opts)
+		if err != nil {
+			log.Fatal(err)
+		}
+		es := make([]index.Entry, n)
+		for i := range es {
+			es[i] = index.Entry{ID: uint64(i + 1), Vector: base[i*dim : (i+1)*dim]}
+		}
+		t0 := time.Now()
+		if _, err := ix.AddBatch(es); err != nil {
+			log.Fatal(err)
+		}
+		logf("dev graph built in %.1f s", time.Since(t0).Seconds())
+		if err := ix.Compact(); err != nil {
+			log.Fatal(err)
+		}
+		ix.Close()
+	}
+	opts.ReadOnly = true
+	ix, err := index.Open(dir, opts)
+	if err != nil {
+		log.Fatal(err)
+	}
+	return indexSearcher{ix}
+}
+
 // order returns the sides in the order of the given run.
 func order(run int) []string {
+	if noRef {
+		return []string{"ours"}
+	}
 	if run%2 == 0 {
 		return []string{"ours", "ref"}
 	}
