@@ -214,7 +214,7 @@ func TestNewIndexIsCreated(t *testing.T) {
 	cfg.HNSW = true    // either kind starts empty
 	cfg.Token = testToken
 	ts := start(t, cfg)
-	if _, err := os.Stat(filepath.Join(d.index, "images", UploadsDir)); err != nil {
+	if _, err := os.Stat(filepath.Join(d.index, "images")); err != nil {
 		t.Fatalf("default collection not created: %v", err)
 	}
 	if sr := ts.searchResults(testPNG(t, 0, 1, 32, 32), 5); len(sr.Results) != 0 {

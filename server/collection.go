@@ -21,14 +21,16 @@ type collection struct {
 	root *os.Root // opened on real
 }
 
-// openCollection opens (creating) the collection directory and its uploads
-// folder, and removes temporary files left there by a crash.
+// openCollection opens the collection directory, creating it if it does not
+// exist, and removes temporary files that a crash left in its uploads folder.
+// It writes nothing into an existing directory: the uploads folder is made
+// by the first upload, so a read-only collection can be served as it is.
 func openCollection(dir string) (*collection, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("image collection %s: %w", dir, err)
 	}
-	if err := os.MkdirAll(filepath.Join(abs, UploadsDir), 0o755); err != nil {
+	if err := os.MkdirAll(abs, 0o755); err != nil {
 		return nil, fmt.Errorf("image collection: %w", err)
 	}
 	real, err := filepath.EvalSymlinks(abs)
@@ -47,6 +49,15 @@ func openCollection(dir string) (*collection, error) {
 }
 
 func (c *collection) close() { c.root.Close() }
+
+// uploads returns the uploads folder, creating it if needed.
+func (c *collection) uploads() (string, error) {
+	dir := filepath.Join(c.real, UploadsDir)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("image collection: %w", err)
+	}
+	return dir, nil
+}
 
 // rel returns an entry's stored path relative to the collection root. A
 // relative path is taken as relative to the root and must stay inside it

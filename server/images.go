@@ -80,6 +80,9 @@ func (s *Server) store(u *upload, label string, vec []float32) (index.Entry, err
 	s.addMu.Lock()
 	defer s.addMu.Unlock()
 	id := s.nextID
+	if _, err := s.images.uploads(); err != nil {
+		return index.Entry{}, err
+	}
 	rel := uploadPath(id, u.format)
 	full := filepath.Join(s.images.real, rel)
 	if err := atomicfile.WriteBytes(full, u.data); err != nil {
@@ -106,7 +109,11 @@ func (s *Server) reserveIDs(id uint64) error {
 	s.addMu.Lock()
 	defer s.addMu.Unlock()
 	s.nextID = max(s.nextID, id+1)
-	p := filepath.Join(s.images.real, UploadsDir, nextIDFile)
+	dir, err := s.images.uploads()
+	if err != nil {
+		return err
+	}
+	p := filepath.Join(dir, nextIDFile)
 	if err := atomicfile.WriteBytes(p, fmt.Appendf(nil, "%d\n", s.nextID)); err != nil {
 		return fmt.Errorf("record the next image id: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -378,4 +379,25 @@ func TestRequestTimeout(t *testing.T) {
 	defer ts.s.slots.release(m)
 	r := do(t, "POST", ts.url+"/api/search/by-id/1", nil, nil)
 	wantError(t, r, http.StatusServiceUnavailable, "timed out")
+}
+
+// TestReadOnlyCollectionUntouched checks that serving and searching an
+// existing collection writes nothing into it: the uploads folder appears
+// with the first upload only.
+func TestReadOnlyCollectionUntouched(t *testing.T) {
+	d := newDirs(t, 4)
+	cfg := d.config(t)
+	cfg.Token = testToken
+	ts := start(t, cfg)
+	uploads := filepath.Join(d.images, UploadsDir)
+	if res := ts.searchResults(testPNG(t, 1, 5, 32, 32), 3); len(res.Results) != 3 {
+		t.Fatalf("search: %+v", res)
+	}
+	if _, err := os.Stat(uploads); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("uploads folder made without an upload: %v", err)
+	}
+	ts.add(testPNG(t, 2, 6, 32, 32), "x")
+	if _, err := os.Stat(uploads); err != nil {
+		t.Fatalf("uploads folder after an upload: %v", err)
+	}
 }
