@@ -71,6 +71,11 @@ func newTrainer(cfg Config, m *nn.Model, ds *data.Dataset, pcg *rand.PCG) (*Trai
 	if ds.Size != m.Size {
 		return nil, fmt.Errorf("train: images are %dx%d but model %s takes %dx%d", ds.Size, ds.Size, m.Name, m.Size, m.Size)
 	}
+	for c, idx := range ds.ClassIndices() {
+		if len(idx) < 2 {
+			return nil, fmt.Errorf("train: class %q has %d images; each class needs at least 2 (an anchor and a positive)", ds.Classes[c], len(idx))
+		}
+	}
 	sampler, err := data.NewPairSampler(ds.Labels, len(ds.Classes), rand.New(pcg))
 	if err != nil {
 		return nil, fmt.Errorf("train: %w", err)

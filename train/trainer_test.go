@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/lookalike/lookalike/data"
@@ -141,7 +142,7 @@ func TestConfigValidate(t *testing.T) {
 	if err := cfg.Validate(); err == nil {
 		t.Fatal("want error")
 	}
-	if _, err := New(DefaultConfig(), toyData(2, 1, 1)); err == nil {
-		t.Fatal("one image per class: want error from the sampler")
+	if _, err := New(DefaultConfig(), toyData(2, 1, 1)); err == nil || !strings.Contains(err.Error(), `class "a" has 1 images`) {
+		t.Fatalf("one image per class: %v", err)
 	}
 }
