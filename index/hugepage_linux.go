@@ -17,19 +17,19 @@ const hugePage = 2 << 20
 // cover a gigabyte with 512 entries where 4 KiB pages need 262,144. It is
 // a hint: with transparent huge pages disabled, or on old kernels, it
 // does nothing.
-func adviseHugePages(s []float32) bool {
+func adviseHugePages[T any](s []T) bool {
 	if cap(s) == 0 {
 		return false
 	}
 	s = s[:cap(s)]
-	start := uintptr(unsafe.Pointer(unsafe.SliceData(s)))
-	end := start + uintptr(len(s))*4
-	lo := (start + hugePage - 1) &^ (hugePage - 1)
-	hi := end &^ (hugePage - 1)
-	if hi <= lo {
+	all := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(s))), uintptr(len(s))*unsafe.Sizeof(s[0]))
+	start := uintptr(unsafe.Pointer(unsafe.SliceData(all)))
+	lo := (start+hugePage-1)&^(hugePage-1) - start
+	hi := (start+uintptr(len(all)))&^(hugePage-1) - start
+	if hi <= lo || lo >= uintptr(len(all)) {
 		return false
 	}
-	b := unsafe.Slice((*byte)(unsafe.Pointer(&s[(lo-start)/4])), hi-lo)
+	b := all[lo:hi]
 	if unix.Madvise(b, unix.MADV_HUGEPAGE) != nil {
 		return false
 	}

@@ -3,4 +3,4 @@
 package index
 
 // adviseHugePages does nothing on this platform; see the Linux version.
-func adviseHugePages(s []float32) bool { return false }
+func adviseHugePages[T any](s []T) bool { return false }

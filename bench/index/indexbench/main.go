@@ -846,7 +846,8 @@ func plotCurves(path string, r *Results, target float64) error {
 	p.X.Label.Text = fmt.Sprintf("recall@%d", r.K)
 	p.Y.Label.Text = "queries per second (log)"
 	p.Y.Scale = plot.LogScale{}
-	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	p.Y.Tick.Marker = ticks125{}
+	p.X.Tick.Marker = linearTicks{}
 	p.Add(plotter.NewGrid())
 	p.Legend.Top = false
 	p.Legend.Left = true
@@ -883,7 +884,48 @@ func plotCurves(path string, r *Results, target float64) error {
 		return errors.New("no sweeps to plot")
 	}
 	p.X.Max = 1
+	// The target recall, as a dashed vertical line.
+	tl, err := plotter.NewLine(plotter.XYs{{X: target, Y: p.Y.Min}, {X: target, Y: p.Y.Max}})
+	if err != nil {
+		return err
+	}
+	tl.Color = color.Gray{0x80}
+	tl.Dashes = []vg.Length{3, 3}
+	p.Add(tl)
+	p.Legend.Add(fmt.Sprintf("recall@%d = %.2f", r.K, target), tl)
 	return p.Save(24*vg.Centimeter, 15*vg.Centimeter, path)
+}
+
+// ticks125 puts labelled ticks at 1, 2 and 5 times the powers of ten.
+type ticks125 struct{}
+
+func (ticks125) Ticks(lo, hi float64) []plot.Tick {
+	var ts []plot.Tick
+	for e := math.Floor(math.Log10(lo)) - 1; e <= math.Ceil(math.Log10(hi)); e++ {
+		for _, m := range []float64{1, 2, 5} {
+			v := m * math.Pow(10, e)
+			if v >= lo && v <= hi {
+				ts = append(ts, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'f', -1, 64)})
+			}
+		}
+	}
+	return ts
+}
+
+// linearTicks labels about ten round values.
+type linearTicks struct{}
+
+func (linearTicks) Ticks(lo, hi float64) []plot.Tick {
+	step := math.Pow(10, math.Floor(math.Log10((hi-lo)/5)))
+	for (hi-lo)/step > 12 {
+		step *= 2
+	}
+	prec := max(0, int(-math.Floor(math.Log10(step))))
+	var ts []plot.Tick
+	for i := math.Ceil(lo / step); i*step <= hi+step/1e6; i++ {
+		ts = append(ts, plot.Tick{Value: i * step, Label: strconv.FormatFloat(i*step, 'f', prec, 64)})
+	}
+	return ts
 }
 
 func refVersion(r *Results) any {
