@@ -391,8 +391,8 @@ func (h *HNSW) vec(n uint32) []float32 {
 // the words after its vector.
 func (h *HNSW) list0(n uint32) []uint32 {
 	o := int(n)*h.stride + h.dim
-	_ = h.data[o+h.m0-1]
-	return unsafe.Slice((*uint32)(unsafe.Pointer(&h.data[o])), h.m0)
+	s := h.data[o : o+h.m0 : o+h.m0] // slicing checks bounds, reads nothing
+	return unsafe.Slice((*uint32)(unsafe.Pointer(unsafe.SliceData(s))), h.m0)
 }
 
 // vectors returns a copy of the nodes' vectors, concatenated.
