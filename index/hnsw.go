@@ -142,6 +142,7 @@ type HNSW struct {
 	upper  [][]uint32 // layer l>0 of node i at upper[i][(l-1)*m : l*m]
 
 	entry   atomic.Uint64 // 0 when empty, else (level+1)<<32 | node
+	topMu   sync.Mutex    // held while linking a node above the entry's level
 	stripes [hnswStripes]sync.Mutex
 	ctxs    sync.Pool // *searchCtx
 }
@@ -734,12 +735,22 @@ func (h *HNSW) selectNeighbours(cands []cand, m int, out []cand) []cand {
 // link connects node n, already allocated, into the graph (algorithm 1).
 // The caller holds mu.RLock.
 func (h *HNSW) link(s *searchCtx, n uint32) {
+	level := int(h.levels[n])
+	// A node that will be the new entry point is linked by one worker at
+	// a time, with the others waiting here (as hnswlib does): two such
+	// nodes linked at once would not link each other on the layers above
+	// the old top, and one of them would be cut off from the searches.
+	h.topMu.Lock()
 	epn, top, ok := h.loadEntry()
+	if level > top {
+		defer h.topMu.Unlock()
+	} else {
+		h.topMu.Unlock()
+	}
 	if !ok || epn == n {
 		return
 	}
 	q := h.vec(n)
-	level := int(h.levels[n])
 	ep := cand{h.dist(q, epn), epn}
 	for l := top; l > level; l-- {
 		ep = h.greedy(q, ep, l)
@@ -757,7 +768,7 @@ func (h *HNSW) link(s *searchCtx, n uint32) {
 			}
 		}
 		s.sel = h.selectNeighbours(w, h.m, s.sel)
-		h.setNeighbours(n, l, s.sel)
+		h.setNeighbours(s, n, l, s.sel)
 		for _, c := range s.sel {
 			h.addLink(s, c.n, n, c.d, l)
 		}
@@ -775,19 +786,42 @@ func (h *HNSW) link(s *searchCtx, n uint32) {
 	}
 }
 
-// setNeighbours replaces the list of n on layer l.
-func (h *HNSW) setNeighbours(n uint32, l int, sel []cand) {
+// setNeighbours sets the list of the new node n on layer l to sel. With
+// several build workers, another worker may already have linked n to the
+// nodes it is inserting (it reached n through the layer above); those
+// links are kept, the list being re-selected with the heuristic if they
+// do not all fit. Overwriting them (as this did before) cut the nodes
+// being inserted off from n, and could leave a node with no incoming link,
+// unreachable. hnswlib avoids this by holding the new node's lock for its
+// whole insertion.
+func (h *HNSW) setNeighbours(s *searchCtx, n uint32, l int, sel []cand) {
 	mu := &h.stripes[n%hnswStripes]
 	mu.Lock()
-	s := h.list(n, l)
-	k := min(len(sel), len(s))
+	defer mu.Unlock()
+	lst := h.list(n, l)
+	if c := listLen(lst); c > 0 {
+		s.prune = append(s.prune[:0], sel...)
+		nv := h.vec(n)
+		for _, e := range lst[:c] {
+			if !slices.ContainsFunc(sel, func(x cand) bool { return x.n == e }) {
+				s.prune = append(s.prune, cand{h.dist(nv, e), e})
+			}
+		}
+		slices.SortFunc(s.prune, candCmp)
+		if len(s.prune) > len(lst) {
+			s.prunesel = h.selectNeighbours(s.prune, len(lst), s.prunesel)
+			sel = s.prunesel
+		} else {
+			sel = s.prune
+		}
+	}
+	k := min(len(sel), len(lst))
 	for i := 0; i < k; i++ {
-		atomic.StoreUint32(&s[i], sel[i].n)
+		atomic.StoreUint32(&lst[i], sel[i].n)
 	}
-	for i := k; i < len(s) && s[i] != hnswNone; i++ {
-		atomic.StoreUint32(&s[i], hnswNone)
+	for i := k; i < len(lst) && lst[i] != hnswNone; i++ {
+		atomic.StoreUint32(&lst[i], hnswNone)
 	}
-	mu.Unlock()
 }
 
 // addLink adds to (at distance d) to the list of from on layer l, pruning

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -290,5 +291,59 @@ func TestIndexConcurrent(t *testing.T) {
 				t.Fatalf("Len %d, want %d", ix.Len(), want)
 			}
 		})
+	}
+}
+
+// TestHNSWParallelBuildReachable builds a graph with two workers from
+// vectors in cluster order (as a folder of images sorted by class gives),
+// so that the workers link neighbours at the same time, and checks that
+// every node keeps an incoming link on layer 0. Linking a new node used
+// to overwrite the links other workers had meanwhile given it, which left
+// some nodes unreachable.
+func TestHNSWParallelBuildReachable(t *testing.T) {
+	if runtime.GOMAXPROCS(0) < 2 {
+		t.Skip("needs 2 CPUs")
+	}
+	const dim, nclusters, per = 8, 10, 600
+	n := nclusters * per
+	if raceEnabled {
+		n /= 4
+	}
+	rng := rand.New(rand.NewPCG(16, 16))
+	vecs := clusteredVecs(rng, n, dim, nclusters, 0.05)
+	// Sort by cluster: nearest centre.
+	centres := randomVecs(rand.New(rand.NewPCG(16, 16)), nclusters, dim)
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	nearest := func(i int) int {
+		best, bd := 0, float32(math.Inf(1))
+		for c := range nclusters {
+			if d := l2sq(vecs[i*dim:(i+1)*dim], centres[c*dim:(c+1)*dim]); d < bd {
+				best, bd = c, d
+			}
+		}
+		return best
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return nearest(a) - nearest(b) })
+	sorted := make([]float32, 0, len(vecs))
+	for _, i := range order {
+		sorted = append(sorted, vecs[i*dim:(i+1)*dim]...)
+	}
+	for round := range 3 {
+		h, _ := NewHNSW(dim, Cosine, HNSWConfig{M: 16, EfConstruction: 100, Seed: uint64(round), BuildWorkers: 2})
+		if err := h.AddBatch(seqIDs(n), sorted); err != nil {
+			t.Fatal(err)
+		}
+		indeg := make([]int, n)
+		for u := range n {
+			for _, e := range h.neighbours(uint32(u), 0, nil) {
+				indeg[e]++
+			}
+		}
+		if zero := slices.Index(indeg, 0); zero >= 0 && uint32(zero) != uint32(h.entry.Load()) {
+			t.Fatalf("round %d: node %d has no incoming link on layer 0 (%d such nodes)", round, zero, n-len(slices.DeleteFunc(indeg, func(d int) bool { return d == 0 })))
+		}
 	}
 }
