@@ -27,6 +27,11 @@ const (
 	// neighbours in its first slots; the rest are hnswNone.
 	hnswNone = math.MaxUint32
 
+	// hnswTouchMin is the size of the node records, in float32 values
+	// (16 MiB), from which a search starts loading the vectors of a node's
+	// neighbours before computing their distances.
+	hnswTouchMin = 4 << 20
+
 	// hnswAlign is the node record alignment in float32 values: 64 bytes,
 	// a cache line.
 	hnswAlign = 16
@@ -659,6 +664,8 @@ func (h *HNSW) searchLayer(s *searchCtx, q []float32, eps []cand, ef, l int, ski
 	nbuf := s.nbuf
 	data, stride := h.data, h.stride
 	var touch uint32
+	// Touching pays for data beyond the caches only.
+	bigData := len(data) >= hnswTouchMin
 	for len(s.cands) > 0 {
 		c := s.cands.pop()
 		if len(s.res) >= ef && c.d > s.res[0].d {
@@ -676,7 +683,9 @@ func (h *HNSW) searchLayer(s *searchCtx, q []float32, eps []cand, ef, l int, ski
 				nbuf = append(nbuf, e)
 				// Start loading the vector: the loads of all the
 				// neighbours are then in flight at once.
-				touch ^= math.Float32bits(data[int(e)*stride])
+				if bigData {
+					touch ^= math.Float32bits(data[int(e)*stride])
+				}
 			}
 		}
 		for _, e := range nbuf {
@@ -935,13 +944,19 @@ func (h *HNSW) searchLocked(s *searchCtx, q []float32, k, ef int) []Result {
 	h.searchLayer(s, q, s.w, ef, 0, true)
 	s.w = append(s.w[:0], s.res...)
 	s.res = s.res[:0]
-	// Closest first; equal distances by ID, as the exact index orders them.
-	slices.SortFunc(s.w, func(a, b cand) int {
-		if c := cmp.Compare(a.d, b.d); c != 0 {
-			return c
+	// Closest first; equal distances (rare) by ID, as the exact index
+	// orders them.
+	slices.SortFunc(s.w, candCmp)
+	for i := 0; i < len(s.w) && i < k; {
+		j := i + 1
+		for j < len(s.w) && s.w[j].d == s.w[i].d {
+			j++
 		}
-		return cmp.Compare(h.ids[a.n], h.ids[b.n])
-	})
+		if j-i > 1 {
+			slices.SortFunc(s.w[i:j], func(a, b cand) int { return cmp.Compare(h.ids[a.n], h.ids[b.n]) })
+		}
+		i = j
+	}
 	w := s.w[:min(k, len(s.w))]
 	out := make([]Result, len(w))
 	for i, c := range w {
