@@ -11,8 +11,8 @@ import (
 )
 
 // Write calls fill with a buffered writer on a temporary file next to path
-// and, if fill and every write succeed, syncs the file, renames it to path
-// and syncs the directory. On any error the temporary file is removed and
+// and, if fill and every write succeed, makes it readable by all (0644),
+// syncs it, renames it to path and syncs the directory. On any error the temporary file is removed and
 // path is left as it was.
 func Write(path string, fill func(w *bufio.Writer) error) (err error) {
 	dir := filepath.Dir(path)
@@ -33,6 +33,9 @@ func Write(path string, fill func(w *bufio.Writer) error) (err error) {
 	}
 	if err = w.Flush(); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err = f.Chmod(0o644); err != nil { // CreateTemp makes 0600 files
+		return fmt.Errorf("chmod %s: %w", path, err)
 	}
 	if err = f.Sync(); err != nil {
 		return fmt.Errorf("sync %s: %w", path, err)

@@ -36,6 +36,9 @@ func TestWriteReplacesAtomically(t *testing.T) {
 	if got, _ := os.ReadFile(path); string(got) != "new" {
 		t.Fatalf("file = %q, want new", got)
 	}
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o644 {
+		t.Fatalf("mode %v, want 0644", fi.Mode().Perm())
+	}
 }
 
 func TestWriteMissingDir(t *testing.T) {
