@@ -1,6 +1,7 @@
 package data
 
 import (
+	"bufio"
 	"context"
 	"crypto/md5"
 	"crypto/sha256"
@@ -14,6 +15,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/lookalike/lookalike/internal/atomicfile"
 )
 
 // CIFAR10URL is where the official CIFAR-10 binary archive is downloaded from.
@@ -71,49 +74,28 @@ func Download(ctx context.Context, url, dest, checksum string, progress func(don
 		return fmt.Errorf("download %s: server answered %s", url, resp.Status)
 	}
 
-	tmp, err := os.CreateTemp(dir, filepath.Base(dest)+".*.part")
+	err = atomicfile.Write(dest, func(bw *bufio.Writer) error {
+		var w io.Writer = bw
+		var h hash.Hash
+		if newHash != nil {
+			h = newHash()
+			w = io.MultiWriter(bw, h)
+		}
+		if progress != nil {
+			w = &progressWriter{w: w, total: resp.ContentLength, progress: progress}
+		}
+		if _, err := io.Copy(w, resp.Body); err != nil {
+			return err
+		}
+		if h != nil {
+			if sum := hex.EncodeToString(h.Sum(nil)); !strings.EqualFold(sum, checksum) {
+				return fmt.Errorf("checksum mismatch: got %s, want %s", sum, strings.ToLower(checksum))
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("download %s: %w", url, err)
-	}
-	ok := false
-	defer func() {
-		if !ok {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-
-	var w io.Writer = tmp
-	var h hash.Hash
-	if newHash != nil {
-		h = newHash()
-		w = io.MultiWriter(tmp, h)
-	}
-	if progress != nil {
-		w = &progressWriter{w: w, total: resp.ContentLength, progress: progress}
-	}
-	if _, err := io.Copy(w, resp.Body); err != nil {
-		return fmt.Errorf("download %s: %w", url, err)
-	}
-	if h != nil {
-		if sum := hex.EncodeToString(h.Sum(nil)); !strings.EqualFold(sum, checksum) {
-			return fmt.Errorf("download %s: checksum mismatch: got %s, want %s", url, sum, strings.ToLower(checksum))
-		}
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("download %s: %w", url, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("download %s: %w", url, err)
-	}
-	if err := os.Rename(tmp.Name(), dest); err != nil {
-		return fmt.Errorf("download %s: %w", url, err)
-	}
-	ok = true
-	// Make the rename durable; not all systems can sync a directory.
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
 	}
 	return nil
 }
