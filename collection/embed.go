@@ -2,7 +2,6 @@ package collection
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"runtime"
@@ -147,11 +146,8 @@ func decodeBatch(ctx context.Context, paths []string, start, end int, buf []uint
 	return d
 }
 
-// ErrNoImages is returned when a folder holds no image files.
-var ErrNoImages = errors.New("no image files")
-
-// EmbedImage embeds one encoded image read from pixels already decoded to
-// the model's size by data.DecodeImage or data.DecodeFile.
+// EmbedImage embeds one image given as pixels already decoded to the
+// model's size (by data.DecodeImage or data.DecodeFile).
 func EmbedImage(m *nn.Model, pixels []uint8) ([]float32, error) {
 	if len(pixels) != m.Size*m.Size*m.Channels {
 		return nil, fmt.Errorf("embed: %d pixel values, the model takes %dx%dx%d", len(pixels), m.Size, m.Size, m.Channels)
