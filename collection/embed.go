@@ -13,11 +13,11 @@ import (
 
 // EmbedOptions configures EmbedFiles.
 type EmbedOptions struct {
-	Batch     int  // images embedded at once (default 256)
-	Workers   int  // decoding goroutines (default runtime.NumCPU())
-	MaxPixels int  // larger images are refused before decoding (0: data's default)
-	SkipBad   bool // skip unreadable files with a warning instead of failing
-	Logger    *slog.Logger
+	Batch   int         // images embedded at once (default 256)
+	Workers int         // decoding goroutines (default runtime.NumCPU())
+	Limits  data.Limits // bounds on each file's bytes and pixels (zero: data's defaults)
+	SkipBad bool        // skip unreadable files with a warning instead of failing
+	Logger  *slog.Logger
 }
 
 // Batch is one batch of embedded files.
@@ -113,7 +113,7 @@ func decodeBatch(ctx context.Context, paths []string, start, end int, buf []uint
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				px, err := data.DecodeFile(paths[start+i], size, opt.MaxPixels)
+				px, err := data.DecodeFile(paths[start+i], size, opt.Limits)
 				if err == nil {
 					copy(buf[i*per:(i+1)*per], px)
 				}

@@ -13,7 +13,8 @@ import (
 // itself: the rankings that eval.FromRankings scores. ef > 0 sets an HNSW
 // index's search breadth (raised to k). It fails if an entry of ix is not
 // an image of the dataset, since the metrics would then be meaningless.
-func Rankings(ix *index.Index, emb []float32, paths []string, k, ef int) ([][]int, error) {
+// root is the collection root that entry keys are relative to (see File).
+func Rankings(ix *index.Index, root string, emb []float32, paths []string, k, ef int) ([][]int, error) {
 	pos := make(map[string]int, len(paths))
 	for i, p := range paths {
 		abs, err := filepath.Abs(p)
@@ -24,7 +25,7 @@ func Rankings(ix *index.Index, emb []float32, paths []string, k, ef int) ([][]in
 	}
 	byID := make(map[uint64]int, ix.Len())
 	for e := range ix.All() {
-		i, ok := pos[e.Path]
+		i, ok := pos[File(root, e.Path)]
 		if !ok {
 			return nil, fmt.Errorf("the index holds %s, which is not in the evaluated data: index the same folder you evaluate", e.Path)
 		}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/lookalike/lookalike/data"
 	"github.com/lookalike/lookalike/index"
@@ -27,20 +26,35 @@ type Summary struct {
 	Unchanged int `json:"unchanged"` // files already indexed as they are
 	Skipped   int `json:"skipped"`   // unreadable files left out (SkipBad)
 	Removed   int `json:"removed"`   // entries whose file is gone
+	Converted int `json:"converted"` // entries of an older index re-keyed relative to the root
 }
 
 // Update brings ix in step with the image files under root, recursively:
-// files not yet indexed, or changed since (by size and modification time),
-// are embedded with m and added; entries under root whose file is gone are
-// deleted. An image in a sub-folder of root is labelled with the
-// sub-folder's name (the image-folder layout), one directly in root has no
-// label. Paths are stored absolute. Each batch is in the index's log, and
-// so survives a crash, before the next one is embedded; running Update
-// again after an interruption embeds only what is missing.
+// files not yet indexed, or changed since (by Fingerprint), are embedded
+// with m and added; entries whose file is gone are deleted. Entries are
+// keyed by their path relative to root (see Key), so a file added by the
+// server (uploads/<id>.<ext>) is recognised as indexed. An image in a
+// sub-folder of root is labelled with the sub-folder's name, one directly
+// in root has no label.
+//
+// Only regular files are read (symbolic links are followed): a dangling
+// link, a link loop, a FIFO or a device named like an image is an error
+// naming it, or, with SkipBad, a warning, and is skipped (an entry it had
+// is kept). Each batch is in the index's log, and so survives a crash,
+// before the next one is embedded; running Update again after an
+// interruption embeds only what is missing. Uploads left pending by a crash
+// are settled first (see Recover), and absolute entry paths of older
+// indexes that lie inside root are converted to keys, duplicates dropped.
 func Update(ctx context.Context, m *nn.Model, ix *index.Index, root string, opt UpdateOptions) (Summary, error) {
 	var s Summary
 	abs, err := filepath.Abs(root)
 	if err != nil {
+		return s, fmt.Errorf("index %s: %w", root, err)
+	}
+	if err := Recover(ix, abs, opt.Logger); err != nil {
+		return s, err
+	}
+	if s.Converted, err = convertAbsolute(ix, abs); err != nil {
 		return s, fmt.Errorf("index %s: %w", root, err)
 	}
 	files, err := data.ListImages(abs)
@@ -49,26 +63,41 @@ func Update(ctx context.Context, m *nn.Model, ix *index.Index, root string, opt 
 	}
 	s.Found = len(files)
 	present := make(map[string]bool, len(files))
-	var todo, prints []string
+	var todo, keys, prints []string
 	for _, f := range files {
-		present[f] = true
-		fi, err := os.Stat(f)
-		if err != nil {
-			return s, fmt.Errorf("index %s: %w", f, err)
+		key, ok := Key(abs, f)
+		if !ok {
+			return s, fmt.Errorf("index %s: %s lies outside the folder", root, f)
 		}
-		fp := fmt.Sprintf("%d-%d", fi.Size(), fi.ModTime().UnixNano())
-		if !ix.NeedsUpdate(f, fp) {
+		present[key] = true
+		fi, err := os.Stat(f)
+		if err == nil {
+			err = data.CheckRegular(fi)
+		}
+		if err != nil {
+			err = fmt.Errorf("index %s: %w", f, err)
+			if !opt.SkipBad {
+				return s, err
+			}
+			if opt.Logger != nil {
+				opt.Logger.Warn("skipping unreadable image", "path", f, "err", err)
+			}
+			s.Skipped++
+			continue
+		}
+		fp := Fingerprint(fi)
+		if !ix.NeedsUpdate(key, fp) {
 			s.Unchanged++
 			continue
 		}
 		todo = append(todo, f)
+		keys = append(keys, key)
 		prints = append(prints, fp)
 	}
 
 	var gone []uint64
-	prefix := abs + string(filepath.Separator)
 	for e := range ix.All() {
-		if strings.HasPrefix(e.Path, prefix) && !present[e.Path] {
+		if IsKey(e.Path) && !present[e.Path] {
 			gone = append(gone, e.ID)
 		}
 	}
@@ -81,12 +110,13 @@ func Update(ctx context.Context, m *nn.Model, ix *index.Index, root string, opt 
 	}
 
 	entries := make([]index.Entry, 0, opt.Batch)
+	skipped := s.Skipped
 	err = EmbedFiles(ctx, m, todo, opt.EmbedOptions, func(b Batch) error {
 		dim := m.Dim()
 		entries = entries[:0]
 		for j, i := range b.Index {
 			entries = append(entries, index.Entry{
-				Path: todo[i], Label: labelOf(abs, todo[i]), Fingerprint: prints[i],
+				Path: keys[i], Label: labelOf(keys[i]), Fingerprint: prints[i],
 				Vector: b.Vectors[j*dim : (j+1)*dim],
 			})
 		}
@@ -101,23 +131,46 @@ func Update(ctx context.Context, m *nn.Model, ix *index.Index, root string, opt 
 		}
 		return nil
 	})
-	s.Skipped = len(todo) - s.Added
+	s.Skipped = skipped + len(todo) - s.Added
 	if err != nil {
-		s.Skipped = 0
+		s.Skipped = skipped
 		return s, err
 	}
 	return s, nil
 }
 
-// labelOf returns the first folder of path below root, or "" for a file
-// directly in root.
-func labelOf(root, path string) string {
-	rel, err := filepath.Rel(root, path)
-	if err != nil {
-		return ""
+// convertAbsolute re-keys the entries of ix whose path is absolute and
+// inside root (indexes written before keys were relative) to their key,
+// keeping their ID, vector, label and fingerprint; an entry whose key is
+// already indexed (the same file added again under its key) is deleted.
+// It returns how many entries it changed.
+func convertAbsolute(ix *index.Index, root string) (int, error) {
+	var moved []index.Entry
+	var dupes []uint64
+	for e := range ix.All() {
+		if !filepath.IsAbs(e.Path) {
+			continue
+		}
+		key, ok := Key(root, e.Path)
+		if !ok {
+			continue
+		}
+		if ix.Has(key) {
+			dupes = append(dupes, e.ID)
+			continue
+		}
+		e.Path = key
+		moved = append(moved, e)
 	}
-	if dir, _, ok := strings.Cut(rel, string(filepath.Separator)); ok {
-		return dir
+	if len(moved) > 0 {
+		if _, err := ix.AddBatch(moved); err != nil {
+			return 0, err
+		}
 	}
-	return ""
+	if len(dupes) > 0 {
+		if _, err := ix.DeleteBatch(dupes); err != nil {
+			return len(moved), err
+		}
+	}
+	return len(moved) + len(dupes), nil
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"image"
 	"io"
-	"os"
 
 	// Register the decoders of every supported format with package image.
 	_ "image/gif"
@@ -63,15 +62,19 @@ func DecodeImage(r io.Reader, size, maxPixels int) ([]uint8, error) {
 	return dst, nil
 }
 
-// DecodeFile is DecodeImage for the file at path. Errors name the file.
-func DecodeFile(path string, size, maxPixels int) ([]uint8, error) {
-	buf, err := os.ReadFile(path)
+// DecodeFile is DecodeImage for the file at path, within lim: only a
+// regular file (symbolic links followed) of at most lim.MaxBytes is read, so
+// a FIFO, a device or a huge file is refused instead of hanging or
+// exhausting memory. Errors name the file.
+func DecodeFile(path string, size int, lim Limits) ([]uint8, error) {
+	lim = lim.withDefaults()
+	buf, err := readFile(path, nil, lim.MaxBytes)
 	if err != nil {
 		return nil, fmt.Errorf("decode %s: %w", path, err)
 	}
-	size, maxPixels = defaultSize(size), defaultMaxPixels(maxPixels)
+	size = defaultSize(size)
 	dst := make([]uint8, size*size*3)
-	if err := decodeInto(dst, buf, size, maxPixels, nil); err != nil {
+	if err := decodeInto(dst, buf, size, lim.MaxPixels, nil); err != nil {
 		return nil, fmt.Errorf("decode %s: %w", path, err)
 	}
 	return dst, nil

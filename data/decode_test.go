@@ -282,7 +282,7 @@ func TestDecodeFile(t *testing.T) {
 	dir := t.TempDir()
 	img := pattern(20, 20, 5)
 	path := writeFile(t, dir, "a.png", encode(t, img, "png"))
-	got, err := DecodeFile(path, 20, 0)
+	got, err := DecodeFile(path, 20, Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -290,17 +290,17 @@ func TestDecodeFile(t *testing.T) {
 		t.Errorf("max difference %d", d)
 	}
 	// Defaults: size 0 means 32.
-	if got, err := DecodeFile(path, 0, 0); err != nil || len(got) != DefaultSize*DefaultSize*3 {
+	if got, err := DecodeFile(path, 0, Limits{}); err != nil || len(got) != DefaultSize*DefaultSize*3 {
 		t.Errorf("default size: %d bytes, %v", len(got), err)
 	}
 
 	bad := writeFile(t, dir, "bad.png", []byte("nope"))
-	_, err = DecodeFile(bad, 32, 0)
+	_, err = DecodeFile(bad, 32, Limits{})
 	if err == nil || !strings.Contains(err.Error(), bad) {
 		t.Errorf("error %v does not name %s", err, bad)
 	}
 	missing := filepath.Join(dir, "missing.png")
-	if _, err := DecodeFile(missing, 32, 0); err == nil || !strings.Contains(err.Error(), missing) {
+	if _, err := DecodeFile(missing, 32, Limits{}); err == nil || !strings.Contains(err.Error(), missing) {
 		t.Errorf("error %v does not name %s", err, missing)
 	}
 }

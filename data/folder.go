@@ -2,9 +2,7 @@ package data
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -47,12 +45,18 @@ type Options struct {
 	// decoded; larger ones are refused before decoding. 0 means
 	// DefaultMaxPixels (64 megapixels).
 	MaxPixels int
+	// MaxBytes is the largest image file read; larger ones are refused
+	// before reading. 0 means DefaultMaxFileBytes (64 MiB).
+	MaxBytes int64
 }
 
 // withDefaults returns o with its zero fields set to their defaults.
 func (o Options) withDefaults() Options {
 	o.Size = defaultSize(o.Size)
 	o.MaxPixels = defaultMaxPixels(o.MaxPixels)
+	if o.MaxBytes <= 0 {
+		o.MaxBytes = DefaultMaxFileBytes
+	}
 	if o.Workers <= 0 {
 		o.Workers = runtime.NumCPU()
 	}
@@ -285,7 +289,7 @@ func LoadFiles(ctx context.Context, paths []string, labels []int, classes []stri
 					return
 				}
 				var err error
-				buf, err = readFile(paths[i], buf)
+				buf, err = readFile(paths[i], buf, opt.MaxBytes)
 				if err == nil {
 					err = decodeInto(pix[i*per:(i+1)*per], buf, opt.Size, opt.MaxPixels, &fast)
 				}
@@ -334,39 +338,4 @@ func LoadFiles(ctx context.Context, paths []string, labels []int, classes []stri
 	opt.Logger.Debug("loaded images", "images", ds.Len(), "size", opt.Size,
 		"workers", opt.Workers, "elapsed", time.Since(start))
 	return ds, nil
-}
-
-// readFile reads the file at path, reusing buf's memory when it is large
-// enough.
-func readFile(path string, buf []byte) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return buf, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return buf, err
-	}
-	if fi.IsDir() {
-		return buf, errors.New("is a directory")
-	}
-	size := int(fi.Size())
-	if cap(buf) < size+1 {
-		buf = make([]byte, 0, size+512)
-	}
-	buf = buf[:0]
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		m, err := f.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+m]
-		if err == io.EOF {
-			return buf, nil
-		}
-		if err != nil {
-			return buf, err
-		}
-	}
 }

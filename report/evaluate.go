@@ -41,6 +41,9 @@ type EvalOptions struct {
 	// computed from its search results, exact or approximate, so that what
 	// an approximate index loses is visible.
 	Index *index.Index
+	// IndexRoot is the root of the index's collection, that its entry
+	// keys are relative to.
+	IndexRoot string
 	// IndexEf is an HNSW index's search breadth (raised to the ranking
 	// length).
 	IndexEf int
@@ -109,7 +112,7 @@ func Evaluate(m *nn.Model, info *nn.Info, ds *data.Dataset, dataName, dir string
 	}
 	ev.Confusion = eval.ConfusionMatrix(emb, dim, ds.Labels, len(ds.Classes), 10, 10)
 	if opt.Index != nil {
-		if ev.Index, err = evaluateIndex(opt.Index, opt.IndexEf, emb, dim, ds); err != nil {
+		if ev.Index, err = evaluateIndex(opt.Index, opt.IndexRoot, opt.IndexEf, emb, dim, ds); err != nil {
 			return nil, fmt.Errorf("evaluate through the index: %w", err)
 		}
 	}
@@ -156,14 +159,14 @@ func Evaluate(m *nn.Model, info *nn.Info, ds *data.Dataset, dataName, dir string
 }
 
 // evaluateIndex scores the rankings that ix returns for every image of ds.
-func evaluateIndex(ix *index.Index, ef int, emb []float32, dim int, ds *data.Dataset) (*IndexEvaluation, error) {
+func evaluateIndex(ix *index.Index, root string, ef int, emb []float32, dim int, ds *data.Dataset) (*IndexEvaluation, error) {
 	// The longest ranking MAP@R needs: the largest class, less the query.
 	longest := 10
 	for _, idx := range ds.ClassIndices() {
 		longest = max(longest, len(idx)-1)
 	}
 	start := time.Now()
-	ranked, err := collection.Rankings(ix, emb, ds.Paths, min(longest, ds.Len()-1), ef)
+	ranked, err := collection.Rankings(ix, root, emb, ds.Paths, min(longest, ds.Len()-1), ef)
 	if err != nil {
 		return nil, err
 	}
@@ -176,7 +179,7 @@ func evaluateIndex(ix *index.Index, ef int, emb []float32, dim int, ds *data.Dat
 	}
 	// Neighbour recall at the index's own search breadth, as a search for
 	// 10 results would use it.
-	top10, err := collection.Rankings(ix, emb, ds.Paths, min(10, ds.Len()-1), ef)
+	top10, err := collection.Rankings(ix, root, emb, ds.Paths, min(10, ds.Len()-1), ef)
 	if err != nil {
 		return nil, err
 	}

@@ -38,11 +38,16 @@ func (s *Server) authorize(r *http.Request, need access) error {
 	if auth == "" {
 		return errorf(http.StatusUnauthorized, "missing token: send the header \"Authorization: Bearer TOKEN\"")
 	}
-	scheme, token, ok := strings.Cut(auth, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return errorf(http.StatusUnauthorized, "unsupported Authorization scheme: send \"Authorization: Bearer TOKEN\"")
+	// "Bearer " arrives as "Bearer": HTTP trims the value's spaces.
+	scheme, token, _ := strings.Cut(strings.TrimSpace(auth), " ")
+	if !strings.EqualFold(scheme, "Bearer") {
+		return errorf(http.StatusUnauthorized, "unsupported Authorization scheme %q: send \"Authorization: Bearer TOKEN\"", truncate(scheme, 20))
 	}
-	if !tokenEqual(strings.TrimSpace(token), s.cfg.Token) {
+	token = strings.TrimSpace(token)
+	if token == "" {
+		return errorf(http.StatusUnauthorized, "empty token: send \"Authorization: Bearer TOKEN\" with the server's token")
+	}
+	if !tokenEqual(token, s.cfg.Token) {
 		return errorf(http.StatusUnauthorized, "wrong token")
 	}
 	return nil

@@ -111,7 +111,7 @@ func newDirsWith(t testing.TB, n int, gen func(i int) (label string, png []byte)
 		if err := os.WriteFile(full, img, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		px, err := data.DecodeFile(full, 32, 0)
+		px, err := data.DecodeFile(full, 32, data.Limits{})
 		if err != nil {
 			t.Fatal(err)
 		}

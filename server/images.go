@@ -2,8 +2,6 @@ package server
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"image"
@@ -17,6 +15,7 @@ import (
 
 	"golang.org/x/image/draw"
 
+	"github.com/lookalike/lookalike/collection"
 	"github.com/lookalike/lookalike/index"
 	"github.com/lookalike/lookalike/internal/atomicfile"
 	"github.com/lookalike/lookalike/nn"
@@ -31,8 +30,24 @@ type Image struct {
 	ThumbURL string `json:"thumb_url"`
 }
 
-func imageOf(e index.Entry) Image {
-	return Image{ID: e.ID, Path: e.Path, Label: e.Label, ImageURL: imageURL(e.ID), ThumbURL: thumbURL(e.ID)}
+func (s *Server) imageOf(e index.Entry) Image {
+	return Image{ID: e.ID, Path: s.publicPath(e.Path), Label: e.Label, ImageURL: imageURL(e.ID), ThumbURL: thumbURL(e.ID)}
+}
+
+// publicPath returns the path of an entry as clients see it: relative to
+// the collection root, with forward slashes. An absolute path (an index
+// written before keys were relative) is made relative; one outside the
+// collection shows as "" (where the server's files are is not the
+// client's business).
+func (s *Server) publicPath(p string) string {
+	if collection.IsKey(p) {
+		return p
+	}
+	rel, err := s.images.rel(p)
+	if err != nil {
+		return ""
+	}
+	return filepath.ToSlash(rel)
 }
 
 // addImage handles POST /api/images: it embeds the uploaded image, saves
@@ -69,32 +84,26 @@ func (s *Server) addImage(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.log.Info("image added", "id", e.ID, "path", e.Path, "label", e.Label, "bytes", len(u.data))
 	w.Header().Set("Location", imageURL(e.ID))
-	writeJSON(w, http.StatusCreated, imageOf(e))
+	writeJSON(w, http.StatusCreated, s.imageOf(e))
 	return nil
 }
 
-// store saves an uploaded image as uploads/<id>.<ext> (atomically: a
-// temporary file, fsynced, renamed) and then indexes it. A crash between
-// the two leaves an unindexed file, whose id is never given out again.
+// store saves an uploaded image as uploads/<id>.<ext> and indexes it,
+// crash-safely (see collection.AddUpload): after a crash the file is in the
+// collection if and only if its entry is in the index.
 func (s *Server) store(u *upload, label string, vec []float32) (index.Entry, error) {
 	s.addMu.Lock()
 	defer s.addMu.Unlock()
 	id := s.nextID
-	if _, err := s.images.uploads(); err != nil {
+	e, err := collection.AddUpload(s.ix, s.images.real, index.Entry{
+		ID: id, Path: collection.UploadKey(id, u.format), Label: label, Vector: vec,
+	}, u.data)
+	if e.ID != 0 {
+		s.nextID = id + 1 // logged, even if the file kept its pending name
+	}
+	if err != nil {
 		return index.Entry{}, err
 	}
-	rel := uploadPath(id, u.format)
-	full := filepath.Join(s.images.real, rel)
-	if err := atomicfile.WriteBytes(full, u.data); err != nil {
-		return index.Entry{}, fmt.Errorf("save image: %w", err)
-	}
-	sum := sha256.Sum256(u.data)
-	e := index.Entry{ID: id, Path: rel, Label: label, Fingerprint: "sha256:" + hex.EncodeToString(sum[:]), Vector: vec}
-	if _, err := s.ix.Add(e); err != nil {
-		os.Remove(full)
-		return index.Entry{}, fmt.Errorf("index image: %w", err)
-	}
-	s.nextID = id + 1
 	return e, nil
 }
 
@@ -109,9 +118,9 @@ func (s *Server) reserveIDs(id uint64) error {
 	s.addMu.Lock()
 	defer s.addMu.Unlock()
 	s.nextID = max(s.nextID, id+1)
-	dir, err := s.images.uploads()
-	if err != nil {
-		return err
+	dir := filepath.Join(s.images.real, UploadsDir)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("image collection: %w", err)
 	}
 	p := filepath.Join(dir, nextIDFile)
 	if err := atomicfile.WriteBytes(p, fmt.Appendf(nil, "%d\n", s.nextID)); err != nil {
@@ -128,25 +137,23 @@ func (s *Server) deleteImage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	e, ok := s.ix.Get(id)
-	if !ok {
+	if _, ok := s.ix.Get(id); !ok {
 		return errorf(http.StatusNotFound, "no image with id %d", id)
 	}
 	if err := s.reserveIDs(id); err != nil {
 		return err
 	}
-	deleted, err := s.ix.Delete(id)
-	if err != nil {
+	e, deleted, err := collection.Delete(s.ix, s.images.real, id)
+	if deleted {
+		s.thumbs.remove(id)
+	}
+	if err != nil && deleted {
+		s.log.Warn("removing the file of a deleted image failed", "id", id, "path", e.Path, "err", err)
+	} else if err != nil {
 		return err
 	}
 	if !deleted {
 		return errorf(http.StatusNotFound, "no image with id %d", id)
-	}
-	s.thumbs.remove(id)
-	if isUpload(e.Path, id) {
-		if err := s.images.root.Remove(filepath.Clean(e.Path)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			s.log.Warn("removing the file of a deleted image failed", "id", id, "path", e.Path, "err", err)
-		}
 	}
 	s.log.Info("image deleted", "id", id, "path", e.Path)
 	w.WriteHeader(http.StatusNoContent)

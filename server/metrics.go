@@ -118,9 +118,14 @@ func (s *Server) middleware(mux *http.ServeMux) http.Handler {
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("X-Frame-Options", "DENY")
 		rec := &recorder{ResponseWriter: w}
-		if s.hostAllowed(r) {
+		switch {
+		case headerBytes(r) > maxHeaderBytes:
+			h.Set("Connection", "close")
+			writeError(rec, errorf(http.StatusRequestHeaderFieldsTooLarge, "request line and headers too large: about %s, the limit is %s",
+				formatBytes(int64(headerBytes(r))), formatBytes(maxHeaderBytes)))
+		case s.hostAllowed(r):
 			mux.ServeHTTP(&jsonErrors{ResponseWriter: rec, r: r}, r)
-		} else {
+		default:
 			writeError(rec, errorf(http.StatusForbidden, "host %q not allowed: use the server's address, or start it with --allow-host", truncate(r.Host, 100)))
 		}
 

@@ -109,7 +109,7 @@ func (s *Server) searchByID(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	q := imageOf(e)
+	q := s.imageOf(e)
 	writeJSON(w, http.StatusOK, SearchResponse{Results: s.results(hits, k, id), TookMS: millis(time.Since(start)), Query: &q})
 	return nil
 }
@@ -141,7 +141,7 @@ func (s *Server) results(hits []index.Result, k int, skip uint64) []Result {
 			continue
 		}
 		out = append(out, Result{
-			ID: h.ID, Path: e.Path, Label: e.Label, Score: h.Score,
+			ID: h.ID, Path: s.publicPath(e.Path), Label: e.Label, Score: h.Score,
 			ImageURL: imageURL(h.ID), ThumbURL: thumbURL(h.ID),
 		})
 	}

@@ -40,6 +40,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/lookalike/lookalike/collection"
 	"github.com/lookalike/lookalike/data"
 	"github.com/lookalike/lookalike/index"
 	"github.com/lookalike/lookalike/nn"
@@ -63,7 +64,7 @@ const (
 const (
 	// UploadsDir is the folder of the image collection that receives added
 	// images, as UploadsDir/<id>.<ext>.
-	UploadsDir = "uploads"
+	UploadsDir = collection.UploadsDir
 	// MaxK is the largest number of results one search returns.
 	MaxK = 100
 	// DefaultK is the number of results of a search that names none.
@@ -74,6 +75,8 @@ const (
 // zero fields take the defaults above.
 type Config struct {
 	// ModelDir is the model directory written by "lookalike train".
+	// Empty means the model the index's manifest records (see
+	// collection.LoadModel); a new index needs one.
 	ModelDir string
 	// IndexDir is the index directory. When it holds no index, an empty one
 	// is created for the model (its fingerprint and dimension, cosine
@@ -82,8 +85,13 @@ type Config struct {
 	// ImagesDir is the root of the image collection: relative entry paths
 	// are resolved against it, absolute ones must lie inside it, and added
 	// images are saved to ImagesDir/uploads. Images outside it are never
-	// served. Default: IndexDir/images.
+	// served. Default: the root the index's manifest records, else
+	// IndexDir/images. Another root than the recorded one is refused
+	// unless Relocate.
 	ImagesDir string
+	// Relocate accepts an ImagesDir other than the one the index records:
+	// the collection moved there.
+	Relocate bool
 	// HNSW selects the approximate graph index instead of the exact one.
 	HNSW bool
 
@@ -141,9 +149,6 @@ type Config struct {
 }
 
 func (c *Config) setDefaults() {
-	if c.ImagesDir == "" {
-		c.ImagesDir = filepath.Join(c.IndexDir, "images")
-	}
 	if c.MaxUpload <= 0 {
 		c.MaxUpload = DefaultMaxUpload
 	}
@@ -195,7 +200,7 @@ type Server struct {
 	log     *slog.Logger
 	info    *nn.Info
 	ix      *index.Index
-	images  *collection
+	images  *folder
 	slots   *slots
 	metrics *metrics
 	thumbs  *thumbCache
@@ -214,16 +219,20 @@ type Server struct {
 // Open loads the model, opens (or creates) the index and prepares the
 // image collection. Close the server when done.
 func Open(cfg Config) (*Server, error) {
-	if cfg.ModelDir == "" {
-		return nil, errors.New("open server: no model directory given")
-	}
 	if cfg.IndexDir == "" {
 		return nil, errors.New("open server: no index directory given")
 	}
 	cfg.setDefaults()
-	m, info, err := nn.Load(cfg.ModelDir)
+	m, info, modelDir, err := collection.LoadModel(cfg.IndexDir, cfg.ModelDir)
 	if err != nil {
 		return nil, fmt.Errorf("open server: %w", err)
+	}
+	cfg.ModelDir = modelDir
+	if cfg.ImagesDir, err = collection.Root(cfg.IndexDir, cfg.ImagesDir, cfg.Relocate); err != nil {
+		return nil, fmt.Errorf("open server: %w", err)
+	}
+	if cfg.ImagesDir == "" {
+		cfg.ImagesDir = filepath.Join(cfg.IndexDir, "images")
 	}
 	if info.Channels != 3 {
 		return nil, fmt.Errorf("open server: model %s takes %d channels; the server feeds RGB images (3)", cfg.ModelDir, info.Channels)
@@ -232,7 +241,7 @@ func Open(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open server: %w", err)
 	}
-	images, err := openCollection(cfg.ImagesDir)
+	images, err := openFolder(cfg.ImagesDir)
 	if err != nil {
 		return nil, fmt.Errorf("open server: %w", err)
 	}
@@ -254,6 +263,17 @@ func Open(cfg Config) (*Server, error) {
 		case errors.Is(err, index.ErrLocked):
 			return nil, fmt.Errorf("open server: the index in %s is in use by another process: %w", cfg.IndexDir, err)
 		}
+		return nil, fmt.Errorf("open server: %w", err)
+	}
+	// Settle uploads a crash left half-done, and record where the model
+	// and images are, so that the index alone names its collection.
+	err = collection.Recover(ix, images.real, cfg.Logger)
+	if err == nil {
+		err = collection.WriteManifest(cfg.IndexDir, images.dir, cfg.ModelDir, info.Fingerprint)
+	}
+	if err != nil {
+		ix.Close()
+		images.close()
 		return nil, fmt.Errorf("open server: %w", err)
 	}
 	s := &Server{
@@ -360,7 +380,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		ReadTimeout:       s.cfg.ReadTimeout,
 		WriteTimeout:      s.cfg.WriteTimeout,
 		IdleTimeout:       s.cfg.IdleTimeout,
-		MaxHeaderBytes:    64 << 10,
+		MaxHeaderBytes:    hardHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
@@ -416,6 +436,27 @@ func (s *Server) Close() error {
 		}
 	})
 	return s.closeErr
+}
+
+// Request header limits: the handler refuses a request line and headers
+// over maxHeaderBytes with a JSON 431; Go's HTTP layer answers plain-text
+// 431 only past hardHeaderBytes, before any handler runs.
+const (
+	maxHeaderBytes  = 64 << 10
+	hardHeaderBytes = 1 << 20
+)
+
+// headerBytes returns about how many bytes the request line and headers of
+// r took on the wire.
+func headerBytes(r *http.Request) int {
+	n := len(r.Method) + len(r.RequestURI) + len(r.Proto) + 4
+	n += len("Host: \r\n") + len(r.Host)
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			n += len(k) + len(v) + 4
+		}
+	}
+	return n
 }
 
 // compactLogBytes is the index log size past which Close writes a snapshot.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"time"
 
@@ -13,23 +14,29 @@ import (
 
 // dataFlags are the flags of every command that reads a dataset.
 type dataFlags struct {
-	path    string
-	skipBad bool
-	workers int
+	path     string
+	skipBad  bool
+	workers  int
+	maxBytes string
 }
 
 func (f *dataFlags) register(cmd *cobra.Command, usage string) {
 	cmd.Flags().StringVar(&f.path, "data", "", usage)
 	cmd.Flags().BoolVar(&f.skipBad, "skip-bad", false, "skip unreadable images with a warning instead of stopping")
 	cmd.Flags().IntVar(&f.workers, "workers", 0, "images decoded in parallel (0: one per CPU)")
+	cmd.Flags().StringVar(&f.maxBytes, "max-file-size", "64MiB", "largest image file read; larger ones are refused before reading")
 }
 
 // load opens the dataset with a progress bar; classes, when set, fixes the
 // label order (a model's classes).
 func (f *dataFlags) load(ctx context.Context, a *app, split string, classes []string) (*data.Dataset, error) {
+	maxBytes, err := parseBytes(f.maxBytes)
+	if err != nil {
+		return nil, fmt.Errorf("--max-file-size: %w", err)
+	}
 	var bar *progress.Bar
 	opt := data.Options{
-		Classes: classes, SkipBad: f.skipBad, Workers: f.workers, Logger: a.log,
+		Classes: classes, SkipBad: f.skipBad, Workers: f.workers, Logger: a.log, MaxBytes: maxBytes,
 		Progress: func(done, total int) {
 			if bar == nil {
 				bar = progress.New(os.Stderr, a.log, "load "+split, total, "img", 5*time.Second)

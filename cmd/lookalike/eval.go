@@ -67,6 +67,9 @@ func runEval(cmd *cobra.Command, a *app, f *evalFlags) (*report.Evaluation, erro
 			return nil, err
 		}
 		defer ix.Close()
+		if opt.IndexRoot, err = f.index.root(); err != nil {
+			return nil, err
+		}
 		opt.Index, opt.IndexEf = ix, f.index.cfg.EfSearch
 	}
 	ev, err := report.Evaluate(m, info, ds, f.data.path, f.out, opt)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image"
 	"os"
@@ -36,9 +37,12 @@ func (f *indexFlags) register(cmd *cobra.Command, dirFlag, usage string, require
 	}
 }
 
-// load loads the model in modelDir and opens (or creates) the index for it.
-func (f *indexFlags) load(a *app, modelDir string, readOnly bool) (*nn.Model, *index.Index, error) {
-	m, info, err := nn.Load(modelDir)
+// load loads the model (modelDir, or the one the index's manifest records
+// when modelDir is empty) and opens (or creates) the index for it. A
+// writable index records where the model is in its manifest, with the
+// collection root when root is not empty.
+func (f *indexFlags) load(a *app, modelDir string, readOnly bool, root string) (*nn.Model, *index.Index, error) {
+	m, info, dir, err := f.loadModel(modelDir)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -46,10 +50,37 @@ func (f *indexFlags) load(a *app, modelDir string, readOnly bool) (*nn.Model, *i
 	if err != nil {
 		return nil, nil, err
 	}
+	if !readOnly && root != "" {
+		if err := collection.WriteManifest(f.dir, root, dir, info.Fingerprint); err != nil {
+			ix.Close()
+			return nil, nil, err
+		}
+	}
 	return m, ix, nil
 }
 
-// open opens (or creates) the index for the model described by info.
+// loadModel loads the model in modelDir or, when it is empty, the one the
+// index's manifest records, saying which flag to use when there is none.
+func (f *indexFlags) loadModel(modelDir string) (*nn.Model, *nn.Info, string, error) {
+	m, info, dir, err := collection.LoadModel(f.dir, modelDir)
+	var nf *collection.ModelNotFoundError
+	if errors.As(err, &nf) {
+		if nf.LastPath == "" {
+			return nil, nil, "", fmt.Errorf("%w: pass --model DIR", err)
+		}
+		return nil, nil, "", fmt.Errorf("%w; pass --model DIR with that model (fingerprint %.12s), or re-index with another", err, nf.Fingerprint)
+	}
+	return m, info, dir, err
+}
+
+// root returns the collection root of the index: its manifest's, or ""
+// for an index without one (whose entry paths are absolute).
+func (f *indexFlags) root() (string, error) {
+	return collection.Root(f.dir, "", false)
+}
+
+// open opens (or creates) the index for the model described by info; an
+// empty info opens an existing index whatever its model.
 func (f *indexFlags) open(a *app, info *nn.Info, readOnly bool) (*index.Index, error) {
 	kind := index.KindExact
 	if f.hnsw {
@@ -62,6 +93,9 @@ func (f *indexFlags) open(a *app, info *nn.Info, readOnly bool) (*index.Index, e
 	if err != nil {
 		return nil, err
 	}
+	if info.Fingerprint == "" {
+		return ix, nil
+	}
 	if err := collection.CheckModel(ix, info); err != nil {
 		ix.Close()
 		return nil, err
@@ -71,10 +105,12 @@ func (f *indexFlags) open(a *app, info *nn.Info, readOnly bool) (*index.Index, e
 
 func newIndexCmd(a *app) *cobra.Command {
 	var (
-		f      indexFlags
-		model  string
-		images string
-		opt    collection.EmbedOptions
+		f        indexFlags
+		model    string
+		images   string
+		relocate bool
+		maxBytes string
+		opt      collection.EmbedOptions
 	)
 	cmd := &cobra.Command{
 		Use:   "index --model MODEL_DIR --images DIR --out INDEX_DIR",
@@ -84,13 +120,30 @@ labelled with the sub-folder's name) and store the embeddings in the index
 directory, which is created if needed.
 
 Running it again embeds only new or changed files and drops entries whose
-file is gone. Every batch is fsynced to the index's log before the next one
+file is gone; --images and --model may then be left out (the index records
+both). Entries are keyed by their path relative to DIR, so images that
+"lookalike serve" added (DIR/uploads) are recognised, and one file is one
+entry. Only regular files are read (links are followed); anything else named
+like an image is an error, or skipped with a warning under --skip-bad. Every batch is fsynced to the index's log before the next one
 starts, so an interrupted run loses nothing it reported, and a rerun
 continues. The index records the model's fingerprint and refuses another.`,
 		Example: "  lookalike index --model model/ --images ~/Pictures --out pictures.idx",
 		Args:    noArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			m, ix, err := f.load(a, model, false)
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
+			if opt.Limits.MaxBytes, err = parseBytes(maxBytes); err != nil {
+				return fmt.Errorf("--max-file-size: %w", err)
+			}
+			root, err := collection.Root(f.dir, images, relocate)
+			if errors.Is(err, collection.ErrRootMismatch) {
+				return fmt.Errorf("%w; pass --relocate if it moved", err)
+			}
+			if err != nil {
+				return err
+			}
+			if root == "" {
+				return errors.New("--images: no folder given, and the index records none")
+			}
+			m, ix, err := f.load(a, model, false, root)
 			if err != nil {
 				return err
 			}
@@ -98,7 +151,7 @@ continues. The index records the model's fingerprint and refuses another.`,
 			opt.Logger = a.log
 			start := time.Now()
 			var bar *progress.Bar
-			s, err := collection.Update(cmd.Context(), m, ix, images, collection.UpdateOptions{
+			s, err := collection.Update(cmd.Context(), m, ix, root, collection.UpdateOptions{
 				EmbedOptions: opt,
 				Progress: func(done, total int) {
 					a.log.Debug("batch committed", "done", done, "total", total)
@@ -123,12 +176,13 @@ continues. The index records the model's fingerprint and refuses another.`,
 		},
 	}
 	f.register(cmd, "out", "index directory to create or update (required)", true)
-	cmd.Flags().StringVar(&model, "model", "model", "model directory")
-	cmd.Flags().StringVar(&images, "images", "", "folder of images to index, recursively (required)")
+	cmd.Flags().StringVar(&model, "model", "", "model directory (default: the one the index records)")
+	cmd.Flags().StringVar(&images, "images", "", "folder of images to index, recursively (default: the one the index records)")
+	cmd.Flags().BoolVar(&relocate, "relocate", false, "the collection moved: index --images although the index records another folder")
 	cmd.Flags().BoolVar(&opt.SkipBad, "skip-bad", false, "skip unreadable images with a warning instead of stopping")
+	cmd.Flags().StringVar(&maxBytes, "max-file-size", "64MiB", "largest image file read; larger ones are refused before reading")
 	cmd.Flags().IntVar(&opt.Batch, "batch", 256, "images embedded at once")
 	cmd.Flags().IntVar(&opt.Workers, "workers", 0, "images decoded in parallel (0: one per CPU)")
-	cmd.MarkFlagRequired("images")
 	return cmd
 }
 
@@ -142,21 +196,27 @@ func newSearchCmd(a *app) *cobra.Command {
 		collage string
 	)
 	cmd := &cobra.Command{
-		Use:   "search --index INDEX_DIR --model MODEL_DIR --image QUERY",
+		Use:   "search --index INDEX_DIR --image QUERY",
 		Short: "Find the images most similar to a query image",
 		Long: `Embed the query image and print the k most similar images of the index with
-their cosine similarity (1 is identical), and write a collage of the query
-and its results (--collage, default search.png; "" for none).`,
-		Example: `  lookalike search --index pictures.idx --model model/ --image cat.jpg -k 10
-  lookalike search --index pictures.idx --model model/ --image cat.jpg --json`,
+their cosine similarity (1 is identical) and their files; --collage FILE also
+draws the query and its results into a PNG. The model is the one the index
+was built with, found where the index last saw it (--model to say where it is
+now).`,
+		Example: `  lookalike search --index pictures.idx --image cat.jpg -k 10
+  lookalike search --index pictures.idx --image cat.jpg --json --collage cat-results.png`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			m, ix, err := f.load(a, model, true)
+			m, ix, err := f.load(a, model, true, "")
 			if err != nil {
 				return err
 			}
 			defer ix.Close()
-			px, err := data.DecodeFile(query, m.Size, 0)
+			root, err := f.root()
+			if err != nil {
+				return err
+			}
+			px, err := data.DecodeFile(query, m.Size, data.Limits{})
 			if err != nil {
 				return err
 			}
@@ -168,8 +228,12 @@ and its results (--collage, default search.png; "" for none).`,
 			if err != nil {
 				return err
 			}
+			results := make([]fileHit, len(hits))
+			for i, h := range hits {
+				results[i] = fileHit{Hit: h, File: collection.File(root, h.Path)}
+			}
 			if collage != "" {
-				if err := writeSearchCollage(collage, query, hits); err != nil {
+				if err := writeSearchCollage(collage, query, results); err != nil {
 					return err
 				}
 			}
@@ -177,10 +241,10 @@ and its results (--collage, default search.png; "" for none).`,
 			if asJSON {
 				enc := json.NewEncoder(out)
 				enc.SetIndent("", "  ")
-				return enc.Encode(map[string]any{"query": query, "results": hits})
+				return enc.Encode(map[string]any{"query": query, "results": results})
 			}
-			for i, h := range hits {
-				fmt.Fprintf(out, "%3d  %.4f  %-12s %s\n", i+1, h.Score, h.Label, h.Path)
+			for i, h := range results {
+				fmt.Fprintf(out, "%3d  %.4f  %-12s %s\n", i+1, h.Score, h.Label, h.File)
 			}
 			if collage != "" {
 				fmt.Fprintf(out, "collage: %s\n", collage)
@@ -189,11 +253,11 @@ and its results (--collage, default search.png; "" for none).`,
 		},
 	}
 	f.register(cmd, "index", "index directory (required)", true)
-	cmd.Flags().StringVar(&model, "model", "model", "model directory (the one the index was built with)")
+	cmd.Flags().StringVar(&model, "model", "", "model directory (default: where the index last saw its model)")
 	cmd.Flags().StringVar(&query, "image", "", "query image file (required)")
 	cmd.Flags().IntVarP(&k, "k", "k", 10, "number of results")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the results as JSON")
-	cmd.Flags().StringVar(&collage, "collage", "search.png", "PNG collage of the query and its results (empty: none)")
+	cmd.Flags().StringVar(&collage, "collage", "", "also write a PNG collage of the query and its results to this file")
 	cmd.MarkFlagRequired("image")
 	return cmd
 }
@@ -201,11 +265,18 @@ and its results (--collage, default search.png; "" for none).`,
 // thumbSize is the side of the tiles of search collages.
 const thumbSize = 96
 
+// fileHit is a search result with the path of its file: the entry key
+// joined to the collection root.
+type fileHit struct {
+	collection.Hit
+	File string `json:"file"`
+}
+
 // writeSearchCollage draws the query and its hits in one row, captioned
 // with label and score; unreadable result files are left blank.
-func writeSearchCollage(path, query string, hits []collection.Hit) error {
+func writeSearchCollage(path, query string, hits []fileHit) error {
 	tile := func(file string) image.Image {
-		px, err := data.DecodeFile(file, thumbSize, 0)
+		px, err := data.DecodeFile(file, thumbSize, data.Limits{})
 		if err != nil {
 			return nil
 		}
@@ -214,7 +285,7 @@ func writeSearchCollage(path, query string, hits []collection.Hit) error {
 	row := []image.Image{tile(query)}
 	labels := []string{filepath.Base(query)}
 	for _, h := range hits {
-		row = append(row, tile(h.Path))
+		row = append(row, tile(h.File))
 		labels = append(labels, fmt.Sprintf("%s %.3f", h.Label, h.Score))
 	}
 	return viz.WritePNG(path, viz.NeighbourCollage([][]image.Image{row}, 1, [][]string{labels}, nil))
@@ -228,20 +299,34 @@ func newDupesCmd(a *app) *cobra.Command {
 		asJSON    bool
 	)
 	cmd := &cobra.Command{
-		Use:   "dupes --index INDEX_DIR --model MODEL_DIR --threshold T",
+		Use:   "dupes --index INDEX_DIR --threshold T",
 		Short: "List groups of near-duplicate images",
 		Long: `List the groups of images whose embeddings are closer than T (cosine
 distance, 1 - similarity: 0 is identical), largest group first. Two images
 belong together when they are closer than T, and groups are the chains of
 such pairs. Useful to clean a photo collection.`,
-		Example: "  lookalike dupes --index pictures.idx --model model/ --threshold 0.01",
+		Example: "  lookalike dupes --index pictures.idx --threshold 0.01",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, ix, err := f.load(a, model, true)
+			// Only the stored vectors are compared: the model is needed
+			// only to check, when given, that it is the index's.
+			info := &nn.Info{}
+			if model != "" {
+				_, i, _, err := f.loadModel(model)
+				if err != nil {
+					return err
+				}
+				info = i
+			}
+			ix, err := f.open(a, info, true)
 			if err != nil {
 				return err
 			}
 			defer ix.Close()
+			root, err := f.root()
+			if err != nil {
+				return err
+			}
 			groups, err := collection.Duplicates(ix, threshold, collection.DupesOptions{})
 			if err != nil {
 				return err
@@ -256,7 +341,7 @@ such pairs. Useful to clean a photo collection.`,
 			for i, g := range groups {
 				fmt.Fprintf(out, "group %d (%d images)\n", i+1, len(g))
 				for _, h := range g {
-					fmt.Fprintf(out, "  %.4f  %s\n", h.Score, h.Path)
+					fmt.Fprintf(out, "  %.4f  %s\n", h.Score, collection.File(root, h.Path))
 				}
 				n += len(g)
 			}
@@ -265,7 +350,7 @@ such pairs. Useful to clean a photo collection.`,
 		},
 	}
 	f.register(cmd, "index", "index directory (required)", true)
-	cmd.Flags().StringVar(&model, "model", "model", "model directory (the one the index was built with)")
+	cmd.Flags().StringVar(&model, "model", "", "model directory to check the index against (not needed)")
 	cmd.Flags().Float64Var(&threshold, "threshold", 0.01, "largest cosine distance (1 - similarity) between near-duplicates")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the groups as JSON")
 	return cmd

@@ -178,7 +178,7 @@ func TestIndexSurvivesSIGKILL(t *testing.T) {
 		t.Fatalf("%d entries after the kill, but %d were acknowledged", ix.Len(), acked)
 	}
 	for i := range acked {
-		path := filepath.Join(images, fmt.Sprintf("%04d.png", i))
+		path := fmt.Sprintf("%04d.png", i)
 		e, ok := ix.LookupPath(path)
 		if !ok || len(e.Vector) != info.Dim {
 			t.Fatalf("acknowledged %s missing or damaged: %+v", path, e)

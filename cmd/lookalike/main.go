@@ -11,7 +11,9 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -21,10 +23,21 @@ import (
 // exitInterrupted is the exit status after Ctrl-C, as shells report it.
 const exitInterrupted = 130
 
+// defaultStopGrace is how long a command may take to stop after SIGINT or
+// SIGTERM before the process exits regardless. Commands stop on their own
+// well within it (between batches or steps, after saving what they
+// reported); it is the backstop for one stuck in a system call.
+const defaultStopGrace = 10 * time.Second
+
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	err := newRootCmd().ExecuteContext(ctx)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	a := &app{}
+	a.stopGrace.Store(int64(defaultStopGrace))
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go watchSignals(sigs, cancel, a)
+	err := newRootCmdFor(a).ExecuteContext(ctx)
 	switch {
 	case err == nil:
 	case errors.Is(err, train.ErrInterrupted) || errors.Is(err, context.Canceled):
@@ -36,14 +49,40 @@ func main() {
 	}
 }
 
+// watchSignals cancels the commands' context at the first SIGINT or
+// SIGTERM, then exits the process with exitInterrupted at a second signal,
+// or when the command has not returned within a.stopGrace.
+func watchSignals(sigs <-chan os.Signal, cancel func(), a *app) {
+	sig := <-sigs
+	cancel()
+	grace := time.Duration(a.stopGrace.Load())
+	select {
+	case <-sigs:
+		fmt.Fprintln(os.Stderr, "lookalike: second signal: exiting now")
+	case <-time.After(grace):
+		fmt.Fprintf(os.Stderr, "lookalike: still busy %v after %v: exiting now (what was reported as saved is on disk)\n", grace, sig)
+	}
+	os.Exit(exitInterrupted)
+}
+
 // app holds what every command shares: the logger and global flags.
 type app struct {
 	logLevel string
 	log      *slog.Logger
+	// stopGrace is how long the command may take to stop after a
+	// signal, in nanoseconds (a command that drains work, like serve,
+	// raises it).
+	stopGrace atomic.Int64
 }
 
 func newRootCmd() *cobra.Command {
 	a := &app{}
+	a.stopGrace.Store(int64(defaultStopGrace))
+	return newRootCmdFor(a)
+}
+
+// newRootCmdFor returns the root command, with every subcommand, for a.
+func newRootCmdFor(a *app) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "lookalike",
 		Short: "Image similarity search with metric learning",

@@ -22,6 +22,7 @@ type serveFlags struct {
 	addr, model, index, images string
 	token                      string
 	tokenForSearch, hnsw       bool
+	relocate                   bool
 	maxUpload                  string
 	maxPixels                  int
 	maxConcurrent              int
@@ -42,7 +43,7 @@ const tokenEnv = "LOOKALIKE_TOKEN"
 func newServeCmd(a *app) *cobra.Command {
 	f := &serveFlags{}
 	cmd := &cobra.Command{
-		Use:   "serve --model MODEL_DIR --index INDEX_DIR [--images DIR] [--addr HOST:PORT]",
+		Use:   "serve --index INDEX_DIR [--model MODEL_DIR] [--images DIR] [--addr HOST:PORT]",
 		Short: "Serve similarity search over HTTP: a JSON API and a web page",
 		Long: `Serve an image collection for similarity search: a web page (open the
 address in a browser) and a JSON API.
@@ -56,9 +57,10 @@ address in a browser) and a JSON API.
   GET    /api/stats, /healthz, /metrics (Prometheus)
 
 INDEX_DIR is created, empty, for the model when it holds no index; an existing
-index must have been built with the same model. --images is the collection
-root: entry paths are relative to it (or absolute inside it), added images are
-saved in DIR/uploads, and no file outside it is ever served.
+index must have been built with the same model, and by default is served with
+the model and image folder it records (lookalike index records both).
+--images is the collection root: entry paths are relative to it, added images
+are saved in DIR/uploads, and no file outside it is ever served.
 
 Adding and deleting need a token, sent as "Authorization: Bearer TOKEN": set it
 with --token or, better (flags show in the process list), the environment
@@ -70,7 +72,8 @@ otherwise; there it answers only requests addressed to an IP address or to
 localhost (--allow-host adds names), so that a web page cannot reach it by DNS
 rebinding. SIGINT or SIGTERM shut it down gracefully: in-flight requests finish
 (for up to --shutdown-timeout), then the index is flushed and closed.`,
-		Example: `  lookalike serve --model model/ --index index/ --images photos/
+		Example: `  lookalike serve --index photos.idx
+  lookalike serve --model model/ --index index/ --images photos/
   LOOKALIKE_TOKEN=$(openssl rand -hex 16) lookalike serve --model model/ --index index/
   curl -F image=@cat.png 'http://127.0.0.1:8080/api/search?k=5'`,
 		Args: noArgs,
@@ -79,6 +82,8 @@ rebinding. SIGINT or SIGTERM shut it down gracefully: in-flight requests finish
 			if err != nil {
 				return err
 			}
+			// In-flight requests may take --shutdown-timeout to finish.
+			a.stopGrace.Store(int64(f.shutdownTimeout + defaultStopGrace))
 			s, err := server.Open(cfg)
 			if err != nil {
 				return err
@@ -92,9 +97,10 @@ rebinding. SIGINT or SIGTERM shut it down gracefully: in-flight requests finish
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.addr, "addr", server.DefaultAddr, "address to listen on; 127.0.0.1 serves this machine only")
-	fl.StringVar(&f.model, "model", "model", "model directory")
+	fl.StringVar(&f.model, "model", "", "model directory (default: where the index last saw its model; needed for a new index)")
 	fl.StringVar(&f.index, "index", "", "index directory, created when it holds no index (required)")
-	fl.StringVar(&f.images, "images", "", "image collection root; added images go to DIR/uploads (default INDEX_DIR/images)")
+	fl.StringVar(&f.images, "images", "", "image collection root; added images go to DIR/uploads (default: the folder the index records, else INDEX_DIR/images)")
+	fl.BoolVar(&f.relocate, "relocate", false, "the collection moved: serve --images although the index records another folder")
 	fl.StringVar(&f.token, "token", "", "bearer token for adding and deleting images (default $"+tokenEnv+"); none disables them")
 	fl.BoolVar(&f.tokenForSearch, "token-for-search", false, "require the token for searching and reading images too")
 	fl.BoolVar(&f.hnsw, "hnsw", false, "use the approximate HNSW graph index instead of the exact one")
@@ -146,6 +152,7 @@ func (f *serveFlags) config(cmd *cobra.Command, a *app) (server.Config, error) {
 		ModelDir:          f.model,
 		IndexDir:          f.index,
 		ImagesDir:         f.images,
+		Relocate:          f.relocate,
 		HNSW:              f.hnsw,
 		Token:             token,
 		TokenForSearch:    f.tokenForSearch,
