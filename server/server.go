@@ -21,7 +21,11 @@
 //	GET    /metrics                 Prometheus metrics
 //	GET    /                        the web page
 //
-// Every error is a JSON object {"error": "message"} with a fitting status.
+// Every error the handler answers is a JSON object {"error": "message"}
+// with a fitting status. Go's HTTP layer answers a few malformed requests
+// itself, in plain text, before any handler runs (a request line that is
+// not HTTP, a missing or malformed Host header, unsupported
+// Transfer-Encoding, headers past the hard limit of 1 MiB).
 package server
 
 import (

@@ -115,6 +115,24 @@ func TestIndexSearchDupesEval(t *testing.T) {
 	}
 }
 
+// noiseFolder writes n different 32x32 noise PNGs, 0000.png and up, into a
+// new folder and returns it.
+func noiseFolder(t *testing.T, n int) string {
+	t.Helper()
+	images := t.TempDir()
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range n {
+		img := image.NewRGBA(image.Rect(0, 0, 32, 32))
+		for p := 0; p < 32*32; p++ {
+			img.Set(p%32, p/32, color.RGBA{uint8(rng.IntN(256)), uint8(i), uint8(i >> 8), 255})
+		}
+		var buf bytes.Buffer
+		png.Encode(&buf, img)
+		os.WriteFile(filepath.Join(images, fmt.Sprintf("%04d.png", i)), buf.Bytes(), 0o644)
+	}
+	return images
+}
+
 // TestIndexSurvivesSIGKILL kills "lookalike index" mid-way and checks that
 // every batch it reported as committed is in the index, intact, and that a
 // rerun finishes the job.
@@ -123,18 +141,8 @@ func TestIndexSurvivesSIGKILL(t *testing.T) {
 		return // the child side runs in TestInterruptAndResume's hook
 	}
 	_, model := trainedModel(t)
-	images := t.TempDir()
-	rng := rand.New(rand.NewPCG(1, 2))
 	const n = 3000
-	for i := range n {
-		img := image.NewRGBA(image.Rect(0, 0, 32, 32))
-		for p := 0; p < 32*32; p++ {
-			img.Set(p%32, p/32, color.RGBA{uint8(rng.IntN(256)), uint8(i), uint8(p), 255})
-		}
-		var buf bytes.Buffer
-		png.Encode(&buf, img)
-		os.WriteFile(filepath.Join(images, fmt.Sprintf("%04d.png", i)), buf.Bytes(), 0o644)
-	}
+	images := noiseFolder(t, n)
 	idx := filepath.Join(t.TempDir(), "idx")
 	args := fmt.Sprintf("index --model %s --images %s --out %s --batch 20 --workers 1 --log-level debug", model, images, idx)
 	cmd := exec.Command(os.Args[0], "-test.run=^TestInterruptAndResume$")
