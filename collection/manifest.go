@@ -102,8 +102,7 @@ func Root(dir, given string, relocate bool) (string, error) {
 		return "", fmt.Errorf("image folder %s: %w", given, err)
 	}
 	if m != nil && m.Images != abs && !relocate && !sameDir(m.Images, abs) {
-		return "", fmt.Errorf("%w: the index %s holds the images of %s, not %s (use another index for another folder, or say that the collection moved there)",
-			ErrRootMismatch, dir, m.Images, abs)
+		return "", fmt.Errorf("%w: %s holds the images of %s, not of %s", ErrRootMismatch, dir, m.Images, abs)
 	}
 	return abs, nil
 }

@@ -3,7 +3,6 @@ package collection
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/lookalike/lookalike/data"
@@ -70,10 +69,7 @@ func Update(ctx context.Context, m *nn.Model, ix *index.Index, root string, opt 
 			return s, fmt.Errorf("index %s: %s lies outside the folder", root, f)
 		}
 		present[key] = true
-		fi, err := os.Stat(f)
-		if err == nil {
-			err = data.CheckRegular(fi)
-		}
+		fi, err := data.StatFile(f)
 		if err != nil {
 			err = fmt.Errorf("index %s: %w", f, err)
 			if !opt.SkipBad {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 
 	"github.com/lookalike/lookalike/internal/nonblock"
 )
@@ -61,6 +62,28 @@ func CheckRegular(fi fs.FileInfo) error {
 		kind = "block device"
 	}
 	return fmt.Errorf("%w (a %s)", ErrNotRegular, kind)
+}
+
+// StatFile returns the information of the file at path, following
+// symbolic links, and fails unless it is a regular file: the error says
+// whether a link leads nowhere, loops, or leads to a directory, FIFO or
+// device (wrapping ErrNotRegular). The file is not opened.
+func StatFile(path string) (fs.FileInfo, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		if li, lerr := os.Lstat(path); lerr == nil && li.Mode()&fs.ModeSymlink != 0 {
+			target, _ := os.Readlink(path)
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil, fmt.Errorf("broken symbolic link to %q (no such file): %w", target, err)
+			}
+			return nil, fmt.Errorf("symbolic link to %q cannot be followed: %w", target, err)
+		}
+		return nil, err
+	}
+	if err := CheckRegular(fi); err != nil {
+		return nil, err
+	}
+	return fi, nil
 }
 
 // readFile reads the image file at path into buf, reusing buf's memory when

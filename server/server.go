@@ -233,6 +233,9 @@ func Open(cfg Config) (*Server, error) {
 	}
 	cfg.ModelDir = modelDir
 	if cfg.ImagesDir, err = collection.Root(cfg.IndexDir, cfg.ImagesDir, cfg.Relocate); err != nil {
+		if errors.Is(err, collection.ErrRootMismatch) {
+			return nil, fmt.Errorf("open server: %w: serve that folder, or pass --relocate if the collection moved", err)
+		}
 		return nil, fmt.Errorf("open server: %w", err)
 	}
 	if cfg.ImagesDir == "" {

@@ -135,7 +135,7 @@ continues. The index records the model's fingerprint and refuses another.`,
 			}
 			root, err := collection.Root(f.dir, images, relocate)
 			if errors.Is(err, collection.ErrRootMismatch) {
-				return fmt.Errorf("%w; pass --relocate if it moved", err)
+				return fmt.Errorf("%w: index another folder into another --out, or pass --relocate if the collection moved there", err)
 			}
 			if err != nil {
 				return err
@@ -164,8 +164,13 @@ continues. The index records the model's fingerprint and refuses another.`,
 			if bar != nil {
 				bar.Finish()
 			}
-			if err != nil {
-				return fmt.Errorf("%w (the %d images added before this are saved; rerun to continue)", err, s.Added)
+			switch {
+			case err != nil && cmd.Context().Err() != nil:
+				return fmt.Errorf("%w (the %d images added before stopping are saved; rerun to continue)", err, s.Added)
+			case err != nil && !opt.SkipBad:
+				return fmt.Errorf("%w (the %d images added before this are saved; fix or remove the file, or pass --skip-bad, and rerun)", err, s.Added)
+			case err != nil:
+				return fmt.Errorf("%w (the %d images added before this are saved)", err, s.Added)
 			}
 			if err := ix.Compact(); err != nil {
 				return err
