@@ -41,11 +41,13 @@ const (
 //   - In inference, the running mean and variance are used instead.
 //
 // Gamma and Beta are trainable; RunningMean and RunningVar are state (see
-// Stateful).
+// Stateful). With FrozenScale, Gamma is not trained either (it stays as
+// initialised, 1, as in airbench's BatchNorm): it is then state too.
 type BatchNorm struct {
-	C        int     // channels
-	Momentum float64 // weight of the batch in the running averages
-	Eps      float64 // added to the variance
+	C           int     // channels
+	Momentum    float64 // weight of the batch in the running averages
+	Eps         float64 // added to the variance
+	FrozenScale bool    // Gamma is fixed, not a trainable parameter
 
 	Gamma, Beta             *Param // trainable scale and shift
 	RunningMean, RunningVar *Param // running statistics, not trained
@@ -195,7 +197,9 @@ func (l *BatchNorm) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	for j := range c {
 		dbeta := s[j]
 		dgamma := l.invStd[j] * q[j]
-		dg[j] += float32(dgamma)
+		if !l.FrozenScale {
+			dg[j] += float32(dgamma)
+		}
 		db[j] += float32(dbeta)
 		kj := float64(l.Gamma.Value.Data[j]) * l.invStd[j]
 		k[j], p[j], o[j] = float32(kj), 0, 0
@@ -264,12 +268,22 @@ func (l *BatchNorm) sums(m int, acc func(s, q []float64, lo, hi int)) (s, q []fl
 }
 
 // Params returns Gamma and Beta.
-func (l *BatchNorm) Params() []*Param { return []*Param{l.Gamma, l.Beta} }
+func (l *BatchNorm) Params() []*Param {
+	if l.FrozenScale {
+		return []*Param{l.Beta}
+	}
+	return []*Param{l.Gamma, l.Beta}
+}
 
-// State returns the running mean and variance.
-func (l *BatchNorm) State() []*Param { return []*Param{l.RunningMean, l.RunningVar} }
+// State returns the running mean and variance, and Gamma when it is frozen.
+func (l *BatchNorm) State() []*Param {
+	if l.FrozenScale {
+		return []*Param{l.RunningMean, l.RunningVar, l.Gamma}
+	}
+	return []*Param{l.RunningMean, l.RunningVar}
+}
 
 // Spec describes the layer.
 func (l *BatchNorm) Spec() Spec {
-	return Spec{Type: "batch_norm", InC: l.C, Momentum: l.Momentum, Epsilon: l.Eps}
+	return Spec{Type: "batch_norm", InC: l.C, Momentum: l.Momentum, Epsilon: l.Eps, FrozenScale: l.FrozenScale}
 }

@@ -66,9 +66,29 @@ func TestBatchNormGradients(t *testing.T) {
 		{"train 2d", trainMode{NewBatchNorm(3)}, []int{6, 3}},
 		{"train odd channels", trainMode{NewBatchNorm(5)}, []int{3, 2, 1, 5}},
 		{"eval nhwc", evalMode{statsKeeper{NewBatchNorm(4)}}, []int{2, 3, 3, 4}},
+		{"train frozen scale", trainMode{frozenScale(NewBatchNorm(4))}, []int{2, 3, 3, 4}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { gradCheck(t, c.name, c.layer, c.in, rng, false) })
+	}
+}
+
+func frozenScale(l *BatchNorm) *BatchNorm {
+	l.FrozenScale = true
+	return l
+}
+
+func TestBatchNormFrozenScale(t *testing.T) {
+	l := frozenScale(NewBatchNorm(3))
+	if ps := l.Params(); len(ps) != 1 || ps[0] != l.Beta {
+		t.Fatalf("params %v, want beta alone", ps)
+	}
+	if st := l.State(); len(st) != 3 || st[2] != l.Gamma {
+		t.Fatalf("state %v, want the running statistics and gamma", st)
+	}
+	back, err := LayerFromSpec(l.Spec())
+	if err != nil || !back.(*BatchNorm).FrozenScale {
+		t.Fatalf("spec round trip: %v %+v", err, back)
 	}
 }
 

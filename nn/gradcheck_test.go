@@ -96,6 +96,9 @@ func TestGradients(t *testing.T) {
 		{"conv 1x1 s2 in slices", slicedConv(NewConv2D(3, 2, 1, 2, Valid)), []int{3, 5, 5, 3}, false},
 		{"dense", NewDense(5, 3), []int{4, 5}, false},
 		{"relu", NewReLU(), []int{3, 4, 4, 2}, true},
+		{"gelu", NewGELU(), []int{3, 4, 4, 2}, false},
+		{"max pool 2", NewMaxPool2D(2, 2), []int{2, 5, 5, 3}, false},
+		{"max pool 3 s2", NewMaxPool2D(3, 2), []int{2, 7, 6, 2}, false},
 		{"gap", NewGlobalAvgPool(), []int{2, 3, 4, 5}, false},
 		{"l2", NewL2Normalize(), []int{4, 6}, false},
 		{"rescaling", NewRescaling(0.5), []int{2, 3}, false},
@@ -210,5 +213,38 @@ func TestModelGradient(t *testing.T) {
 	// A ReLU kink crossed by the finite difference can spoil a rare sample.
 	if bad > total/20 {
 		t.Fatalf("%d of %d gradient samples disagree", bad, total)
+	}
+}
+
+func TestMaxPoolAndGELUValues(t *testing.T) {
+	// One 4x4 single-channel image, 2x2 windows: the maxima by hand.
+	x := tensor.From([]float32{
+		1, 5, 2, 0,
+		3, 4, 8, 1,
+		0, -1, -3, -2,
+		7, 2, -4, -5,
+	}, 1, 4, 4, 1)
+	p := NewMaxPool2D(2, 2)
+	y := p.Forward(x, true)
+	want := []float32{5, 8, 7, -2}
+	for i, v := range want {
+		if y.Data[i] != v {
+			t.Fatalf("max pool %v, want %v", y.Data, want)
+		}
+	}
+	dx := p.Backward(tensor.From([]float32{1, 2, 3, 4}, 1, 2, 2, 1))
+	wantDx := []float32{0, 1, 0, 0, 0, 0, 2, 0, 0, 0, 0, 4, 3, 0, 0, 0}
+	for i, v := range wantDx {
+		if dx.Data[i] != v {
+			t.Fatalf("max pool gradient %v, want %v", dx.Data, wantDx)
+		}
+	}
+	// GELU(x) = x·Φ(x): Φ(1) = 0.8413447, Φ(-1) = 0.1586553.
+	g := NewGELU()
+	gy := g.Forward(tensor.From([]float32{0, 1, -1}, 3), true)
+	for i, v := range []float64{0, 0.8413447, -0.1586553} {
+		if math.Abs(float64(gy.Data[i])-v) > 1e-6 {
+			t.Fatalf("gelu %v", gy.Data)
+		}
 	}
 }

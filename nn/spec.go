@@ -21,6 +21,8 @@ type Spec struct {
 	// zero means the default (0.1 and 1e-5).
 	Momentum float64 `json:"momentum,omitempty"`
 	Epsilon  float64 `json:"epsilon,omitempty"`
+	// FrozenScale makes batch_norm's scale a fixed 1 instead of trained.
+	FrozenScale bool `json:"frozen_scale,omitempty"`
 	// Layers and Shortcut are the two branches of a residual block; an
 	// empty Shortcut is the identity.
 	Layers   []Spec `json:"layers,omitempty"`
@@ -43,6 +45,13 @@ func LayerFromSpec(s Spec) (Layer, error) {
 		return NewConv2D(s.InC, s.Filters, s.Kernel, s.Stride, pad), nil
 	case "relu":
 		return NewReLU(), nil
+	case "gelu":
+		return NewGELU(), nil
+	case "max_pool":
+		if s.Kernel <= 0 || s.Stride <= 0 {
+			return nil, fmt.Errorf("max_pool: bad configuration %+v", s)
+		}
+		return NewMaxPool2D(s.Kernel, s.Stride), nil
 	case "global_avg_pool":
 		return NewGlobalAvgPool(), nil
 	case "dense":
@@ -63,7 +72,9 @@ func LayerFromSpec(s Spec) (Layer, error) {
 		if eps == 0 {
 			eps = DefaultBNEpsilon
 		}
-		return NewBatchNormWith(s.InC, mom, eps), nil
+		bn := NewBatchNormWith(s.InC, mom, eps)
+		bn.FrozenScale = s.FrozenScale
+		return bn, nil
 	case "residual":
 		if len(s.Layers) == 0 {
 			return nil, fmt.Errorf("residual: no layers")

@@ -1,0 +1,106 @@
+package data
+
+import (
+	"fmt"
+	"math/rand/v2"
+)
+
+// Augment is the random augmentation of training images, drawn per image
+// and per epoch. The zero value changes nothing.
+type Augment struct {
+	// Translate pads the image by this many pixels on every side with
+	// reflection and crops a random size x size window (0: no translation).
+	Translate int `json:"translate,omitempty"`
+	// Flip mirrors the image left-right with probability 1/2.
+	Flip bool `json:"flip,omitempty"`
+	// AltFlip mirrors images in alternation instead (airbench's scheme):
+	// a random half of the images in even epochs and exactly the other
+	// half in odd epochs, so that every image is seen both ways every two
+	// epochs. It overrides Flip.
+	AltFlip bool `json:"alt_flip,omitempty"`
+	// Cutout zeroes a random Cutout x Cutout square, which may stick out of
+	// the image (DeVries & Taylor 2017; 0: none).
+	Cutout int `json:"cutout,omitempty"`
+}
+
+// Validate reports settings that cannot work for images of the given size.
+func (a Augment) Validate(size int) error {
+	if a.Translate < 0 || a.Translate >= size {
+		return fmt.Errorf("augment: translation %d must be in [0, %d)", a.Translate, size)
+	}
+	if a.Cutout < 0 || a.Cutout > size {
+		return fmt.Errorf("augment: cutout %d must be in [0, %d]", a.Cutout, size)
+	}
+	return nil
+}
+
+// Active reports whether a changes images at all.
+func (a Augment) Active() bool { return a != Augment{} }
+
+// Draw is the augmentation chosen for one image in one epoch.
+type Draw struct {
+	DX, DY int  // crop offset in [-Translate, Translate]
+	Flip   bool // mirrored
+	CX, CY int  // top-left corner of the cutout square (may be negative)
+}
+
+// Draw chooses the augmentation of one image. rng draws the random parts;
+// for AltFlip, base is the image's own coin (the same in every epoch) and
+// epoch the 0-based epoch.
+func (a Augment) Draw(rng *rand.Rand, size int, base bool, epoch int) Draw {
+	var d Draw
+	if t := a.Translate; t > 0 {
+		d.DX, d.DY = rng.IntN(2*t+1)-t, rng.IntN(2*t+1)-t
+	}
+	switch {
+	case a.AltFlip:
+		d.Flip = base != (epoch%2 == 1)
+	case a.Flip:
+		d.Flip = rng.IntN(2) == 1
+	}
+	if c := a.Cutout; c > 0 {
+		d.CX, d.CY = rng.IntN(size+c-1)-c+1, rng.IntN(size+c-1)-c+1
+	}
+	return d
+}
+
+// reflect maps a coordinate outside [0, n) back inside by reflection
+// without repeating the edge (PyTorch's "reflect" padding).
+func reflect(i, n int) int {
+	for i < 0 || i >= n {
+		if i < 0 {
+			i = -i
+		}
+		if i >= n {
+			i = 2*(n-1) - i
+		}
+	}
+	return i
+}
+
+// Apply writes src, a size x size RGB image, into dst as floats, with the
+// augmentation d: output pixel (x, y) is input pixel (x+DX, y+DY)
+// (reflected at the borders), mirrored when Flip, with the cutout square
+// zeroed.
+func (d Draw) Apply(dst []float32, src []uint8, size int, cutout int) {
+	for y := range size {
+		sy := reflect(y+d.DY, size)
+		row := src[sy*size*3 : (sy+1)*size*3]
+		out := dst[y*size*3 : (y+1)*size*3]
+		inCut := cutout > 0 && y >= d.CY && y < d.CY+cutout
+		for x := range size {
+			sx := x
+			if d.Flip {
+				sx = size - 1 - x
+			}
+			sx = reflect(sx+d.DX, size)
+			o := out[x*3 : x*3+3]
+			if inCut && x >= d.CX && x < d.CX+cutout {
+				o[0], o[1], o[2] = 0, 0, 0
+				continue
+			}
+			p := row[sx*3 : sx*3+3]
+			o[0], o[1], o[2] = float32(p[0]), float32(p[1]), float32(p[2])
+		}
+	}
+}

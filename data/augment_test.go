@@ -1,0 +1,193 @@
+package data
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+func TestAugmentApply(t *testing.T) {
+	const size = 4
+	src := make([]uint8, size*size*3)
+	for i := range src {
+		src[i] = uint8(i)
+	}
+	at := func(img []float32, x, y int) float32 { return img[(y*size+x)*3] }
+	dst := make([]float32, len(src))
+	// Identity.
+	Draw{}.Apply(dst, src, size, 0)
+	for i, v := range src {
+		if dst[i] != float32(v) {
+			t.Fatalf("identity changed pixel %d", i)
+		}
+	}
+	// Shift right by one: output x takes input x+1; the last column
+	// reflects to x=2 (no repeated edge).
+	Draw{DX: 1}.Apply(dst, src, size, 0)
+	if at(dst, 0, 0) != at2(src, size, 1, 0) || at(dst, 3, 0) != at2(src, size, 2, 0) {
+		t.Fatalf("translation: row %v", dst[:size*3])
+	}
+	// Flip: output x takes input size-1-x.
+	Draw{Flip: true}.Apply(dst, src, size, 0)
+	if at(dst, 0, 1) != at2(src, size, 3, 1) || at(dst, 3, 1) != at2(src, size, 0, 1) {
+		t.Fatal("flip")
+	}
+	// Cutout of 2 at (1,1): exactly four zero pixels.
+	Draw{CX: 1, CY: 1}.Apply(dst, src, size, 2)
+	zeros := 0
+	for y := range size {
+		for x := range size {
+			if dst[(y*size+x)*3+1] == 0 {
+				zeros++
+				if x < 1 || x > 2 || y < 1 || y > 2 {
+					t.Fatalf("zero outside the cutout at %d,%d", x, y)
+				}
+			}
+		}
+	}
+	if zeros != 4 {
+		t.Fatalf("%d zero pixels, want 4", zeros)
+	}
+}
+
+func at2(src []uint8, size, x, y int) float32 { return float32(src[(y*size+x)*3]) }
+
+func TestAugmentDrawRanges(t *testing.T) {
+	a := Augment{Translate: 2, Flip: true, Cutout: 3}
+	rng := rand.New(rand.NewPCG(1, 2))
+	flips := 0
+	for range 2000 {
+		d := a.Draw(rng, 32, false, 0)
+		if d.DX < -2 || d.DX > 2 || d.DY < -2 || d.DY > 2 || d.CX < -2 || d.CX > 31 {
+			t.Fatalf("draw out of range: %+v", d)
+		}
+		if d.Flip {
+			flips++
+		}
+	}
+	if flips < 900 || flips > 1100 {
+		t.Fatalf("%d flips in 2000", flips)
+	}
+	alt := Augment{AltFlip: true}
+	for _, base := range []bool{false, true} {
+		for ep := range 4 {
+			if got := alt.Draw(rng, 32, base, ep).Flip; got != (base != (ep%2 == 1)) {
+				t.Fatalf("alternating flip base %v epoch %d: %v", base, ep, got)
+			}
+		}
+	}
+	if err := (Augment{Translate: 32}).Validate(32); err == nil {
+		t.Fatal("translation as large as the image accepted")
+	}
+}
+
+func TestSamplers(t *testing.T) {
+	labels := make([]int, 60)
+	for i := range labels {
+		labels[i] = i % 3
+	}
+	pairs, err := NewPairBatches(labels, 3, 7, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := pairs.Batch(5, nil)
+	for c := range 3 {
+		if labels[b[c]] != c || labels[b[3+c]] != c || b[c] == b[3+c] {
+			t.Fatalf("pair batch %v", b)
+		}
+	}
+	if !slices.Equal(b, pairs.Batch(5, nil)) || slices.Equal(b, pairs.Batch(6, nil)) {
+		t.Fatal("pair batches are not a function of the step")
+	}
+
+	cb, err := NewClassBatches(labels, 3, 2, 4, 7, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for step := range 20 {
+		b := cb.Batch(step, nil)
+		count := map[int]int{}
+		seen := map[int]bool{}
+		for _, i := range b {
+			count[labels[i]]++
+			if seen[i] {
+				t.Fatalf("image %d twice in a batch", i)
+			}
+			seen[i] = true
+		}
+		if len(b) != 8 || len(count) != 2 {
+			t.Fatalf("class batch %v: %v", b, count)
+		}
+		for _, n := range count {
+			if n != 4 {
+				t.Fatalf("class batch %v: %v, want 4 of each of 2 classes", b, count)
+			}
+		}
+	}
+	if _, err := NewClassBatches(labels, 3, 2, 30, 7, 10); err == nil {
+		t.Fatal("more images per class than a class has: want error")
+	}
+
+	eb, err := NewEpochBatches(60, 16, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if eb.StepsPerEpoch() != 3 {
+		t.Fatalf("%d steps per epoch", eb.StepsPerEpoch())
+	}
+	for ep := range 2 {
+		seen := map[int]bool{}
+		for s := range 3 {
+			for _, i := range eb.Batch(ep*3+s, nil) {
+				if seen[i] {
+					t.Fatalf("epoch %d: image %d twice", ep, i)
+				}
+				seen[i] = true
+			}
+		}
+		if len(seen) != 48 {
+			t.Fatalf("epoch %d: %d images", ep, len(seen))
+		}
+	}
+}
+
+func TestLoaderDeterministic(t *testing.T) {
+	ds := &Dataset{Size: 8, Classes: []string{"a", "b"}}
+	for i := range 40 {
+		ds.Labels = append(ds.Labels, i%2)
+		for j := range 8 * 8 * 3 {
+			ds.Pixels = append(ds.Pixels, uint8(i*7+j))
+		}
+	}
+	load := func(workers int, steps []int) [][]float32 {
+		s, _ := NewEpochBatches(40, 10, 3)
+		l, err := NewLoader(ds, s, Augment{Translate: 2, AltFlip: true, Cutout: 3}, 3, workers)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		var out [][]float32
+		for _, st := range steps {
+			x, lab := make([]float32, 10*8*8*3), make([]int, 10)
+			if err := l.Load(st, x, lab); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, x)
+		}
+		return out
+	}
+	a := load(1, []int{0, 1, 2, 3})
+	b := load(3, []int{0, 1, 2, 3})
+	c := load(2, []int{3, 0, 1, 2}) // out of order, as after a resume
+	for i := range a {
+		if !slices.Equal(a[i], b[i]) {
+			t.Fatalf("batch %d differs with the number of workers", i)
+		}
+	}
+	if !slices.Equal(a[3], c[0]) || !slices.Equal(a[1], c[2]) {
+		t.Fatal("a batch differs when loaded out of order")
+	}
+	if slices.Equal(a[0], a[1]) {
+		t.Fatal("two batches are the same")
+	}
+}
