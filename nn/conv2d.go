@@ -46,6 +46,9 @@ type Conv2D struct {
 	InC, OutC, K, Stride int
 	Pad                  Padding
 	W, B                 *Param
+	// FrozenKernel keeps W as set (by InitWhitening, say) instead of
+	// training it: W is then state, not a parameter; B still trains.
+	FrozenKernel bool
 
 	// Set by Forward for Backward.
 	x                  *tensor.Tensor // the input, for recomputing im2col
@@ -199,7 +202,9 @@ func (l *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 			col = l.cols(l.x.Data, b0, b1)
 		}
 		g := dy.Data[b0*per*l.OutC : b1*per*l.OutC]
-		kernels.Sgemm(true, false, kk, l.OutC, rows, 1, col, kk, g, l.OutC, 1, l.W.Grad.Data, l.OutC)
+		if !l.FrozenKernel {
+			kernels.Sgemm(true, false, kk, l.OutC, rows, 1, col, kk, g, l.OutC, 1, l.W.Grad.Data, l.OutC)
+		}
 		if l.skipInputGrad {
 			continue
 		}
@@ -236,10 +241,24 @@ func (l *Conv2D) cols0(b0, b1 int) []float32 {
 	return l.col.Data[b0*per*kk : b1*per*kk]
 }
 
-// Params returns the kernel and the bias.
-func (l *Conv2D) Params() []*Param { return []*Param{l.W, l.B} }
+// Params returns the kernel and the bias (the bias alone when the kernel
+// is frozen).
+func (l *Conv2D) Params() []*Param {
+	if l.FrozenKernel {
+		return []*Param{l.B}
+	}
+	return []*Param{l.W, l.B}
+}
+
+// State returns the frozen kernel, or nothing.
+func (l *Conv2D) State() []*Param {
+	if l.FrozenKernel {
+		return []*Param{l.W}
+	}
+	return nil
+}
 
 // Spec describes the layer.
 func (l *Conv2D) Spec() Spec {
-	return Spec{Type: "conv2d", InC: l.InC, Filters: l.OutC, Kernel: l.K, Stride: l.Stride, Padding: l.Pad.String()}
+	return Spec{Type: "conv2d", InC: l.InC, Filters: l.OutC, Kernel: l.K, Stride: l.Stride, Padding: l.Pad.String(), FrozenKernel: l.FrozenKernel}
 }

@@ -11,6 +11,7 @@ func Architectures() map[string]func(dim int) (*Model, error) {
 	return map[string]func(dim int) (*Model, error){
 		"keras-small":  KerasSmall,
 		"resnet-small": ResNetSmall,
+		"fast":         FastNet,
 	}
 }
 

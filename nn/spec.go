@@ -23,6 +23,8 @@ type Spec struct {
 	Epsilon  float64 `json:"epsilon,omitempty"`
 	// FrozenScale makes batch_norm's scale a fixed 1 instead of trained.
 	FrozenScale bool `json:"frozen_scale,omitempty"`
+	// FrozenKernel makes conv2d's kernel fixed (a whitening layer).
+	FrozenKernel bool `json:"frozen_kernel,omitempty"`
 	// Layers and Shortcut are the two branches of a residual block; an
 	// empty Shortcut is the identity.
 	Layers   []Spec `json:"layers,omitempty"`
@@ -42,7 +44,9 @@ func LayerFromSpec(s Spec) (Layer, error) {
 		if err != nil {
 			return nil, err
 		}
-		return NewConv2D(s.InC, s.Filters, s.Kernel, s.Stride, pad), nil
+		c := NewConv2D(s.InC, s.Filters, s.Kernel, s.Stride, pad)
+		c.FrozenKernel = s.FrozenKernel
+		return c, nil
 	case "relu":
 		return NewReLU(), nil
 	case "gelu":

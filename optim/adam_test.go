@@ -60,3 +60,50 @@ func TestAdamStateRoundTrip(t *testing.T) {
 		t.Fatal("want error for missing state")
 	}
 }
+
+// TestAdamUpdateScale checks that Update(1) is Step and that Update(s)
+// takes the steps of Adam with learning rate s*LR.
+func TestAdamUpdateScale(t *testing.T) {
+	mk := func(lr float64) (*nn.Param, *Adam) {
+		p := &nn.Param{Name: "w", Value: tensor.From([]float32{1, -2, 0.5}, 3), Grad: tensor.New(3)}
+		return p, NewAdam([]*nn.Param{p}, lr)
+	}
+	p1, a1 := mk(0.1)  // Step
+	p2, a2 := mk(0.1)  // Update(1)
+	p3, a3 := mk(0.1)  // Update(0.5)
+	p4, a4 := mk(0.05) // Step at half the rate
+	p5, a5 := mk(0.1)  // Update(0)
+	for s := range 4 {
+		for _, p := range []*nn.Param{p1, p2, p3, p4, p5} {
+			for j := range p.Grad.Data {
+				p.Grad.Data[j] = float32(math.Sin(float64(s*3+j))) + p.Value.Data[j]
+			}
+		}
+		a1.Step()
+		a2.Update(1)
+		a3.Update(0.5)
+		a4.Step()
+		a5.Update(0)
+	}
+	for j := range p1.Value.Data {
+		if p1.Value.Data[j] != p2.Value.Data[j] {
+			t.Fatalf("Update(1) %v differs from Step %v", p2.Value.Data, p1.Value.Data)
+		}
+		if p3.Value.Data[j] != p4.Value.Data[j] {
+			t.Fatalf("Update(0.5) %v differs from Step at half the rate %v", p3.Value.Data, p4.Value.Data)
+		}
+	}
+	if p5.Value.Data[0] != 1 || p5.Value.Data[1] != -2 || p5.Value.Data[2] != 0.5 {
+		t.Fatalf("Update(0) moved the parameters: %v", p5.Value.Data)
+	}
+	if a3.Steps() != 4 || a5.Steps() != 4 {
+		t.Fatalf("Steps %d, %d", a3.Steps(), a5.Steps())
+	}
+	// The first step of Adam moves each weight by about lr*scale.
+	p, a := mk(0.1)
+	copy(p.Grad.Data, []float32{1, -1, 3})
+	a.Update(0.25)
+	if d := float64(p.Value.Data[0]) - (1 - 0.025); math.Abs(d) > 1e-6 {
+		t.Fatalf("first scaled step: %v", p.Value.Data)
+	}
+}
