@@ -1,9 +1,6 @@
 package data
 
-import (
-	"fmt"
-	"math/rand/v2"
-)
+import "fmt"
 
 // Augment is the random augmentation of training images, drawn per image
 // and per epoch. The zero value changes nothing.
@@ -44,24 +41,52 @@ type Draw struct {
 	CX, CY int  // top-left corner of the cutout square (may be negative)
 }
 
-// Draw chooses the augmentation of one image. rng draws the random parts;
-// for AltFlip, base is the image's own coin (the same in every epoch) and
-// epoch the 0-based epoch.
-func (a Augment) Draw(rng *rand.Rand, size int, base bool, epoch int) Draw {
+// Draw chooses the augmentation of one image from key, a random number of
+// its own (the same key gives the same draw); for AltFlip, base is the
+// image's own coin (the same in every epoch) and epoch the 0-based epoch.
+func (a Augment) Draw(key uint64, size int, base bool, epoch int) Draw {
 	var d Draw
+	r := splitMix(key)
 	if t := a.Translate; t > 0 {
-		d.DX, d.DY = rng.IntN(2*t+1)-t, rng.IntN(2*t+1)-t
+		d.DX, d.DY = r.intN(2*t+1)-t, r.intN(2*t+1)-t
 	}
 	switch {
 	case a.AltFlip:
 		d.Flip = base != (epoch%2 == 1)
 	case a.Flip:
-		d.Flip = rng.IntN(2) == 1
+		d.Flip = r.intN(2) == 1
 	}
 	if c := a.Cutout; c > 0 {
-		d.CX, d.CY = rng.IntN(size+c-1)-c+1, rng.IntN(size+c-1)-c+1
+		d.CX, d.CY = r.intN(size+c-1)-c+1, r.intN(size+c-1)-c+1
 	}
 	return d
+}
+
+// splitMix is the SplitMix64 generator: a few random numbers per image
+// from one key, without allocating.
+type splitMix uint64
+
+func (s *splitMix) next() uint64 {
+	*s += 0x9e3779b97f4a7c15
+	z := uint64(*s)
+	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+	z = (z ^ z>>27) * 0x94d049bb133111eb
+	return z ^ z>>31
+}
+
+// intN returns a number in [0, n) (the modulo bias is below 2^-50 for the
+// small n used here).
+func (s *splitMix) intN(n int) int { return int(s.next() % uint64(n)) }
+
+// mixKey combines numbers into one well-mixed key.
+func mixKey(parts ...uint64) uint64 {
+	var s splitMix
+	for _, p := range parts {
+		s ^= splitMix(p)
+		s.next()
+		s = splitMix(s.next())
+	}
+	return uint64(s)
 }
 
 // reflect maps a coordinate outside [0, n) back inside by reflection

@@ -1,7 +1,6 @@
 package data
 
 import (
-	"math/rand/v2"
 	"slices"
 	"testing"
 )
@@ -54,10 +53,9 @@ func at2(src []uint8, size, x, y int) float32 { return float32(src[(y*size+x)*3]
 
 func TestAugmentDrawRanges(t *testing.T) {
 	a := Augment{Translate: 2, Flip: true, Cutout: 3}
-	rng := rand.New(rand.NewPCG(1, 2))
 	flips := 0
-	for range 2000 {
-		d := a.Draw(rng, 32, false, 0)
+	for i := range 2000 {
+		d := a.Draw(mixKey(1, uint64(i)), 32, false, 0)
 		if d.DX < -2 || d.DX > 2 || d.DY < -2 || d.DY > 2 || d.CX < -2 || d.CX > 31 {
 			t.Fatalf("draw out of range: %+v", d)
 		}
@@ -71,7 +69,7 @@ func TestAugmentDrawRanges(t *testing.T) {
 	alt := Augment{AltFlip: true}
 	for _, base := range []bool{false, true} {
 		for ep := range 4 {
-			if got := alt.Draw(rng, 32, base, ep).Flip; got != (base != (ep%2 == 1)) {
+			if got := alt.Draw(uint64(ep), 32, base, ep).Flip; got != (base != (ep%2 == 1)) {
 				t.Fatalf("alternating flip base %v epoch %d: %v", base, ep, got)
 			}
 		}
@@ -189,5 +187,42 @@ func TestLoaderDeterministic(t *testing.T) {
 	}
 	if slices.Equal(a[0], a[1]) {
 		t.Fatal("two batches are the same")
+	}
+}
+
+func TestSplit(t *testing.T) {
+	ds := &Dataset{Size: 1, Classes: []string{"a", "b"}}
+	for i := range 100 {
+		ds.Labels = append(ds.Labels, i%2)
+		ds.Pixels = append(ds.Pixels, uint8(i), 0, 0)
+		ds.Paths = append(ds.Paths, "p")
+	}
+	train, held, err := ds.Split(0.1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if held.Len() != 10 || train.Len() != 90 {
+		t.Fatalf("split %d / %d", train.Len(), held.Len())
+	}
+	count := map[int]int{}
+	seen := map[uint8]bool{}
+	for i := range held.Len() {
+		count[held.Labels[i]]++
+		seen[held.Image(i)[0]] = true
+	}
+	for i := range train.Len() {
+		if seen[train.Image(i)[0]] {
+			t.Fatal("an image is in both parts")
+		}
+	}
+	if count[0] != 5 || count[1] != 5 {
+		t.Fatalf("held back per class %v, want 5 and 5", count)
+	}
+	again, _, _ := ds.Split(0.1, 1)
+	if !slices.Equal(again.Pixels, train.Pixels) {
+		t.Fatal("the split is not a function of the seed")
+	}
+	if _, _, err := ds.Split(1.5, 1); err == nil {
+		t.Fatal("fraction 1.5: want error")
 	}
 }

@@ -39,14 +39,17 @@ const (
 
 // Info is the model.json record of a model directory.
 type Info struct {
-	Format   string          `json:"format"`
-	Version  int             `json:"version"`
-	Name     string          `json:"name"`
-	Size     int             `json:"input_size"`
-	Channels int             `json:"input_channels"`
-	Dim      int             `json:"embedding_dim"`
-	Layers   []Spec          `json:"layers"`
-	Classes  []string        `json:"classes,omitempty"`
+	Format   string   `json:"format"`
+	Version  int      `json:"version"`
+	Name     string   `json:"name"`
+	Size     int      `json:"input_size"`
+	Channels int      `json:"input_channels"`
+	Dim      int      `json:"embedding_dim"`
+	Layers   []Spec   `json:"layers"`
+	Classes  []string `json:"classes,omitempty"`
+	// FlipTTA is Model.FlipTTA: embeddings average the image and its
+	// mirror image.
+	FlipTTA  bool            `json:"flip_tta,omitempty"`
 	Training json.RawMessage `json:"training,omitempty"`
 	// Fingerprint is the SHA-256 of the weights file: indexes record it so
 	// that embeddings of different models are never mixed.
@@ -69,7 +72,7 @@ func Save(dir string, m *Model, classes []string, training any) error {
 	}
 	info := Info{
 		Format: FormatName, Version: FormatVersion, Name: m.Name, Size: m.Size, Channels: m.Channels,
-		Dim: m.Dim(), Layers: m.Specs(), Classes: classes, Fingerprint: fp,
+		Dim: m.Dim(), Layers: m.Specs(), Classes: classes, FlipTTA: m.FlipTTA, Fingerprint: fp,
 	}
 	if training != nil {
 		if info.Training, err = json.Marshal(training); err != nil {
@@ -103,6 +106,7 @@ func Load(dir string) (*Model, *Info, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("load model %s: %w", dir, err)
 	}
+	m.FlipTTA = info.FlipTTA
 	weights := filepath.Join(dir, WeightsFile)
 	ts, _, err := ReadSafetensors(weights)
 	if err != nil {

@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 
 	"github.com/lookalike/lookalike/tensor"
@@ -15,8 +16,12 @@ type Model struct {
 	Size     int     // input height and width
 	Channels int     // input channels
 	Layers   []Layer // applied in order
+	// FlipTTA makes Embed return, for each image, the L2-normalised mean
+	// of its embedding and its left-right mirror image's (test-time
+	// augmentation). Forward is not affected.
+	FlipTTA bool
 
-	x *tensor.Tensor // input buffer for Embed
+	x, xf *tensor.Tensor // input buffers for Embed
 }
 
 // NewModel checks that the layers fit together on the input and returns the
@@ -150,9 +155,48 @@ func (m *Model) Embed(pixels []uint8, n, batch int) []float32 {
 			m.x.Data[i] = float32(p)
 		}
 		y := m.Forward(m.x, false)
-		copy(out[start*dim:], y.Data)
+		rows := out[start*dim : (start+b)*dim]
+		copy(rows, y.Data)
+		if m.FlipTTA {
+			m.xf = tensor.Ensure(m.xf, b, m.Size, m.Size, m.Channels)
+			mirror(m.xf.Data, m.x.Data, b, m.Size, m.Channels)
+			yf := m.Forward(m.xf, false)
+			for i, v := range yf.Data {
+				rows[i] += v
+			}
+			normalizeRows(rows, dim)
+		}
 	}
 	return out
+}
+
+// mirror writes the left-right mirror images of the n size x size images
+// with c channels of src into dst.
+func mirror(dst, src []float32, n, size, c int) {
+	for r := 0; r < n*size; r++ {
+		row, out := src[r*size*c:(r+1)*size*c], dst[r*size*c:(r+1)*size*c]
+		for x := range size {
+			copy(out[(size-1-x)*c:(size-x)*c], row[x*c:(x+1)*c])
+		}
+	}
+}
+
+// normalizeRows scales each row of dim values of v to unit length (zero
+// rows stay zero).
+func normalizeRows(v []float32, dim int) {
+	for r := 0; r+dim <= len(v); r += dim {
+		var s float64
+		for _, x := range v[r : r+dim] {
+			s += float64(x) * float64(x)
+		}
+		if s == 0 {
+			continue
+		}
+		inv := float32(1 / math.Sqrt(s))
+		for i := range v[r : r+dim] {
+			v[r+i] *= inv
+		}
+	}
 }
 
 // Specs returns the description of every layer.
@@ -175,5 +219,6 @@ func (m *Model) Clone() (*Model, error) {
 	if err := c.LoadStateDict(m.StateDict()); err != nil {
 		return nil, err
 	}
+	c.FlipTTA = m.FlipTTA
 	return c, nil
 }

@@ -11,8 +11,9 @@ import (
 )
 
 // TrainingCurves writes a training run's loss log to dir as loss.csv (step,
-// epoch, loss) and its plot as loss.png.
-func TrainingCurves(dir string, h []train.Record, stepsPerEpoch int) error {
+// epoch, loss) and its plot as loss.png; with validation records, also
+// validation.csv and a second panel in loss.png.
+func TrainingCurves(dir string, h []train.Record, stepsPerEpoch int, val []train.ValRecord) error {
 	err := atomicfile.Write(filepath.Join(dir, "loss.csv"), func(w *bufio.Writer) error {
 		fmt.Fprintln(w, "step,epoch,loss")
 		for _, r := range h {
@@ -33,5 +34,21 @@ func TrainingCurves(dir string, h []train.Record, stepsPerEpoch int) error {
 			ends = append(ends, e)
 		}
 	}
-	return viz.LossCurve(filepath.Join(dir, "loss.png"), steps, loss, "Training loss", viz.LossCurveOptions{EpochEnds: ends})
+	opt := viz.LossCurveOptions{EpochEnds: ends, ValLabel: "validation precision@1"}
+	for _, v := range val {
+		opt.Val = append(opt.Val, viz.Point{Step: v.Step, Value: v.PrecisionAt1})
+	}
+	if len(val) > 0 {
+		err := atomicfile.Write(filepath.Join(dir, "validation.csv"), func(w *bufio.Writer) error {
+			fmt.Fprintln(w, "epoch,step,precision_at_1")
+			for _, v := range val {
+				fmt.Fprintf(w, "%d,%d,%.6f\n", v.Epoch, v.Step, v.PrecisionAt1)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return viz.LossCurve(filepath.Join(dir, "loss.png"), steps, loss, "Training loss", opt)
 }

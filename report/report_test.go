@@ -1,6 +1,7 @@
 package report
 
 import (
+	"image/png"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -58,7 +59,7 @@ func TestGrids(t *testing.T) {
 func TestTrainingCurves(t *testing.T) {
 	dir := t.TempDir()
 	h := []train.Record{{Step: 1, Epoch: 1, Loss: 2.5}, {Step: 2, Epoch: 1, Loss: 2}, {Step: 3, Epoch: 2, Loss: 1.5}}
-	if err := TrainingCurves(dir, h, 2); err != nil {
+	if err := TrainingCurves(dir, h, 2, nil); err != nil {
 		t.Fatal(err)
 	}
 	b, _ := os.ReadFile(filepath.Join(dir, "loss.csv"))
@@ -67,6 +68,28 @@ func TestTrainingCurves(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "loss.png")); err != nil {
 		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "validation.csv")); !os.IsNotExist(err) {
+		t.Fatalf("validation.csv without validation: %v", err)
+	}
+
+	// With validation: validation.csv and a taller loss.png with its panel.
+	val := []train.ValRecord{{Epoch: 1, Step: 2, PrecisionAt1: 0.5}, {Epoch: 2, Step: 3, PrecisionAt1: 0.75}}
+	if err := TrainingCurves(dir, h, 2, val); err != nil {
+		t.Fatal(err)
+	}
+	b, _ = os.ReadFile(filepath.Join(dir, "validation.csv"))
+	if string(b) != "epoch,step,precision_at_1\n1,2,0.500000\n2,3,0.750000\n" {
+		t.Fatalf("validation.csv = %q", b)
+	}
+	f, err := os.Open(filepath.Join(dir, "loss.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cfg, err := png.DecodeConfig(f)
+	if err != nil || cfg.Height != 760 {
+		t.Fatalf("loss.png with validation: %v, %dx%d", err, cfg.Width, cfg.Height)
 	}
 }
 

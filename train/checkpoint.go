@@ -3,7 +3,7 @@ package train
 import (
 	"encoding/json"
 	"fmt"
-	"math/rand/v2"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -16,29 +16,35 @@ import (
 	"github.com/lookalike/lookalike/tensor"
 )
 
-// A checkpoint directory holds the model weights and optimiser moments in
-// checkpoint.safetensors and everything else needed to continue exactly
-// where training stopped (settings, step, sampler state, loss history) in
+// A checkpoint directory holds the model weights, the loss's parameters,
+// the optimiser's and the weight average's tensors in
+// checkpoint.safetensors, and everything else needed to continue exactly
+// where training stopped (settings, step, loss history) in
 // checkpoint.json, which names the SHA-256 of the weights it belongs to.
+// Batches and augmentations are functions of the seed and the step, so
+// no random state needs saving.
 const (
 	ckptWeights = "checkpoint.safetensors"
 	ckptState   = "checkpoint.json"
 	ckptFormat  = "lookalike-checkpoint"
+	ckptVersion = 2
 )
 
 type checkpointState struct {
-	Format   string    `json:"format"`
-	Config   Config    `json:"config"`
-	Step     int       `json:"step"`
-	Classes  []string  `json:"classes"`
-	Name     string    `json:"model_name"`
-	Size     int       `json:"input_size"`
-	Channels int       `json:"input_channels"`
-	Layers   []nn.Spec `json:"layers"`
-	RNG      []byte    `json:"sampler_rng"`
-	Elapsed  float64   `json:"elapsed_seconds"`
-	Weights  string    `json:"weights_sha256"`
-	History  []Record  `json:"history"`
+	Format     string      `json:"format"`
+	Version    int         `json:"version"`
+	Config     Config      `json:"config"`
+	Step       int         `json:"step"`
+	EMAUpdates int         `json:"ema_updates,omitempty"`
+	Classes    []string    `json:"classes"`
+	Name       string      `json:"model_name"`
+	Size       int         `json:"input_size"`
+	Channels   int         `json:"input_channels"`
+	Layers     []nn.Spec   `json:"layers"`
+	Elapsed    float64     `json:"elapsed_seconds"`
+	Weights    string      `json:"weights_sha256"`
+	History    []Record    `json:"history"`
+	Val        []ValRecord `json:"validation,omitempty"`
 }
 
 // SaveCheckpoint writes the trainer's full state to dir. Both files are
@@ -52,9 +58,16 @@ func (t *Trainer) SaveCheckpoint(dir string) error {
 	for name, v := range t.Model.StateDict() {
 		ts["model."+name] = v
 	}
+	for _, p := range t.loss.Params() {
+		ts["loss."+p.Name] = p.Value
+	}
 	st, step := t.opt.State()
-	for name, v := range st {
-		ts[name] = v
+	maps.Copy(ts, st)
+	var emaUpdates int
+	if t.ema != nil {
+		var es map[string]*tensor.Tensor
+		es, emaUpdates = t.ema.State()
+		maps.Copy(ts, es)
 	}
 	wpath := filepath.Join(dir, ckptWeights)
 	if err := nn.WriteSafetensors(wpath, ts, map[string]string{"format": ckptFormat}); err != nil {
@@ -64,14 +77,10 @@ func (t *Trainer) SaveCheckpoint(dir string) error {
 	if err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
-	rng, err := t.pcg.MarshalBinary()
-	if err != nil {
-		return fmt.Errorf("checkpoint: %w", err)
-	}
 	state := checkpointState{
-		Format: ckptFormat, Config: t.Config, Step: step, Classes: t.Classes,
+		Format: ckptFormat, Version: ckptVersion, Config: t.Config, Step: step, EMAUpdates: emaUpdates, Classes: t.Classes,
 		Name: t.Model.Name, Size: t.Model.Size, Channels: t.Model.Channels, Layers: t.Model.Specs(),
-		RNG: rng, Elapsed: t.elapsed.Seconds(), Weights: sum, History: t.History,
+		Elapsed: t.elapsed.Seconds(), Weights: sum, History: t.History, Val: t.Val,
 	}
 	b, err := json.Marshal(state)
 	if err != nil {
@@ -100,6 +109,9 @@ func Resume(dir string, ds *data.Dataset, epochs int) (*Trainer, error) {
 	if st.Format != ckptFormat {
 		return nil, fmt.Errorf("resume: %s is not a lookalike checkpoint", dir)
 	}
+	if st.Version != ckptVersion {
+		return nil, fmt.Errorf("resume: %s is a checkpoint of version %d, this lookalike continues version %d only: train afresh", dir, st.Version, ckptVersion)
+	}
 	if !slices.Equal(st.Classes, ds.Classes) {
 		return nil, fmt.Errorf("resume: the checkpoint was trained on classes %v, the data has %v", st.Classes, ds.Classes)
 	}
@@ -119,33 +131,41 @@ func Resume(dir string, ds *data.Dataset, epochs int) (*Trainer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("resume: %w", err)
 	}
-	weights, moments := map[string]*tensor.Tensor{}, map[string]*tensor.Tensor{}
+	weights, rest := map[string]*tensor.Tensor{}, map[string]*tensor.Tensor{}
 	for name, v := range ts {
-		if rest, ok := strings.CutPrefix(name, "model."); ok {
-			weights[rest] = v
+		if w, ok := strings.CutPrefix(name, "model."); ok {
+			weights[w] = v
 		} else {
-			moments[name] = v
+			rest[name] = v
 		}
 	}
 	if err := m.LoadStateDict(weights); err != nil {
 		return nil, fmt.Errorf("resume: %w", err)
 	}
-	pcg := &rand.PCG{}
-	if err := pcg.UnmarshalBinary(st.RNG); err != nil {
-		return nil, fmt.Errorf("resume: sampler state: %w", err)
-	}
 	cfg := st.Config
 	if epochs > cfg.Epochs {
 		cfg.Epochs = epochs
 	}
-	t, err := newTrainer(cfg, m, ds, pcg)
+	t, err := newTrainer(cfg, m, ds)
 	if err != nil {
 		return nil, err
 	}
-	if err := t.opt.SetState(moments, st.Step); err != nil {
+	for _, p := range t.loss.Params() {
+		v, ok := rest["loss."+p.Name]
+		if !ok || !v.SameShape(p.Value) {
+			return nil, fmt.Errorf("resume: the loss's %s is missing or of the wrong shape", p.Name)
+		}
+		copy(p.Value.Data, v.Data)
+	}
+	if err := t.opt.SetState(rest, st.Step); err != nil {
 		return nil, fmt.Errorf("resume: %w", err)
 	}
-	t.History = st.History
+	if t.ema != nil {
+		if err := t.ema.SetState(rest, st.EMAUpdates); err != nil {
+			return nil, fmt.Errorf("resume: %w", err)
+		}
+	}
+	t.History, t.Val = st.History, st.Val
 	t.elapsed = time.Duration(st.Elapsed * float64(time.Second))
 	return t, nil
 }

@@ -1,37 +1,94 @@
-// Package train runs metric-learning training: it draws anchor/positive
-// batches, steps the model and the optimiser, records the loss, and writes
-// checkpoints that a later run resumes from.
+// Package train runs metric-learning training: it draws batches with a
+// sampler, augments them, steps the model, the loss and the optimiser on a
+// learning-rate schedule, keeps an average of the weights, records the
+// loss, and writes checkpoints that a later run resumes from.
 package train
 
 import (
 	"errors"
 	"fmt"
+	"slices"
 
+	"github.com/lookalike/lookalike/data"
+	"github.com/lookalike/lookalike/loss"
 	"github.com/lookalike/lookalike/nn"
+	"github.com/lookalike/lookalike/optim"
 )
 
-// Config holds the settings of a training run. The defaults are those of the
-// Keras example.
+// Config holds the settings of a training run: the network, the loss, the
+// sampler, the optimiser and its schedule, the weight average and the
+// augmentation. A recipe (see Recipes) is a complete Config.
 type Config struct {
-	Model       string  `json:"model"`
-	Dim         int     `json:"embedding_dim"`
-	Epochs      int     `json:"epochs"`
-	Steps       int     `json:"steps_per_epoch"`
-	LR          float64 `json:"learning_rate"`
-	Temperature float64 `json:"temperature"`
-	Seed        uint64  `json:"seed"`
+	Recipe string `json:"recipe,omitempty"`
+	Model  string `json:"model"`
+	Dim    int    `json:"embedding_dim"`
+	Epochs int    `json:"epochs"`
+	// Steps is the number of batches per epoch; 0, with the "epochs"
+	// sampler, means one pass over the images.
+	Steps int    `json:"steps_per_epoch"`
+	Seed  uint64 `json:"seed"`
 	// CheckpointEvery is the number of steps between checkpoints (0: at the
 	// end of every epoch only).
 	CheckpointEvery int `json:"checkpoint_every,omitempty"`
+
+	// Loss is a loss.Names() name; Temperature and LabelSmoothing its
+	// settings.
+	Loss           string  `json:"loss"`
+	Temperature    float64 `json:"temperature"`
+	LabelSmoothing float64 `json:"label_smoothing,omitempty"`
+
+	// Sampler is "pairs" (one anchor/positive pair per class per batch),
+	// "classes" (ImagesPerClass images of BatchSize/ImagesPerClass
+	// classes) or "epochs" (shuffled passes, BatchSize images).
+	Sampler        string `json:"sampler"`
+	BatchSize      int    `json:"batch_size,omitempty"`
+	ImagesPerClass int    `json:"images_per_class,omitempty"`
+
+	// Optimizer is "adam" or "sgd" (Momentum, Nesterov); LR and
+	// WeightDecay (decoupled) apply to weight matrices and kernels, NormLR
+	// and NormWeightDecay to one-dimensional parameters (biases, BatchNorm
+	// shifts) when NormLR is set, else LR and no decay.
+	Optimizer       string  `json:"optimizer"`
+	LR              float64 `json:"learning_rate"`
+	Momentum        float64 `json:"momentum,omitempty"`
+	Nesterov        bool    `json:"nesterov,omitempty"`
+	WeightDecay     float64 `json:"weight_decay,omitempty"`
+	NormLR          float64 `json:"norm_learning_rate,omitempty"`
+	NormWeightDecay float64 `json:"norm_weight_decay,omitempty"`
+	// Schedule is an optim.ScheduleNames() name; Warmup its warm-up steps.
+	Schedule string `json:"schedule"`
+	Warmup   int    `json:"warmup_steps,omitempty"`
+
+	// EMA, when positive, keeps an average of the weights (and BatchNorm
+	// statistics) updated every EMAEvery steps with a decay that ramps up
+	// as (step/total)^3 to EMA, as airbench's lookahead does; the saved
+	// model is the average. Lookahead also pulls the weights back to the
+	// average at each update.
+	EMA       float64 `json:"ema,omitempty"`
+	EMAEvery  int     `json:"ema_every,omitempty"`
+	Lookahead bool    `json:"lookahead,omitempty"`
+
+	Augment data.Augment `json:"augment,omitzero"`
+	// Whiten fits the model's frozen first convolution to the patches of
+	// the training images before training (see nn.Conv2D.InitWhitening).
+	Whiten bool `json:"whiten,omitempty"`
+	// FlipTTA makes the model embed an image as the normalised mean of its
+	// own and its mirror image's embeddings.
+	FlipTTA bool `json:"flip_tta,omitempty"`
 }
 
-// DefaultConfig returns the Keras example's settings: keras-small with 8
-// dimensions, 20 epochs of 1000 batches, Adam 1e-3, temperature 0.2.
+// DefaultConfig returns the Keras example's settings, the recipe
+// "keras-example": keras-small with 8 dimensions, 20 epochs of 1000
+// batches of one pair per class, Adam 1e-3, pair softmax at temperature 0.2.
 func DefaultConfig() Config {
-	return Config{Model: "keras-small", Dim: 8, Epochs: 20, Steps: 1000, LR: 1e-3, Temperature: 0.2, Seed: 1}
+	return Config{
+		Recipe: "keras-example", Model: "keras-small", Dim: 8, Epochs: 20, Steps: 1000, Seed: 1,
+		Loss: "pair-softmax", Temperature: 0.2, Sampler: "pairs",
+		Optimizer: "adam", LR: 1e-3, Schedule: "constant",
+	}
 }
 
-// Validate reports the first setting that cannot work.
+// Validate reports the settings that cannot work.
 func (c Config) Validate() error {
 	var errs []error
 	if _, ok := nn.Architectures()[c.Model]; !ok {
@@ -40,20 +97,56 @@ func (c Config) Validate() error {
 	if c.Dim <= 0 {
 		errs = append(errs, fmt.Errorf("embedding dimension %d must be positive", c.Dim))
 	}
-	if c.Epochs <= 0 || c.Steps <= 0 {
+	if c.Epochs <= 0 || c.Steps < 0 || (c.Steps == 0 && c.Sampler != "epochs") {
 		errs = append(errs, fmt.Errorf("epochs (%d) and steps per epoch (%d) must be positive", c.Epochs, c.Steps))
 	}
-	if c.LR <= 0 {
-		errs = append(errs, fmt.Errorf("learning rate %g must be positive", c.LR))
+	if !slices.Contains(loss.Names(), c.Loss) {
+		errs = append(errs, fmt.Errorf("unknown loss %q (have %v)", c.Loss, loss.Names()))
 	}
 	if c.Temperature <= 0 {
 		errs = append(errs, fmt.Errorf("temperature %g must be positive", c.Temperature))
+	}
+	if c.LabelSmoothing < 0 || c.LabelSmoothing >= 1 {
+		errs = append(errs, fmt.Errorf("label smoothing %g must be in [0, 1)", c.LabelSmoothing))
+	}
+	switch c.Sampler {
+	case "pairs":
+		if c.Loss != "pair-softmax" {
+			errs = append(errs, fmt.Errorf("the pairs sampler goes with the pair-softmax loss, not %s", c.Loss))
+		}
+	case "classes":
+		if c.ImagesPerClass < 2 || c.BatchSize < c.ImagesPerClass {
+			errs = append(errs, fmt.Errorf("the classes sampler needs at least 2 images per class and a batch of at least that many (have %d and %d)", c.ImagesPerClass, c.BatchSize))
+		}
+	case "epochs":
+		if c.BatchSize <= 0 {
+			errs = append(errs, fmt.Errorf("the epochs sampler needs a positive batch size, have %d", c.BatchSize))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("unknown sampler %q (have pairs, classes, epochs)", c.Sampler))
+	}
+	if c.Loss == "pair-softmax" && c.Sampler != "pairs" {
+		errs = append(errs, fmt.Errorf("the pair-softmax loss needs the pairs sampler, not %s", c.Sampler))
+	}
+	switch c.Optimizer {
+	case "adam", "sgd":
+	default:
+		errs = append(errs, fmt.Errorf("unknown optimizer %q (have adam, sgd)", c.Optimizer))
+	}
+	if c.LR <= 0 || c.NormLR < 0 || c.WeightDecay < 0 || c.NormWeightDecay < 0 {
+		errs = append(errs, fmt.Errorf("learning rates (%g, %g) must be positive and weight decays (%g, %g) not negative", c.LR, c.NormLR, c.WeightDecay, c.NormWeightDecay))
+	}
+	if c.Momentum < 0 || c.Momentum >= 1 || (c.Nesterov && c.Momentum == 0) {
+		errs = append(errs, fmt.Errorf("momentum %g must be in [0, 1), and positive for Nesterov", c.Momentum))
+	}
+	if _, err := optim.ParseSchedule(c.Schedule, c.Warmup); err != nil {
+		errs = append(errs, err)
+	}
+	if c.EMA < 0 || c.EMA >= 1 || c.EMAEvery < 0 {
+		errs = append(errs, fmt.Errorf("EMA decay %g must be in [0, 1) and its interval %d not negative", c.EMA, c.EMAEvery))
 	}
 	if c.CheckpointEvery < 0 {
 		errs = append(errs, fmt.Errorf("checkpoint interval %d must not be negative", c.CheckpointEvery))
 	}
 	return errors.Join(errs...)
 }
-
-// TotalSteps returns Epochs*Steps.
-func (c Config) TotalSteps() int { return c.Epochs * c.Steps }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/lookalike/lookalike/data"
+	"github.com/lookalike/lookalike/eval"
 	"github.com/lookalike/lookalike/loss"
 	"github.com/lookalike/lookalike/nn"
 	"github.com/lookalike/lookalike/optim"
@@ -22,6 +23,13 @@ type Record struct {
 	Loss  float32 `json:"loss"`
 }
 
+// ValRecord is the precision@1 of the held-back images after an epoch.
+type ValRecord struct {
+	Epoch        int     `json:"epoch"`
+	Step         int     `json:"step"`
+	PrecisionAt1 float64 `json:"precision_at_1"`
+}
+
 // Status is what a Trainer reports after each step.
 type Status struct {
 	Step, Total int
@@ -31,23 +39,33 @@ type Status struct {
 	Elapsed     time.Duration
 }
 
-// Trainer trains a model on a dataset with the example's pair softmax loss.
-// One batch holds, for every class, one anchor and one positive.
+// Trainer trains a model on a dataset as its Config says. One step: the
+// sampler picks a batch, the loader augments it, the model embeds it, the
+// loss scores the embeddings, and the optimiser updates the model's (and
+// the loss's) parameters at the schedule's rate; the weight average
+// follows.
 type Trainer struct {
 	Config  Config
 	Model   *nn.Model
 	Classes []string
 	History []Record
+	// Val is the validation precision@1 after each epoch, when measured.
+	Val []ValRecord
 
-	ds      *data.Dataset
-	pcg     *rand.PCG
-	sampler *data.PairSampler
-	opt     *optim.Adam
-	loss    *loss.PairSoftmax
+	ds            *data.Dataset
+	sampler       data.Sampler
+	loader        *data.Loader
+	loss          loss.Loss
+	opt           optim.Optimizer
+	sched         optim.Schedule
+	ema           *optim.EMA
+	stepsPerEpoch int
 
-	anchors, positives []int
-	x, dEmb            *tensor.Tensor
-	elapsed            time.Duration // training time before this run (resume)
+	x      *tensor.Tensor
+	labels []int
+	dEmb   *tensor.Tensor
+	// elapsed is the training time before this run (resume).
+	elapsed time.Duration
 }
 
 // ErrInterrupted is returned by Run when its context was cancelled; a
@@ -64,73 +82,170 @@ func New(cfg Config, ds *data.Dataset) (*Trainer, error) {
 		return nil, err
 	}
 	m.Init(rand.New(rand.NewPCG(cfg.Seed, 0x1417)))
-	return newTrainer(cfg, m, ds, rand.NewPCG(cfg.Seed, 0x5a3d))
+	if cfg.Whiten {
+		if err := whiten(m, ds); err != nil {
+			return nil, err
+		}
+	}
+	return newTrainer(cfg, m, ds)
 }
 
-func newTrainer(cfg Config, m *nn.Model, ds *data.Dataset, pcg *rand.PCG) (*Trainer, error) {
+// whiten fits the model's whitening layer to (up to 5,000 of) the
+// training images.
+func whiten(m *nn.Model, ds *data.Dataset) error {
+	conv, before := m.Whitening()
+	if conv == nil {
+		return fmt.Errorf("train: model %s has no whitening layer", m.Name)
+	}
+	n := min(ds.Len(), 5000)
+	x := tensor.New(n, ds.Size, ds.Size, 3)
+	for i, p := range ds.Pixels[:n*ds.Size*ds.Size*3] {
+		x.Data[i] = float32(p)
+	}
+	for _, l := range before {
+		x = l.Forward(x, false)
+	}
+	return conv.InitWhitening(x.Data, n, x.Shape[1], x.Shape[2], 5e-4)
+}
+
+func newTrainer(cfg Config, m *nn.Model, ds *data.Dataset) (*Trainer, error) {
 	if ds.Size != m.Size {
 		return nil, fmt.Errorf("train: images are %dx%d but model %s takes %dx%d", ds.Size, ds.Size, m.Name, m.Size, m.Size)
 	}
-	for c, idx := range ds.ClassIndices() {
-		if len(idx) < 2 {
-			return nil, fmt.Errorf("train: class %q has %d images; each class needs at least 2 (an anchor and a positive)", ds.Classes[c], len(idx))
-		}
-	}
-	sampler, err := data.NewPairSampler(ds.Labels, len(ds.Classes), rand.New(pcg))
-	if err != nil {
+	m.FlipTTA = cfg.FlipTTA
+	t := &Trainer{Config: cfg, Model: m, Classes: ds.Classes, ds: ds}
+	if err := t.build(); err != nil {
 		return nil, fmt.Errorf("train: %w", err)
 	}
-	n := len(ds.Classes)
-	return &Trainer{
-		Config: cfg, Model: m, Classes: ds.Classes, ds: ds, pcg: pcg, sampler: sampler,
-		opt:     optim.NewAdam(m.Params(), cfg.LR),
-		loss:    loss.NewPairSoftmax(float32(cfg.Temperature)),
-		anchors: make([]int, n), positives: make([]int, n),
-	}, nil
+	return t, nil
 }
+
+// build makes the sampler, loader, loss, optimiser, schedule and average.
+func (t *Trainer) build() error {
+	cfg, ds := t.Config, t.ds
+	for c, idx := range ds.ClassIndices() {
+		if len(idx) < 2 && cfg.Loss != "norm-softmax" {
+			return fmt.Errorf("class %q has %d images; each class needs at least 2 (an anchor and a positive)", ds.Classes[c], len(idx))
+		}
+	}
+	var err error
+	switch cfg.Sampler {
+	case "pairs":
+		t.sampler, err = data.NewPairBatches(ds.Labels, len(ds.Classes), cfg.Seed, cfg.Steps)
+	case "classes":
+		t.sampler, err = data.NewClassBatches(ds.Labels, len(ds.Classes), cfg.BatchSize/cfg.ImagesPerClass, cfg.ImagesPerClass, cfg.Seed, cfg.Steps)
+	case "epochs":
+		var eb *data.EpochBatches
+		if eb, err = data.NewEpochBatches(ds.Len(), cfg.BatchSize, cfg.Seed); err == nil {
+			t.sampler = eb
+			if t.Config.Steps == 0 {
+				t.Config.Steps = eb.StepsPerEpoch()
+			}
+		}
+	}
+	if err != nil {
+		return err
+	}
+	t.stepsPerEpoch = t.Config.Steps
+	if t.loader, err = data.NewLoader(ds, t.sampler, cfg.Augment, cfg.Seed, 0); err != nil {
+		return err
+	}
+	t.loss, err = loss.New(loss.Spec{
+		Name: cfg.Loss, Temperature: cfg.Temperature, LabelSmoothing: cfg.LabelSmoothing,
+		Classes: len(ds.Classes), Dim: t.Model.Dim(),
+	}, rand.New(rand.NewPCG(cfg.Seed, 0x1055)))
+	if err != nil {
+		return err
+	}
+	params := append(t.Model.Params(), t.loss.Params()...)
+	switch cfg.Optimizer {
+	case "adam":
+		t.opt = optim.NewAdam(params, cfg.LR)
+	case "sgd":
+		groups := []optim.Group{{Params: params, LR: cfg.LR, WeightDecay: cfg.WeightDecay}}
+		if cfg.NormLR > 0 {
+			groups = optim.SplitDecay(params, cfg.LR, cfg.WeightDecay, cfg.NormLR, cfg.NormWeightDecay)
+		}
+		if t.opt, err = optim.NewSGD(groups, cfg.Momentum, cfg.Nesterov); err != nil {
+			return err
+		}
+	}
+	if t.sched, err = optim.ParseSchedule(cfg.Schedule, cfg.Warmup); err != nil {
+		return err
+	}
+	if cfg.EMA > 0 {
+		t.ema = optim.NewEMA(t.averaged(), cfg.EMA)
+	}
+	n := t.sampler.Size()
+	t.x = tensor.New(n, ds.Size, ds.Size, 3)
+	t.labels = make([]int, n)
+	return nil
+}
+
+// averaged returns the tensors the weight average follows: the model's
+// parameters and state (BatchNorm statistics).
+func (t *Trainer) averaged() []*tensor.Tensor {
+	var ts []*tensor.Tensor
+	for _, p := range t.Model.Params() {
+		ts = append(ts, p.Value)
+	}
+	_, state := t.Model.State()
+	for _, p := range state {
+		ts = append(ts, p.Value)
+	}
+	return ts
+}
+
+// TotalSteps returns the number of steps of the whole run.
+func (t *Trainer) TotalSteps() int { return t.Config.Epochs * t.stepsPerEpoch }
+
+// BatchSize returns the number of images in a batch.
+func (t *Trainer) BatchSize() int { return t.sampler.Size() }
+
+// StepsPerEpoch returns the number of steps of an epoch.
+func (t *Trainer) StepsPerEpoch() int { return t.stepsPerEpoch }
 
 // Step returns the number of steps done so far.
 func (t *Trainer) Step() int { return t.opt.Steps() }
 
-// TrainStep draws one batch, updates the model and returns the batch's loss.
+// TrainStep trains on one batch and returns its loss.
 func (t *Trainer) TrainStep() (float32, error) {
-	t.sampler.Next(t.anchors, t.positives)
-	n, per := len(t.anchors), t.ds.Size*t.ds.Size*3
-	t.x = tensor.Ensure(t.x, 2*n, t.ds.Size, t.ds.Size, 3)
-	for i := 0; i < 2*n; i++ {
-		idx := t.anchors[i%n]
-		if i >= n {
-			idx = t.positives[i-n]
-		}
-		dst := t.x.Data[i*per : (i+1)*per]
-		for j, p := range t.ds.Image(idx) {
-			dst[j] = float32(p)
-		}
+	step := t.Step()
+	if err := t.loader.Load(step, t.x.Data, t.labels); err != nil {
+		return 0, err
 	}
 	emb := t.Model.Forward(t.x, true)
-	d := emb.Dim(1)
-	l, err := t.loss.Forward(emb.Data[:n*d], emb.Data[n*d:], n, d)
+	n, d := emb.Dim(0), emb.Dim(1)
+	l, err := t.loss.Forward(emb.Data, t.labels, n, d)
 	if err != nil {
 		return 0, err
 	}
 	if math.IsNaN(float64(l)) || math.IsInf(float64(l), 0) {
-		return l, fmt.Errorf("train: loss is %v at step %d", l, t.Step()+1)
+		return l, fmt.Errorf("train: loss is %v at step %d", l, step+1)
 	}
-	dA, dP := t.loss.Backward(emb.Data[:n*d], emb.Data[n*d:])
-	t.dEmb = tensor.Ensure(t.dEmb, 2*n, d)
-	copy(t.dEmb.Data, dA.Data)
-	copy(t.dEmb.Data[n*d:], dP.Data)
+	t.dEmb = tensor.Ensure(t.dEmb, n, d)
+	copy(t.dEmb.Data, t.loss.Backward())
 	t.Model.Backward(t.dEmb)
-	t.opt.Step()
+	t.opt.Update(t.sched.Factor(step, t.TotalSteps()))
+	if t.ema != nil && (step+1)%max(1, t.Config.EMAEvery) == 0 {
+		frac := float64(step+1) / float64(t.TotalSteps())
+		t.ema.UpdateWith(t.Config.EMA * frac * frac * frac)
+		if t.Config.Lookahead {
+			t.ema.CopyTo(t.averaged())
+		}
+	}
 	return l, nil
 }
 
-// Run trains until Config.TotalSteps, calling report after every step.
-// Checkpoints go to ckptDir (none when empty) every Config.CheckpointEvery
-// steps and at the end of each epoch. When ctx is cancelled, Run saves a
-// checkpoint and returns ErrInterrupted.
-func (t *Trainer) Run(ctx context.Context, ckptDir string, report func(Status)) error {
-	total := t.Config.TotalSteps()
+// Run trains until the end of the run, calling report after every step
+// and epochEnd (when not nil) after every epoch. Checkpoints go to ckptDir
+// (none when empty) every Config.CheckpointEvery steps and at the end of
+// each epoch. When ctx is cancelled, Run saves a checkpoint and returns
+// ErrInterrupted. At the end, the model holds the averaged weights, if
+// the run keeps an average.
+func (t *Trainer) Run(ctx context.Context, ckptDir string, report func(Status), epochEnd func(epoch int) error) error {
+	defer t.loader.Close()
+	total := t.TotalSteps()
 	start := time.Now()
 	var epochSum float64
 	var epochN int
@@ -154,8 +269,8 @@ func (t *Trainer) Run(ctx context.Context, ckptDir string, report func(Status)) 
 			return err
 		}
 		step := t.Step()
-		epoch := (step-1)/t.Config.Steps + 1
-		if (step-1)%t.Config.Steps == 0 {
+		epoch := (step-1)/t.stepsPerEpoch + 1
+		if (step-1)%t.stepsPerEpoch == 0 {
 			epochSum, epochN = 0, 0
 		}
 		epochSum += float64(l)
@@ -164,7 +279,12 @@ func (t *Trainer) Run(ctx context.Context, ckptDir string, report func(Status)) 
 		if report != nil {
 			report(Status{Step: step, Total: total, Epoch: epoch, Loss: l, MeanLoss: float32(epochSum / float64(epochN)), Elapsed: t.elapsed + time.Since(start)})
 		}
-		endOfEpoch := step%t.Config.Steps == 0
+		endOfEpoch := step%t.stepsPerEpoch == 0
+		if endOfEpoch && epochEnd != nil {
+			if err := epochEnd(epoch); err != nil {
+				return err
+			}
+		}
 		if endOfEpoch || (t.Config.CheckpointEvery > 0 && step%t.Config.CheckpointEvery == 0) {
 			if err := save(); err != nil {
 				return err
@@ -172,7 +292,41 @@ func (t *Trainer) Run(ctx context.Context, ckptDir string, report func(Status)) 
 		}
 	}
 	t.elapsed += time.Since(start)
+	if t.ema != nil {
+		t.ema.CopyTo(t.averaged())
+	}
 	return nil
+}
+
+// WithAverage runs fn with the model holding the averaged weights (the
+// model as it will be saved), then restores the trained ones. Without an
+// average it just runs fn.
+func (t *Trainer) WithAverage(fn func() error) error {
+	if t.ema == nil {
+		return fn()
+	}
+	t.ema.Swap()
+	defer t.ema.Swap()
+	return fn()
+}
+
+// Validate measures the leave-one-out precision@1 of the images val with
+// the model as it would be saved (the weight average, flip TTA), records
+// it for the epoch just finished, and returns it.
+func (t *Trainer) Validate(val *data.Dataset) (float64, error) {
+	var p1 float64
+	err := t.WithAverage(func() error {
+		emb := t.Model.Embed(val.Pixels, val.Len(), 256)
+		m, err := eval.Retrieval(emb, t.Model.Dim(), val.Labels, eval.Options{})
+		p1 = m.PrecisionAt1
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("validate: %w", err)
+	}
+	step := t.Step()
+	t.Val = append(t.Val, ValRecord{Epoch: (step + t.stepsPerEpoch - 1) / t.stepsPerEpoch, Step: step, PrecisionAt1: p1})
+	return p1, nil
 }
 
 // Elapsed returns the total training time, across resumes.

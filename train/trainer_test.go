@@ -48,7 +48,7 @@ func TestTrainingLowersLoss(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := tr.Run(context.Background(), "", nil); err != nil {
+	if err := tr.Run(context.Background(), "", nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	h := tr.History
@@ -75,11 +75,11 @@ func mean(rs []Record) float64 {
 func TestDeterministicAndResumable(t *testing.T) {
 	ds := toyData(3, 5, 2)
 	straight, _ := New(testConfig(), ds)
-	if err := straight.Run(context.Background(), "", nil); err != nil {
+	if err := straight.Run(context.Background(), "", nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	again, _ := New(testConfig(), ds)
-	again.Run(context.Background(), "", nil)
+	again.Run(context.Background(), "", nil, nil)
 	if !sameWeights(straight, again) {
 		t.Fatal("two runs with one seed differ")
 	}
@@ -92,7 +92,7 @@ func TestDeterministicAndResumable(t *testing.T) {
 		if s.Step == 7 {
 			cancel()
 		}
-	})
+	}, nil)
 	if !errors.Is(err, ErrInterrupted) {
 		t.Fatalf("err = %v, want ErrInterrupted", err)
 	}
@@ -106,7 +106,7 @@ func TestDeterministicAndResumable(t *testing.T) {
 	if resumed.Step() != 7 || len(resumed.History) != 7 {
 		t.Fatalf("resumed at step %d with %d records, want 7", resumed.Step(), len(resumed.History))
 	}
-	if err := resumed.Run(context.Background(), dir, nil); err != nil {
+	if err := resumed.Run(context.Background(), dir, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	if !sameWeights(straight, resumed) {

@@ -22,8 +22,20 @@ type LossCurveOptions struct {
 	// Window is the number of points in the centred moving average; 0
 	// picks about 1/50 of the points.
 	Window int
-	// Width and Height are the image size in pixels; 0 means 960 x 540.
+	// Width and Height are the image size in pixels; 0 means 960 x 540
+	// (960 x 760 with Val).
 	Width, Height int
+	// Val, when not empty, is plotted in a second panel under the loss:
+	// a validation metric (ValLabel, such as "validation precision@1")
+	// against step.
+	Val      []Point
+	ValLabel string
+}
+
+// Point is one measurement at a training step.
+type Point struct {
+	Step  int
+	Value float64
 }
 
 // LossCurve plots training loss against step and writes it as a PNG to
@@ -58,6 +70,9 @@ func LossCurve(path string, steps []int, loss []float64, title string, opt ...Lo
 	wpx, hpx := o.Width, o.Height
 	if wpx <= 0 || hpx <= 0 {
 		wpx, hpx = 960, 540
+		if len(o.Val) > 0 {
+			hpx = 760
+		}
 	}
 
 	p := plot.New()
@@ -102,11 +117,59 @@ func LossCurve(path string, steps []int, loss []float64, title string, opt ...Lo
 	// Sizes are in points; at 96 dots per inch a pixel is 0.75 points.
 	c := vgimg.NewWith(vgimg.UseWH(vg.Length(wpx)*0.75, vg.Length(hpx)*0.75), vgimg.UseDPI(96))
 	// Leave a margin of 12 pixels (9 points) around the plot.
-	p.Draw(draw.Crop(draw.New(c), 9, -9, 9, -9))
+	canvas := draw.Crop(draw.New(c), 9, -9, 9, -9)
+	if len(o.Val) == 0 {
+		p.Draw(canvas)
+	} else {
+		vp, err := valPlot(o.Val, o.ValLabel, p.X.Min, p.X.Max)
+		if err != nil {
+			return fmt.Errorf("viz: loss curve %s: %w", path, err)
+		}
+		// The loss above, the validation metric in the lower 35%.
+		split := canvas.Min.Y + (canvas.Max.Y-canvas.Min.Y)*0.35
+		p.Draw(draw.Canvas{Canvas: canvas.Canvas, Rectangle: vg.Rectangle{Min: vg.Point{X: canvas.Min.X, Y: split}, Max: canvas.Max}})
+		vp.Draw(draw.Canvas{Canvas: canvas.Canvas, Rectangle: vg.Rectangle{Min: canvas.Min, Max: vg.Point{X: canvas.Max.X, Y: split - 6}}})
+	}
 	if err := WritePNG(path, c.Image()); err != nil {
 		return fmt.Errorf("viz: loss curve: %w", err)
 	}
 	return nil
+}
+
+// valPlot plots a validation metric against step over the loss plot's
+// step range, as a line with a marker at each measurement, labelled with
+// the last value.
+func valPlot(val []Point, label string, xmin, xmax float64) (*plot.Plot, error) {
+	if label == "" {
+		label = "validation"
+	}
+	xy := make(plotter.XYs, len(val))
+	for i, v := range val {
+		xy[i] = plotter.XY{X: float64(v.Step), Y: v.Value}
+	}
+	vp := plot.New()
+	vp.X.Label.Text = "step"
+	vp.Y.Label.Text = label
+	for _, s := range []*text.Style{&vp.X.Label.TextStyle, &vp.Y.Label.TextStyle, &vp.X.Tick.Label, &vp.Y.Tick.Label, &vp.Legend.TextStyle} {
+		s.Font.Variant = "Sans"
+	}
+	vp.X.Tick.Marker = niceTicks{n: 8}
+	vp.Y.Tick.Marker = niceTicks{n: 4}
+	vp.X.Min, vp.X.Max = xmin, xmax
+	vp.Add(plotter.NewGrid())
+	line, points, err := plotter.NewLinePoints(xy)
+	if err != nil {
+		return nil, err
+	}
+	line.Color = color.RGBA{0xc0, 0x39, 0x2b, 0xff}
+	line.Width = 2
+	points.Color = line.Color
+	points.Shape = draw.CircleGlyph{}
+	vp.Add(line, points)
+	vp.Legend.Top = true
+	vp.Legend.Left = true
+	vp.Legend.Add(fmt.Sprintf("%s (last %.4f)", label, val[len(val)-1].Value), line)
+	return vp, nil
 }
 
 // movingAverage returns the centred moving average of xy's Y over window

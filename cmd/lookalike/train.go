@@ -8,48 +8,117 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
+	"github.com/lookalike/lookalike/data"
 	"github.com/lookalike/lookalike/internal/progress"
 	"github.com/lookalike/lookalike/kernels"
+	"github.com/lookalike/lookalike/loss"
 	"github.com/lookalike/lookalike/nn"
+	"github.com/lookalike/lookalike/optim"
 	"github.com/lookalike/lookalike/report"
 	"github.com/lookalike/lookalike/train"
 )
 
 // trainFlags are the flags of train (and demo).
 type trainFlags struct {
-	data   dataFlags
-	cfg    train.Config
-	out    string
-	resume bool
+	data        dataFlags
+	recipe      string
+	cfg         train.Config // the flags' values; only those set override the recipe
+	valFraction float64
+	out         string
+	resume      bool
+	flags       *pflag.FlagSet
 }
 
 func (f *trainFlags) register(cmd *cobra.Command) {
 	f.cfg = train.DefaultConfig()
 	fl := cmd.Flags()
-	fl.StringVar(&f.cfg.Model, "model", f.cfg.Model, fmt.Sprintf("architecture: %v", nn.ArchitectureNames()))
-	fl.IntVar(&f.cfg.Dim, "dim", f.cfg.Dim, "embedding dimension")
-	fl.IntVar(&f.cfg.Epochs, "epochs", f.cfg.Epochs, "epochs")
-	fl.IntVar(&f.cfg.Steps, "steps", f.cfg.Steps, "batches per epoch (one anchor/positive pair per class each)")
-	fl.Float64Var(&f.cfg.LR, "lr", f.cfg.LR, "Adam learning rate")
-	fl.Float64Var(&f.cfg.Temperature, "temperature", f.cfg.Temperature, "softmax temperature of the similarities")
-	fl.Uint64Var(&f.cfg.Seed, "seed", f.cfg.Seed, "random seed: the same seed gives the same model")
-	fl.IntVar(&f.cfg.CheckpointEvery, "checkpoint-every", 0, "steps between checkpoints (0: every epoch)")
+	f.flags = fl
+	c := &f.cfg
+	fl.StringVar(&f.recipe, "recipe", "keras-example", fmt.Sprintf("training recipe, one of %v (see above); the flags below override it", train.RecipeNames()))
+	fl.StringVar(&c.Model, "model", c.Model, fmt.Sprintf("architecture: %v", nn.ArchitectureNames()))
+	fl.IntVar(&c.Dim, "dim", c.Dim, "embedding dimension")
+	fl.IntVar(&c.Epochs, "epochs", c.Epochs, "epochs")
+	fl.IntVar(&c.Steps, "steps", c.Steps, "batches per epoch (0 with --sampler epochs: one pass)")
+	fl.StringVar(&c.Loss, "loss", c.Loss, fmt.Sprintf("loss: %v", loss.Names()))
+	fl.Float64Var(&c.Temperature, "temperature", c.Temperature, "softmax temperature of the similarities")
+	fl.Float64Var(&c.LabelSmoothing, "label-smoothing", c.LabelSmoothing, "label smoothing of the norm-softmax loss")
+	fl.StringVar(&c.Sampler, "sampler", c.Sampler, "batches: pairs (one pair per class), classes (--images-per-class of each class), epochs (shuffled passes)")
+	fl.IntVar(&c.BatchSize, "batch", c.BatchSize, "images per batch (classes and epochs samplers)")
+	fl.IntVar(&c.ImagesPerClass, "images-per-class", c.ImagesPerClass, "images of each class in a batch (classes sampler)")
+	fl.StringVar(&c.Optimizer, "optimizer", c.Optimizer, "optimizer: adam or sgd")
+	fl.Float64Var(&c.LR, "lr", c.LR, "learning rate")
+	fl.Float64Var(&c.Momentum, "momentum", c.Momentum, "SGD momentum")
+	fl.BoolVar(&c.Nesterov, "nesterov", c.Nesterov, "SGD with Nesterov momentum")
+	fl.Float64Var(&c.WeightDecay, "weight-decay", c.WeightDecay, "decoupled weight decay of kernels and weight matrices (SGD)")
+	fl.StringVar(&c.Schedule, "schedule", c.Schedule, fmt.Sprintf("learning-rate schedule: %v", optim.ScheduleNames()))
+	fl.IntVar(&c.Warmup, "warmup", c.Warmup, "warm-up steps of the warmup-* schedules")
+	fl.Float64Var(&c.EMA, "ema", c.EMA, "final decay of the weight average (0: none)")
+	fl.IntVar(&c.Augment.Translate, "translate", c.Augment.Translate, "random translation in pixels (reflect padding)")
+	fl.BoolVar(&c.Augment.Flip, "flip", c.Augment.Flip, "random horizontal flips")
+	fl.IntVar(&c.Augment.Cutout, "cutout", c.Augment.Cutout, "side of a random square cut out of each image (0: none)")
+	fl.BoolVar(&c.FlipTTA, "flip-tta", c.FlipTTA, "embed images as the mean of their and their mirror image's embeddings")
+	fl.Uint64Var(&c.Seed, "seed", c.Seed, "random seed: the same seed gives the same model")
+	fl.IntVar(&c.CheckpointEvery, "checkpoint-every", 0, "steps between checkpoints (0: every epoch)")
+	fl.Float64Var(&f.valFraction, "val-fraction", 0, "hold back this fraction of the training images and report their precision@1 after every epoch")
 	fl.BoolVar(&f.resume, "resume", false, "continue from the checkpoint in --out if there is one")
+}
+
+// config returns the recipe's settings with the flags that were set
+// applied over them.
+func (f *trainFlags) config() (train.Config, error) {
+	cfg, err := train.LookupRecipe(f.recipe)
+	if err != nil {
+		return cfg, err
+	}
+	set := f.cfg
+	over := map[string]func(){
+		"model": func() { cfg.Model = set.Model }, "dim": func() { cfg.Dim = set.Dim },
+		"epochs": func() { cfg.Epochs = set.Epochs }, "steps": func() { cfg.Steps = set.Steps },
+		"loss": func() { cfg.Loss = set.Loss }, "temperature": func() { cfg.Temperature = set.Temperature },
+		"label-smoothing": func() { cfg.LabelSmoothing = set.LabelSmoothing },
+		"sampler":         func() { cfg.Sampler = set.Sampler }, "batch": func() { cfg.BatchSize = set.BatchSize },
+		"images-per-class": func() { cfg.ImagesPerClass = set.ImagesPerClass },
+		"optimizer":        func() { cfg.Optimizer = set.Optimizer }, "lr": func() { cfg.LR = set.LR },
+		"momentum": func() { cfg.Momentum = set.Momentum }, "nesterov": func() { cfg.Nesterov = set.Nesterov },
+		"weight-decay": func() { cfg.WeightDecay = set.WeightDecay },
+		"schedule":     func() { cfg.Schedule = set.Schedule }, "warmup": func() { cfg.Warmup = set.Warmup },
+		"ema": func() { cfg.EMA = set.EMA }, "translate": func() { cfg.Augment.Translate = set.Augment.Translate },
+		"flip": func() { cfg.Augment.Flip = set.Augment.Flip }, "cutout": func() { cfg.Augment.Cutout = set.Augment.Cutout },
+		"flip-tta": func() { cfg.FlipTTA = set.FlipTTA }, "seed": func() { cfg.Seed = set.Seed },
+		"checkpoint-every": func() { cfg.CheckpointEvery = set.CheckpointEvery },
+	}
+	for name, apply := range over {
+		if f.flags.Changed(name) {
+			apply()
+		}
+	}
+	if f.valFraction < 0 || f.valFraction >= 1 {
+		return cfg, fmt.Errorf("--val-fraction %g must be in [0, 1)", f.valFraction)
+	}
+	return cfg, cfg.Validate()
 }
 
 func newTrainCmd(a *app) *cobra.Command {
 	f := &trainFlags{}
 	cmd := &cobra.Command{
-		Use:   "train --data DIR --out MODEL_DIR",
+		Use:   "train --data DIR --out MODEL_DIR [--recipe NAME]",
 		Short: "Train an embedding model",
-		Long: `Train an embedding model with the pair softmax loss of the Keras example:
-each batch holds one anchor and one positive of every class.
+		Long: `Train an embedding model with a recipe: a network and all its training
+settings. The recipes:
+
+` + train.RecipeHelp() + `
+The default is keras-example (what demo runs). Flags override the recipe's
+settings one by one.
 
 Writes MODEL_DIR/model.json and model.safetensors (the model), loss.csv and
-loss.png. A checkpoint is kept in MODEL_DIR/checkpoint after every epoch and
-on Ctrl-C; --resume continues from it.`,
+loss.png (with --val-fraction also validation.csv, and the precision@1 of the
+held-back images after each epoch in loss.png). A checkpoint is kept in
+MODEL_DIR/checkpoint after every epoch and on Ctrl-C; --resume continues from
+it.`,
 		Example: `  lookalike train --data ../shared/datasets/cifar10/train --out model/
+  lookalike train --data ../shared/datasets/cifar10/train --recipe fast --val-fraction 0.05 --out fast/
   lookalike train --data cifar-10-binary.tar.gz --epochs 5 --out model/ --resume`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -67,50 +136,75 @@ on Ctrl-C; --resume continues from it.`,
 // trainingInfo is what model.json records about how the model was trained.
 type trainingInfo struct {
 	train.Config
-	Data      string  `json:"data"`
-	Images    int     `json:"images"`
-	StepsDone int     `json:"steps_done"`
-	FinalLoss float64 `json:"final_epoch_loss"`
-	Seconds   float64 `json:"training_seconds"`
-	Kernels   string  `json:"kernels"`
+	Data       string            `json:"data"`
+	Images     int               `json:"images"`
+	Held       int               `json:"held_back_images,omitempty"`
+	StepsDone  int               `json:"steps_done"`
+	FinalLoss  float64           `json:"final_epoch_loss"`
+	Validation []train.ValRecord `json:"validation,omitempty"`
+	Seconds    float64           `json:"training_seconds"`
+	Kernels    string            `json:"kernels"`
 }
 
 // runTrain trains (or resumes) and writes the model and its loss curve.
 func runTrain(cmd *cobra.Command, a *app, f *trainFlags) (*train.Trainer, error) {
 	ctx := cmd.Context()
-	if err := f.cfg.Validate(); err != nil {
+	cfg, err := f.config()
+	if err != nil {
 		return nil, err
 	}
 	ds, err := f.data.load(ctx, a, "train", nil)
 	if err != nil {
 		return nil, err
 	}
+	var val *data.Dataset
+	if f.valFraction > 0 {
+		if ds, val, err = ds.Split(f.valFraction, cfg.Seed); err != nil {
+			return nil, err
+		}
+		a.log.Info("holding back images for validation", "held", val.Len(), "training", ds.Len())
+	}
 	ckpt := filepath.Join(f.out, "checkpoint")
 	var t *train.Trainer
 	if f.resume && train.HasCheckpoint(ckpt) {
 		epochs := 0
 		if cmd.Flags().Changed("epochs") {
-			epochs = f.cfg.Epochs
+			epochs = cfg.Epochs
 		}
 		if t, err = train.Resume(ckpt, ds, epochs); err != nil {
 			return nil, err
 		}
-		a.log.Info("resuming", "checkpoint", ckpt, "step", t.Step(), "of", t.Config.TotalSteps())
+		a.log.Info("resuming", "checkpoint", ckpt, "step", t.Step(), "of", t.TotalSteps())
 	} else {
 		if !f.resume && train.HasCheckpoint(ckpt) {
 			a.log.Warn("starting afresh; an older checkpoint will be overwritten (use --resume to continue it)", "checkpoint", ckpt)
 		}
-		if t, err = train.New(f.cfg, ds); err != nil {
+		if t, err = train.New(cfg, ds); err != nil {
 			return nil, err
 		}
 	}
-	a.log.Info("training", "model", t.Config.Model, "params", t.Model.NumParams(), "classes", len(ds.Classes),
-		"batch_pairs", len(ds.Classes), "epochs", t.Config.Epochs, "steps_per_epoch", t.Config.Steps, "seed", t.Config.Seed, "kernels", kernels.Path())
-	bar := progress.New(os.Stderr, a.log, "train", t.Config.TotalSteps(), "step", 10*time.Second)
+	c := t.Config
+	a.log.Info("training", "recipe", c.Recipe, "model", c.Model, "params", t.Model.NumParams(), "classes", len(ds.Classes),
+		"loss", c.Loss, "sampler", c.Sampler, "optimizer", c.Optimizer, "epochs", c.Epochs, "steps_per_epoch", t.StepsPerEpoch(),
+		"seed", c.Seed, "kernels", kernels.Path())
+	bar := progress.New(os.Stderr, a.log, "train", t.TotalSteps(), "step", 10*time.Second)
 	bar.Set(t.Step(), "")
+	valNote := ""
+	var epochEnd func(int) error
+	if val != nil {
+		epochEnd = func(epoch int) error {
+			p1, err := t.Validate(val)
+			if err != nil {
+				return err
+			}
+			valNote = fmt.Sprintf(" val p@1 %.4f", p1)
+			a.log.Info("epoch done", "epoch", epoch, "val_precision_at_1", fmt.Sprintf("%.4f", p1), "held", val.Len())
+			return nil
+		}
+	}
 	err = t.Run(ctx, ckpt, func(s train.Status) {
-		bar.Set(s.Step, fmt.Sprintf("epoch %d/%d loss %.4f", s.Epoch, t.Config.Epochs, s.MeanLoss))
-	})
+		bar.Set(s.Step, fmt.Sprintf("epoch %d/%d loss %.4f%s", s.Epoch, c.Epochs, s.MeanLoss, valNote))
+	}, epochEnd)
 	if errors.Is(err, train.ErrInterrupted) {
 		return nil, fmt.Errorf("%w at step %d; checkpoint saved in %s: rerun with --resume to continue", err, t.Step(), ckpt)
 	}
@@ -120,16 +214,19 @@ func runTrain(cmd *cobra.Command, a *app, f *trainFlags) (*train.Trainer, error)
 	bar.Finish()
 	info := trainingInfo{
 		Config: t.Config, Data: f.data.path, Images: ds.Len(), StepsDone: t.Step(),
-		FinalLoss: train.EpochMeans(t.History, t.Config.Steps)[t.Config.Epochs-1],
-		Seconds:   t.Elapsed().Seconds(), Kernels: kernels.Path(),
+		FinalLoss:  train.EpochMeans(t.History, t.StepsPerEpoch())[t.Config.Epochs-1],
+		Validation: t.Val, Seconds: t.Elapsed().Seconds(), Kernels: kernels.Path(),
+	}
+	if val != nil {
+		info.Held = val.Len()
 	}
 	if err := nn.Save(f.out, t.Model, t.Classes, info); err != nil {
 		return nil, err
 	}
-	if err := report.TrainingCurves(f.out, t.History, t.Config.Steps); err != nil {
+	if err := report.TrainingCurves(f.out, t.History, t.StepsPerEpoch(), t.Val); err != nil {
 		return nil, err
 	}
 	a.log.Info("model written", "dir", f.out, "final_epoch_loss", fmt.Sprintf("%.4f", info.FinalLoss),
-		"took", t.Elapsed().Round(time.Second), "pairs_per_second", fmt.Sprintf("%.0f", float64(t.Step()*len(ds.Classes))/t.Elapsed().Seconds()))
+		"took", t.Elapsed().Round(time.Second), "images_per_second", fmt.Sprintf("%.0f", float64(t.Step()*t.BatchSize())/t.Elapsed().Seconds()))
 	return t, nil
 }
