@@ -27,6 +27,11 @@ type Options struct {
 	// and a class in it with no folder simply gets no images. When unset,
 	// the classes are the sub-folder names sorted by name.
 	Classes []string
+	// Only, when not empty, keeps just these classes (class folder names,
+	// or CIFAR-10 class names) and leaves the others out, for example to
+	// train on some classes and evaluate on the others. A name with no
+	// class is an error.
+	Only []string
 	// SkipBad makes unreadable images (corrupt, truncated, empty,
 	// non-images, over MaxPixels) be logged as warnings naming the file and
 	// left out, instead of failing the load.
@@ -125,6 +130,14 @@ func LoadFolder(ctx context.Context, dir string, opt Options) (*Dataset, error) 
 	}
 	if len(found) == 0 {
 		return nil, fmt.Errorf("image folder %s: no class sub-folders", dir)
+	}
+	if len(opt.Only) > 0 {
+		for _, c := range opt.Only {
+			if !slices.Contains(found, c) {
+				return nil, fmt.Errorf("image folder %s: no class folder %q (have %v)", dir, c, found)
+			}
+		}
+		found = slices.DeleteFunc(found, func(c string) bool { return !slices.Contains(opt.Only, c) })
 	}
 
 	classes := found

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 )
 
@@ -58,6 +59,11 @@ func openCIFAR(ctx context.Context, path, split string, opt Options) (*Dataset, 
 	if err != nil {
 		return nil, err
 	}
+	if len(opt.Only) > 0 {
+		if ds, err = onlyClasses(ds, opt.Only); err != nil {
+			return nil, fmt.Errorf("CIFAR-10 %s: %w", path, err)
+		}
+	}
 	if len(opt.Classes) > 0 {
 		index := make(map[string]int, len(opt.Classes))
 		for i, c := range opt.Classes {
@@ -105,4 +111,34 @@ func resizeDataset(ds *Dataset, size, workers int) *Dataset {
 	}
 	wg.Wait()
 	return out
+}
+
+// onlyClasses returns the images of ds in the classes only, relabelled in
+// ds's class order.
+func onlyClasses(ds *Dataset, only []string) (*Dataset, error) {
+	keep := make(map[int]int)
+	var classes []string
+	for i, c := range ds.Classes {
+		if slices.Contains(only, c) {
+			keep[i] = len(classes)
+			classes = append(classes, c)
+		}
+	}
+	for _, c := range only {
+		if !slices.Contains(ds.Classes, c) {
+			return nil, fmt.Errorf("no class %q (have %v)", c, ds.Classes)
+		}
+	}
+	var idx []int
+	for i, l := range ds.Labels {
+		if _, ok := keep[l]; ok {
+			idx = append(idx, i)
+		}
+	}
+	out := ds.Subset(idx)
+	out.Classes = classes
+	for i, l := range out.Labels {
+		out.Labels[i] = keep[l]
+	}
+	return out, nil
 }

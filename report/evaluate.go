@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/lookalike/lookalike/collection"
@@ -64,14 +65,18 @@ type IndexEvaluation struct {
 
 // Evaluation is the content of metrics.json.
 type Evaluation struct {
-	Model       string           `json:"model"`
-	Fingerprint string           `json:"model_fingerprint"`
-	Data        string           `json:"data"`
-	Metrics     eval.Metrics     `json:"metrics"`
-	Confusion   [][]int          `json:"confusion_matrix"`
-	Classes     []string         `json:"classes"`
-	EmbedSecs   float64          `json:"embed_seconds"`
-	Index       *IndexEvaluation `json:"index,omitempty"`
+	Model       string       `json:"model"`
+	Fingerprint string       `json:"model_fingerprint"`
+	Data        string       `json:"data"`
+	Metrics     eval.Metrics `json:"metrics"`
+	Confusion   [][]int      `json:"confusion_matrix"`
+	Classes     []string     `json:"classes"`
+	// UnseenClasses are the classes of the data the model was not trained
+	// on (all of them in the disjoint-class protocol of metric learning:
+	// labels only score the neighbours).
+	UnseenClasses []string         `json:"unseen_classes,omitempty"`
+	EmbedSecs     float64          `json:"embed_seconds"`
+	Index         *IndexEvaluation `json:"index,omitempty"`
 }
 
 // Evaluate embeds every image of ds with m, computes the leave-one-out
@@ -104,6 +109,11 @@ func Evaluate(m *nn.Model, info *nn.Info, ds *data.Dataset, dataName, dir string
 	emb := m.Embed(ds.Pixels, ds.Len(), opt.Batch)
 	dim := m.Dim()
 	ev := &Evaluation{Model: info.Name, Fingerprint: info.Fingerprint, Data: dataName, Classes: ds.Classes, EmbedSecs: time.Since(start).Seconds()}
+	for _, c := range ds.Classes {
+		if len(info.Classes) > 0 && !slices.Contains(info.Classes, c) {
+			ev.UnseenClasses = append(ev.UnseenClasses, c)
+		}
+	}
 	opt.Logger.Info("embedded", "images", ds.Len(), "took", time.Since(start).Round(time.Millisecond))
 
 	var err error
@@ -218,6 +228,9 @@ func writeMarkdown(path string, ev *Evaluation, n int) error {
 		fmt.Fprintf(w, "# Evaluation of %s\n\n", ev.Model)
 		fmt.Fprintf(w, "Model fingerprint `%s`, data `%s`: %d images in %d classes, every image a query against all the others (leave-one-out).\n\n",
 			short(ev.Fingerprint), ev.Data, n, len(ev.Classes))
+		if u := ev.UnseenClasses; len(u) > 0 {
+			fmt.Fprintf(w, "The model was not trained on %d of these classes (%s): their labels only score the neighbours.\n\n", len(u), strings.Join(u, ", "))
+		}
 		fmt.Fprintf(w, "| metric | value |\n|---|---|\n")
 		fmt.Fprintf(w, "| precision@1 | %.4f |\n| precision@10 | %.4f |\n| R-precision | %.4f |\n| MAP@R | %.4f |\n",
 			mt.PrecisionAt1, mt.PrecisionAt10, mt.RPrecision, mt.MAPAtR)

@@ -18,6 +18,7 @@ type dataFlags struct {
 	skipBad  bool
 	workers  int
 	maxBytes string
+	only     []string
 }
 
 func (f *dataFlags) register(cmd *cobra.Command, usage string) {
@@ -25,6 +26,7 @@ func (f *dataFlags) register(cmd *cobra.Command, usage string) {
 	cmd.Flags().BoolVar(&f.skipBad, "skip-bad", false, "skip unreadable images with a warning instead of stopping")
 	cmd.Flags().IntVar(&f.workers, "workers", 0, "images decoded in parallel (0: one per CPU)")
 	cmd.Flags().StringVar(&f.maxBytes, "max-file-size", "64MiB", "largest image file read; larger ones are refused before reading")
+	cmd.Flags().StringSliceVar(&f.only, "classes", nil, "use only these classes (comma-separated), e.g. to train on some and evaluate on others")
 }
 
 // load opens the dataset with a progress bar; classes, when set, fixes the
@@ -36,7 +38,7 @@ func (f *dataFlags) load(ctx context.Context, a *app, split string, classes []st
 	}
 	var bar *progress.Bar
 	opt := data.Options{
-		Classes: classes, SkipBad: f.skipBad, Workers: f.workers, Logger: a.log, MaxBytes: maxBytes,
+		Classes: classes, Only: f.only, SkipBad: f.skipBad, Workers: f.workers, Logger: a.log, MaxBytes: maxBytes,
 		Progress: func(done, total int) {
 			if bar == nil {
 				bar = progress.New(os.Stderr, a.log, "load "+split, total, "img", 5*time.Second)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -27,6 +28,10 @@ func newEvalCmd(a *app) *cobra.Command {
 		Long: `Embed every image of a labelled test set and measure how well the nearest
 neighbours of each image share its class, every image being a query against
 all the others: precision@1, precision@10, R-precision, MAP@R and recall@k.
+
+The classes may be ones the model was not trained on (train on some classes,
+evaluate on the others, as metric-learning benchmarks do); the report says
+which.
 
 Writes REPORT_DIR/metrics.json, neighbours.png (queries and their nearest
 neighbours), confusion.png (classes of the neighbours of 10 queries per
@@ -56,7 +61,9 @@ func runEval(cmd *cobra.Command, a *app, f *evalFlags) (*report.Evaluation, erro
 	if err != nil {
 		return nil, err
 	}
-	ds, err := f.data.load(cmd.Context(), a, f.split, info.Classes)
+	// The data's own classes: they may be ones the model never saw (the
+	// disjoint-class protocol); labels then only score the neighbours.
+	ds, err := f.data.load(cmd.Context(), a, f.split, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -77,6 +84,9 @@ func runEval(cmd *cobra.Command, a *app, f *evalFlags) (*report.Evaluation, erro
 		return nil, err
 	}
 	mt := ev.Metrics
+	if len(ev.UnseenClasses) > 0 {
+		fmt.Fprintf(cmd.OutOrStdout(), "classes the model was not trained on: %s\n", strings.Join(ev.UnseenClasses, ", "))
+	}
 	fmt.Fprintf(cmd.OutOrStdout(), "precision@1 %.4f  precision@10 %.4f  R-precision %.4f  MAP@R %.4f  (%d queries)\nreport: %s\n",
 		mt.PrecisionAt1, mt.PrecisionAt10, mt.RPrecision, mt.MAPAtR, mt.Queries, f.out)
 	if ie := ev.Index; ie != nil {

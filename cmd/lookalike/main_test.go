@@ -311,3 +311,27 @@ func fileExists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
 }
+
+// TestDisjointClasses trains on two classes and evaluates on the third,
+// which the model never saw, as metric-learning benchmarks do.
+func TestDisjointClasses(t *testing.T) {
+	root := imageFolder(t, 4)
+	model := filepath.Join(t.TempDir(), "m")
+	if _, err := run(t, "train", "--data", filepath.Join(root, "train"), "--classes", "red,green", "--epochs", "1", "--steps", "5", "--out", model); err != nil {
+		t.Fatal(err)
+	}
+	_, info, err := nn.Load(model)
+	if err != nil || strings.Join(info.Classes, ",") != "green,red" {
+		t.Fatalf("trained on %v, %v", info, err)
+	}
+	out, err := run(t, "eval", "--model", model, "--data", filepath.Join(root, "test"), "--classes", "blue,green", "--out", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "not trained on: blue") || !strings.Contains(out, "(8 queries)") {
+		t.Fatalf("eval on unseen classes printed %q", out)
+	}
+	if _, err := run(t, "eval", "--model", model, "--data", filepath.Join(root, "test"), "--classes", "purple"); err == nil || !strings.Contains(err.Error(), "purple") {
+		t.Fatalf("unknown class: %v", err)
+	}
+}
