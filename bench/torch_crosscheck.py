@@ -103,7 +103,7 @@ def torch_step(man, dir_, dtype, use_our_masks):
             p.copy_(w.to(dtype))
     x = torch.from_numpy(load(dir_, man["input"])).to(dtype).permute(0, 3, 1, 2).contiguous()
     n = man["pairs"]
-    ours = [torch.from_numpy(load(dir_, e) > 0).to(dtype).permute(0, 3, 1, 2) for e in man["relu_outputs"]]
+    ours = [torch.from_numpy(load(dir_, e) > 0).to(dtype).permute(0, 3, 1, 2) for e in man["relu_outputs"] or []]
     record = []
     emb = model(x, masks=ours if use_our_masks else None, record=None if use_our_masks else record)
     mismatches = None
@@ -117,7 +117,7 @@ def torch_step(man, dir_, dtype, use_our_masks):
     for e in man["params"]:
         g = tensors[torch_name(model, e["name"])].grad.detach().double().numpy()
         grads[e["name"]] = to_our_layout(g)
-    state = {e["name"]: tensors[torch_name(model, e["name"])].detach().double().numpy()
+    state = {e["name"]: to_our_layout(tensors[torch_name(model, e["name"])].detach().double().numpy())
              for e in man.get("state_after", [])}
     return float(loss), emb.detach().double().numpy(), grads, state, mismatches
 
@@ -156,7 +156,7 @@ def main():
     ours_state = {e["name"]: load(dir_, e) for e in man.get("state_after", [])}
     count = sum(int(np.prod(e["shape"])) for e in man["params"])
     model = man.get("model", "keras-small")
-    tcount = sum(p.numel() for p in MODELS[model](man["dim"]).parameters())
+    tcount = sum(p.numel() for p in MODELS[model](man["dim"]).parameters() if p.requires_grad)
     print(f"dump {dir_}: {model}, {man['pairs']} pairs, {len(man['params'])} parameters, {count} values "
           f"(lookalike NumParams {man['num_params']}, torch twin {tcount}), {len(ours_state)} state tensors, "
           f"lookalike kernels {man['kernels']}, torch {torch.__version__}")
@@ -172,7 +172,7 @@ def main():
         print(f"== {title}: torch ReLUs {'replaced by lookalike masks' if use_our_masks else 'as they are'}")
         if not use_our_masks:
             print(f"ReLU mask elements that differ from lookalike's: torch-f32 {mm32}, torch-f64 {mm64} "
-                  f"(of {[int(np.prod(e['shape'])) for e in man['relu_outputs']]})")
+                  f"(of {[int(np.prod(e['shape'])) for e in man['relu_outputs'] or []]})")
         print(f"loss: lookalike {man['loss']:.8f}  torch-f32 {l32:.8f}  torch-f64 {l64:.8f}")
         rows = [("loss", man["loss"], l32, l64), ("embeddings", ours_emb, e32, e64)]
         rows += [(f"grad {name}", ours_grads[name], g32[name], g64[name]) for name in ours_grads]

@@ -180,7 +180,66 @@ class ResNetSmall(nn.Module):
         return F.normalize(x, dim=1, eps=1e-6)
 
 
-MODELS = {"keras-small": KerasSmall, "resnet-small": ResNetSmall}
+class FastBatchNorm(nn.BatchNorm2d):
+    """airbench's BatchNorm, as lookalike's fast network has it: momentum
+    0.6, epsilon 1e-12, the scale frozen at 1 (only the shift trains)."""
+
+    def __init__(self, c):
+        super().__init__(c, momentum=0.6, eps=1e-12)
+        self.weight.requires_grad = False
+
+
+class FastNet(nn.Module):
+    """lookalike's fast network (nn.FastNet, airbench94's): Rescaling(1/255),
+    a frozen 2x2 whitening convolution to 24 channels and GELU, three conv
+    groups of widths 64, 256, 256 (3x3 "same" convolution, 2x2 max pool,
+    BatchNorm, GELU, 3x3 convolution, BatchNorm, GELU), a 3x3 max pool,
+    Dense(dim) when dim is not 256, and L2 normalisation."""
+
+    def __init__(self, dim=DIM):
+        super().__init__()
+        self.whiten = nn.Conv2d(3, 24, 2)
+        self.whiten.weight.requires_grad = False
+        blocks, cin = [], 24
+        for cout in (64, 256, 256):
+            blocks.append(nn.ModuleDict({
+                "conv1": nn.Conv2d(cin, cout, 3, padding=1), "bn1": FastBatchNorm(cout),
+                "conv2": nn.Conv2d(cout, cout, 3, padding=1), "bn2": FastBatchNorm(cout),
+            }))
+            cin = cout
+        self.blocks = nn.ModuleList(blocks)
+        self.dense = nn.Linear(256, dim) if dim != 256 else None
+        for m in self.modules():
+            if isinstance(m, (nn.Conv2d, nn.Linear)):
+                nn.init.xavier_uniform_(m.weight)
+                nn.init.zeros_(m.bias)
+        # lookalike's layer names: 0 rescaling, 1 whitening, 2 GELU, then
+        # seven layers per group (conv, pool, bn, gelu, conv, bn, gelu), the
+        # 3x3 pool and the global pool, then the dense layer.
+        self.LOOKALIKE = {"layers.1": "whiten", "layers.26": "dense"}
+        for g in range(3):
+            base = 3 + 7 * g
+            for off, name in ((0, "conv1"), (2, "bn1"), (4, "conv2"), (5, "bn2")):
+                self.LOOKALIKE[f"layers.{base + off}"] = f"blocks.{g}.{name}"
+
+    def forward(self, x, masks=None, record=None):
+        x = x * (1.0 / 255)
+        x = F.gelu(self.whiten(x))
+        for b in self.blocks:
+            x = F.gelu(b["bn1"](F.max_pool2d(b["conv1"](x), 2)))
+            x = F.gelu(b["bn2"](b["conv2"](x)))
+        x = F.max_pool2d(x, 3).flatten(1)
+        if self.dense is not None:
+            x = self.dense(x)
+        return F.normalize(x, dim=1, eps=1e-6)
+
+
+MODELS = {"keras-small": KerasSmall, "resnet-small": ResNetSmall, "fast": FastNet}
+
+# Torch's settings a benchmark can run in: plain float32, float32 with
+# channels-last memory format, and bf16 autocast (AMX or AVX-512 BF16 where
+# the CPU has them).
+MODES = ("fp32", "channels-last", "bf16")
 
 
 def torch_name(model, ours):
@@ -199,7 +258,9 @@ def pair_softmax_loss(anchors, positives, temperature=TEMPERATURE):
 
 
 def num_params(model):
-    return sum(p.numel() for p in model.parameters())
+    """The number of trained scalars (frozen ones, such as the fast
+    network's whitening kernel, are not counted, as in lookalike)."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
 def parse_args(argv=None):
@@ -216,10 +277,30 @@ def parse_args(argv=None):
                    help="time inference at this batch size instead of training")
     p.add_argument("-embed-images", dest="embed_images", type=int, default=10240,
                    help="images to embed with -embed-batch")
+    p.add_argument("-mode", default="fp32", choices=MODES,
+                   help="torch setting: fp32, channels-last (fp32), or bf16 (autocast)")
     p.add_argument("-info", action="store_true", help="print the configuration as JSON and exit")
     p.add_argument("-expect-params", dest="expect_params", type=int, default=0,
                    help="fail unless the model has this many parameters (our engine's NumParams)")
     return p.parse_args(argv)
+
+
+def engine_name(mode):
+    """The engine name of a result: "pytorch", or "pytorch-<mode>"."""
+    return "pytorch" if mode == "fp32" else f"pytorch-{mode}"
+
+
+def prepare(x, mode):
+    """x in the memory format of the mode."""
+    return x.contiguous(memory_format=torch.channels_last) if mode == "channels-last" else x
+
+
+def autocast(mode):
+    """bf16 autocast for the bf16 mode, else a no-op context."""
+    import contextlib
+    if mode == "bf16":
+        return torch.autocast("cpu", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
 
 
 def emit(obj):
@@ -236,9 +317,10 @@ def bench_train(model, gen, args):
 
     def step():
         idx = torch.randint(0, args.pool, (2 * n,), generator=gen)
-        x = pool[idx].float()
-        emb = model(x)
-        loss = pair_softmax_loss(emb[:n], emb[n:])
+        x = prepare(pool[idx].float(), args.mode)
+        with autocast(args.mode):
+            emb = model(x)
+            loss = pair_softmax_loss(emb[:n].float(), emb[n:].float())
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -251,7 +333,7 @@ def bench_train(model, gen, args):
         loss = step()
     sec, cpu = time.perf_counter() - start, time.process_time() - cpu0
     emit({
-        "engine": "pytorch",
+        "engine": engine_name(args.mode),
         "model": args.model,
         "pairs": n,
         "steps": args.steps,
@@ -269,15 +351,15 @@ def bench_embed(model, gen, args):
     n, batch = args.embed_images, args.embed_batch
     px = torch.randint(0, 256, (n, CHANNELS, SIZE, SIZE), dtype=torch.uint8, generator=gen)
     model.eval()
-    with torch.inference_mode():
-        model(px[:batch].float())  # warm-up
+    with torch.inference_mode(), autocast(args.mode):
+        model(prepare(px[:batch].float(), args.mode))  # warm-up
         cpu0, start = time.process_time(), time.perf_counter()
         out = torch.empty(n, DIM)
         for s in range(0, n, batch):
-            out[s:s + batch] = model(px[s:s + batch].float())
+            out[s:s + batch] = model(prepare(px[s:s + batch].float(), args.mode)).float()
         sec, cpu = time.perf_counter() - start, time.process_time() - cpu0
     emit({
-        "engine": "pytorch",
+        "engine": engine_name(args.mode),
         "model": args.model,
         "mode": "embed",
         "batch": batch,
@@ -298,6 +380,8 @@ def main(argv=None):
     torch.manual_seed(args.seed)
     gen = torch.Generator().manual_seed(args.seed)
     model = MODELS[args.model](DIM)
+    if args.mode == "channels-last":
+        model = model.to(memory_format=torch.channels_last)
     count = num_params(model)
     if args.expect_params and count != args.expect_params:
         sys.exit(f"torch_train: the torch model has {count} parameters, lookalike's {args.expect_params}")

@@ -34,11 +34,16 @@
 #	               images embedded per inference run [keras-small: 40960,
 #	               resnet-small: 2048]
 #	PYTHON         Python with torch [/usr/bin/python3, Debian's python3-torch]
+#	TORCH_MODES_<M>, TORCH_MODES
+#	               torch settings to measure, each against lookalike: fp32,
+#	               channels-last, bf16 (autocast) [fast: "fp32 channels-last
+#	               bf16", others: fp32]
 #	TORCH_OMP_WAIT_POLICY
-#	               OMP_WAIT_POLICY for the torch runs [PASSIVE]; set it empty to
-#	               leave the variable alone. libgomp's default, spinning, makes
-#	               torch with 2 threads several times slower whenever other
-#	               processes share the cores.
+#	               OMP_WAIT_POLICY for the torch runs [unset: torch's default,
+#	               spinning, its fastest on a quiet machine]. PASSIVE makes
+#	               torch with 2 threads several times slower on small batches;
+#	               it only helps when other processes share the cores, so it is
+#	               not for headline figures.
 #
 # Each cell shows two rates: wall clock (what a user waits for) and per
 # CPU-second of the process, all threads together (the work each engine
@@ -58,7 +63,7 @@ RUNS=${RUNS:-3}
 THREADS=${THREADS:-2}
 EMBED_BATCH=${EMBED_BATCH:-256}
 PYTHON=${PYTHON:-/usr/bin/python3}
-OMP_POLICY=${TORCH_OMP_WAIT_POLICY-PASSIVE}
+OMP_POLICY=${TORCH_OMP_WAIT_POLICY-}
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/train_vs_torch.XXXXXX")
@@ -81,8 +86,16 @@ setting() {
 # pairs_for MODEL prints the pair counts to measure.
 pairs_for() {
 	case $1 in
-	resnet-small) setting PAIRS "$1" 128 ;;
+	resnet-small | fast) setting PAIRS "$1" 128 ;;
 	*) setting PAIRS "$1" "10 64 256" ;;
+	esac
+}
+
+# torch_modes_for MODEL prints the torch settings to measure.
+torch_modes_for() {
+	case $1 in
+	fast) setting TORCH_MODES "$1" "fp32 channels-last bf16" ;;
+	*) setting TORCH_MODES "$1" fp32 ;;
 	esac
 }
 
@@ -100,7 +113,7 @@ steps_for() {
 		return
 	fi
 	case $1:$2 in
-	resnet-small:*) d=$((640 / $2)) ;;
+	resnet-small:* | fast:*) d=$((640 / $2)) ;;
 	*:10) d=1000 ;;
 	*:64) d=120 ;;
 	*:256) d=30 ;;
@@ -113,7 +126,7 @@ steps_for() {
 warmup_for() {
 	local w=$(($2 / 20))
 	case $1 in
-	resnet-small) setting WARMUP "$1" 1 ;;
+	resnet-small | fast) setting WARMUP "$1" 1 ;;
 	*) setting WARMUP "$1" $((w > 3 ? w : 3)) ;;
 	esac
 }
@@ -121,7 +134,7 @@ warmup_for() {
 # embed_images_for MODEL prints the number of images per inference run.
 embed_images_for() {
 	case $1 in
-	resnet-small) setting EMBED_IMAGES "$1" 2048 ;;
+	resnet-small | fast) setting EMBED_IMAGES "$1" 2048 ;;
 	*) setting EMBED_IMAGES "$1" 40960 ;;
 	esac
 }
@@ -188,21 +201,22 @@ run() {
 	echo "$line" >>"$results"
 }
 
-# alternate ARGS... runs both engines RUNS times with ARGS, alternating
-# which goes first.
+# alternate ARGS... runs lookalike and torch in each of $modes RUNS times
+# with ARGS, alternating which goes first.
 alternate() {
 	for r in $(seq "$RUNS"); do
 		if ((r % 2)); then
 			run lookalike "$@"
-			run pytorch "$@"
+			for mode in $modes; do run pytorch -mode "$mode" "$@"; done
 		else
-			run pytorch "$@"
+			for mode in $modes; do run pytorch -mode "$mode" "$@"; done
 			run lookalike "$@"
 		fi
 	done
 }
 
 for model in $MODELS; do
+	modes=$(torch_modes_for "$model")
 	for p in $(pairs_for "$model"); do
 		steps=$(steps_for "$model" "$p")
 		alternate -model "$model" -pairs "$p" -steps "$steps" -warmup "$(warmup_for "$model" "$steps")"
@@ -220,13 +234,14 @@ import collections, json, statistics, sys
 rows = [json.loads(line) for line in open(sys.argv[1])]
 train = collections.defaultdict(list)
 embed = collections.defaultdict(list)
-order = {"keras-small": 0, "resnet-small": 1}
+order = {"keras-small": 0, "resnet-small": 1, "fast": 2}
 for r in rows:
     m = r.get("model", "keras-small")
     if r.get("mode") == "embed":
         embed[(m, r["batch"], r["engine"])].append((r["images_per_sec"], r["images_per_cpu_sec"]))
     else:
         train[(m, r["pairs"], r["steps"], r["engine"])].append((r["pairs_per_sec"], r["pairs_per_cpu_sec"]))
+torches = sorted({k[-1] for k in list(train) + list(embed) if k[-1] != "lookalike"})
 
 def key(k):
     return (order.get(k[0], 9), k)
@@ -250,22 +265,28 @@ def runs(d):
 if train:
     print(f"Training, pairs/s: median (min–max) of {runs(train)} runs; wall clock, and per CPU-second of the process")
     print()
-    print("| model | pairs/batch | steps/run | lookalike pairs/s | pytorch pairs/s | lookalike / pytorch "
+    print("| model | pairs/batch | steps/run | torch setting | lookalike pairs/s | pytorch pairs/s | lookalike / pytorch "
           "| lookalike pairs/CPU-s | pytorch pairs/CPU-s | lookalike / pytorch (CPU) |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|")
     for m, p, steps in sorted({k[:3] for k in train}, key=key):
-        l, t = train[(m, p, steps, "lookalike")], train[(m, p, steps, "pytorch")]
-        print(f"| {m} | {p} | {steps} | {cell(l, 0)} | {cell(t, 0)} | {ratio(l, t, 0)} "
-              f"| {cell(l, 1)} | {cell(t, 1)} | {ratio(l, t, 1)} |")
+        l = train[(m, p, steps, "lookalike")]
+        for e in torches:
+            t = train.get((m, p, steps, e))
+            if t:
+                print(f"| {m} | {p} | {steps} | {e} | {cell(l, 0)} | {cell(t, 0)} | {ratio(l, t, 0)} "
+                      f"| {cell(l, 1)} | {cell(t, 1)} | {ratio(l, t, 1)} |")
     print()
 if embed:
     print(f"Inference (embedding), images/s: median (min–max) of {runs(embed)} runs; wall clock, and per CPU-second of the process")
     print()
-    print("| model | batch | lookalike images/s | pytorch images/s | lookalike / pytorch "
+    print("| model | batch | torch setting | lookalike images/s | pytorch images/s | lookalike / pytorch "
           "| lookalike images/CPU-s | pytorch images/CPU-s | lookalike / pytorch (CPU) |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---|---:|---:|---:|---:|---:|---:|")
     for m, b in sorted({k[:2] for k in embed}, key=key):
-        l, t = embed[(m, b, "lookalike")], embed[(m, b, "pytorch")]
-        print(f"| {m} | {b} | {cell(l, 0)} | {cell(t, 0)} | {ratio(l, t, 0)} "
-              f"| {cell(l, 1)} | {cell(t, 1)} | {ratio(l, t, 1)} |")
+        l = embed[(m, b, "lookalike")]
+        for e in torches:
+            t = embed.get((m, b, e))
+            if t:
+                print(f"| {m} | {b} | {e} | {cell(l, 0)} | {cell(t, 0)} | {ratio(l, t, 0)} "
+                      f"| {cell(l, 1)} | {cell(t, 1)} | {ratio(l, t, 1)} |")
 EOF
