@@ -29,6 +29,8 @@ type kernelSet struct {
 	relu         func(dst, x []float32)
 	reluBackward func(dx, dy, y []float32)
 	adam         func(p, g, m, v []float32, lr, beta1, beta2, eps, bc1, bc2 float32)
+	gelu         func(y, cdf, x []float32)
+	geluBackward func(dx, dy, x, cdf []float32)
 }
 
 // genericSet is the portable implementation, available everywhere.
@@ -42,6 +44,8 @@ var genericSet = &kernelSet{
 	relu:         reluGeneric,
 	reluBackward: reluBackwardGeneric,
 	adam:         adamGeneric,
+	gelu:         geluGeneric,
+	geluBackward: geluBackwardGeneric,
 }
 
 // available lists the kernel sets this machine can run, best first; the

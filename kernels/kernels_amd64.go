@@ -30,6 +30,8 @@ var avx512Set = &kernelSet{
 	relu:         reluAVX512Go,
 	reluBackward: reluBackwardAVX512Go,
 	adam:         adamAVX512Go,
+	gelu:         geluAVX512Go,
+	geluBackward: geluBackwardAVX512Go,
 }
 
 // avx2Set is the AVX2+FMA path.
@@ -43,4 +45,6 @@ var avx2Set = &kernelSet{
 	relu:         reluAVX2Go,
 	reluBackward: reluBackwardAVX2Go,
 	adam:         adamAVX2Go,
+	gelu:         geluGeneric,
+	geluBackward: geluBackwardGeneric,
 }
