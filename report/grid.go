@@ -31,14 +31,14 @@ func SampleGrid(ds *data.Dataset, rows, cols int, rng *rand.Rand) (*image.RGBA, 
 
 // PairsGrid returns one anchor/positive batch as a 2-row collage: anchors on
 // top, each positive below its anchor, one column per class.
-func PairsGrid(ds *data.Dataset, rng *rand.Rand) (*image.RGBA, error) {
-	s, err := data.NewPairSampler(ds.Labels, len(ds.Classes), rng)
+func PairsGrid(ds *data.Dataset, seed uint64) (*image.RGBA, error) {
+	s, err := data.NewPairBatches(ds.Labels, len(ds.Classes), seed, 1)
 	if err != nil {
 		return nil, err
 	}
 	n := len(ds.Classes)
-	anchors, positives := make([]int, n), make([]int, n)
-	s.Next(anchors, positives)
+	b := s.Batch(0, nil)
+	anchors, positives := b[:n], b[n:]
 	tiles := make([]image.Image, 2*n)
 	for i := range n {
 		tiles[i], tiles[n+i] = ds.RGBA(anchors[i]), ds.RGBA(positives[i])

@@ -44,14 +44,14 @@ func TestGrids(t *testing.T) {
 	if _, err := SampleGrid(&data.Dataset{Size: 32}, 2, 2, rng); err == nil {
 		t.Fatal("empty dataset: want error")
 	}
-	p, err := PairsGrid(ds, rng)
+	p, err := PairsGrid(ds, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if b := p.Bounds(); b.Dx() != 3*64+4 || b.Dy() != 2*64+3 {
 		t.Fatalf("pairs grid is %v", b)
 	}
-	if _, err := PairsGrid(tinyData(2, 1), rng); err == nil {
+	if _, err := PairsGrid(tinyData(2, 1), 1); err == nil {
 		t.Fatal("one image per class: want error")
 	}
 }

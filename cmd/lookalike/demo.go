@@ -59,7 +59,7 @@ downloaded once into the cache directory and its checksum verified.`,
 			if err := viz.WritePNG(filepath.Join(out, "grid.png"), grid); err != nil {
 				return err
 			}
-			pairs, err := report.PairsGrid(ds, rand.New(rand.NewPCG(tf.cfg.Seed, 0x9a1)))
+			pairs, err := report.PairsGrid(ds, tf.cfg.Seed)
 			if err != nil {
 				return err
 			}

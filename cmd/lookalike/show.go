@@ -62,7 +62,7 @@ on top, and below each a different random image of the same class.`,
 			if err != nil {
 				return err
 			}
-			img, err := report.PairsGrid(ds, rand.New(rand.NewPCG(seed, 0x9a1)))
+			img, err := report.PairsGrid(ds, seed)
 			if err != nil {
 				return err
 			}

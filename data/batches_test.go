@@ -1,12 +1,11 @@
 package data
 
 import (
-	"math/rand/v2"
 	"slices"
 	"testing"
 )
 
-func TestPairSampler(t *testing.T) {
+func TestPairBatches(t *testing.T) {
 	// 3 classes of 2, 5 and 10 images, interleaved.
 	var labels []int
 	for i := range 17 {
@@ -27,19 +26,20 @@ func TestPairSampler(t *testing.T) {
 		t.Fatalf("test labels: class sizes %v", counts)
 	}
 
-	s, err := NewPairSampler(labels, 3, rand.New(rand.NewPCG(1, 2)))
+	s, err := NewPairBatches(labels, 3, 1, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.NumClasses() != 3 {
-		t.Fatalf("NumClasses %d, want 3", s.NumClasses())
+	if s.Size() != 6 {
+		t.Fatalf("Size %d, want 6", s.Size())
 	}
-	anchors, positives := make([]int, 3), make([]int, 3)
 	anchorHits := make([]int, len(labels))
 	positiveHits := make([]int, len(labels))
 	const batches = 20000
-	for range batches {
-		s.Next(anchors, positives)
+	var b []int
+	for step := range batches {
+		b = s.Batch(step, b)
+		anchors, positives := b[:3], b[3:]
 		for c := range 3 {
 			a, p := anchors[c], positives[c]
 			if a == p {
@@ -64,15 +64,13 @@ func TestPairSampler(t *testing.T) {
 
 	// Same seed, same batches; another seed, other batches.
 	run := func(seed uint64) []int {
-		s, err := NewPairSampler(labels, 3, rand.New(rand.NewPCG(seed, 0)))
+		s, err := NewPairBatches(labels, 3, seed, 100)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var out []int
-		for range 50 {
-			s.Next(anchors, positives)
-			out = append(out, anchors...)
-			out = append(out, positives...)
+		for step := range 50 {
+			out = append(out, s.Batch(step, nil)...)
 		}
 		return out
 	}
@@ -82,14 +80,9 @@ func TestPairSampler(t *testing.T) {
 	if slices.Equal(run(7), run(8)) {
 		t.Error("different seeds gave the same batches")
 	}
-
-	if _, err := NewPairSampler(labels, 3, nil); err != nil {
-		t.Errorf("nil rng: %v", err)
-	}
 }
 
-func TestPairSamplerErrors(t *testing.T) {
-	rng := rand.New(rand.NewPCG(1, 1))
+func TestPairBatchesErrors(t *testing.T) {
 	for name, tc := range map[string]struct {
 		labels     []int
 		numClasses int
@@ -100,19 +93,8 @@ func TestPairSamplerErrors(t *testing.T) {
 		"negative label":       {[]int{0, 0, -1}, 1},
 		"no classes":           {nil, 0},
 	} {
-		if _, err := NewPairSampler(tc.labels, tc.numClasses, rng); err == nil {
+		if _, err := NewPairBatches(tc.labels, tc.numClasses, 1, 10); err == nil {
 			t.Errorf("%s: no error", name)
 		}
 	}
-
-	s, err := NewPairSampler([]int{0, 0, 1, 1}, 2, rng)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if recover() == nil {
-			t.Error("Next with a short batch did not panic")
-		}
-	}()
-	s.Next(make([]int, 1), make([]int, 2))
 }
