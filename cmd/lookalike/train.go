@@ -110,7 +110,7 @@ settings. The recipes:
 
 ` + train.RecipeHelp() + `
 The default is keras-example (what demo runs). Flags override the recipe's
-settings one by one.
+settings one by one; the defaults listed below are keras-example's.
 
 Writes MODEL_DIR/model.json and model.safetensors (the model), loss.csv and
 loss.png (with --val-fraction also validation.csv, and the precision@1 of the
