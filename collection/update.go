@@ -30,7 +30,8 @@ type Summary struct {
 
 // Update brings ix in step with the image files under root, recursively:
 // files not yet indexed, or changed since (by Fingerprint), are embedded
-// with m and added; entries whose file is gone are deleted. Entries are
+// with m and added (a changed file keeps its entry's ID and label);
+// entries whose file is gone are deleted. Entries are
 // keyed by their path relative to root (see Key), so a file added by the
 // server (uploads/<id>.<ext>) is recognised as indexed. An image in a
 // sub-folder of root is labelled with the sub-folder's name, one directly
@@ -62,7 +63,8 @@ func Update(ctx context.Context, m *nn.Model, ix *index.Index, root string, opt 
 	}
 	s.Found = len(files)
 	present := make(map[string]bool, len(files))
-	var todo, keys, prints []string
+	var todo, keys, prints, labels []string
+	var ids []uint64
 	for _, f := range files {
 		key, ok := Key(abs, f)
 		if !ok {
@@ -86,9 +88,17 @@ func Update(ctx context.Context, m *nn.Model, ix *index.Index, root string, opt 
 			s.Unchanged++
 			continue
 		}
+		// A changed file keeps its entry's ID and label: clients hold the
+		// ID, an upload's file name is its ID, and its label was given.
+		label, id := labelOf(key), uint64(0)
+		if e, ok := ix.LookupPath(key); ok {
+			label, id = e.Label, e.ID
+		}
 		todo = append(todo, f)
 		keys = append(keys, key)
 		prints = append(prints, fp)
+		labels = append(labels, label)
+		ids = append(ids, id)
 	}
 
 	var gone []uint64
@@ -112,7 +122,7 @@ func Update(ctx context.Context, m *nn.Model, ix *index.Index, root string, opt 
 		entries = entries[:0]
 		for j, i := range b.Index {
 			entries = append(entries, index.Entry{
-				Path: keys[i], Label: labelOf(keys[i]), Fingerprint: prints[i],
+				ID: ids[i], Path: keys[i], Label: labels[i], Fingerprint: prints[i],
 				Vector: b.Vectors[j*dim : (j+1)*dim],
 			})
 		}

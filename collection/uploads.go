@@ -18,6 +18,10 @@ import (
 // through AddUpload (by the server), as UploadsDir/<id>.<ext>.
 const UploadsDir = "uploads"
 
+// ErrUploadExists reports that the file an upload would take already
+// exists (put there by someone else): the caller may pick another ID.
+var ErrUploadExists = errors.New("the upload's file exists already")
+
 // pendingSuffix marks an upload whose fate hangs on the index: a hidden
 // file ".<name>.pending" in UploadsDir is either on its way in (written,
 // not yet indexed) or on its way out (unindexed, not yet removed). Recover
@@ -63,7 +67,7 @@ func AddUpload(ix *index.Index, root string, e index.Entry, data []byte) (index.
 	name := path.Base(e.Path)
 	final, pending := filepath.Join(dir, name), filepath.Join(dir, pendingName(name))
 	if _, err := os.Lstat(final); err == nil {
-		return index.Entry{}, fmt.Errorf("add upload: %s exists already", final)
+		return index.Entry{}, fmt.Errorf("add upload: %s: %w", final, ErrUploadExists)
 	}
 	if err := atomicfile.WriteBytes(pending, data); err != nil {
 		return index.Entry{}, fmt.Errorf("save image: %w", err)

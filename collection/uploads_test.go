@@ -169,3 +169,34 @@ func TestKey(t *testing.T) {
 		t.Error("IsUpload")
 	}
 }
+
+// TestChangedUploadKeepsID re-embeds an upload whose file changed (an older
+// server's fingerprint, a touch): it keeps its ID and label, so deleting it
+// by that ID still removes its file and it does not come back.
+func TestChangedUploadKeepsID(t *testing.T) {
+	m, _, ix, root := setup(t)
+	ctx := context.Background()
+	png, _ := os.ReadFile(filepath.Join(root, "cats", "c1.png"))
+	if _, err := AddUpload(ix, root, index.Entry{ID: 300, Path: UploadKey(300, "png"), Label: "tabby", Vector: vector(m.Dim(), 1)}, png); err != nil {
+		t.Fatal(err)
+	}
+	e, _ := ix.Get(300)
+	e.Fingerprint = "sha256:0123" // as an older server recorded it
+	if _, err := ix.Add(e); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Update(ctx, m, ix, root, UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	got, ok := ix.LookupPath("uploads/300.png")
+	if !ok || got.ID != 300 || got.Label != "tabby" || got.Fingerprint == "sha256:0123" {
+		t.Fatalf("re-embedded upload %+v, want id 300, label tabby, a new fingerprint", got)
+	}
+	if _, ok, err := Delete(ix, root, 300); err != nil || !ok {
+		t.Fatalf("delete: %v %v", ok, err)
+	}
+	s, err := Update(ctx, m, ix, root, UpdateOptions{})
+	if err != nil || s.Added != 0 {
+		t.Fatalf("the deleted upload came back: %+v %v", s, err)
+	}
+}

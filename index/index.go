@@ -661,6 +661,14 @@ func (ix *Index) NeedsUpdate(path, fingerprint string) bool {
 	return !ok || ix.entries[id].fingerprint != fingerprint
 }
 
+// NextID returns the ID the next entry added without one will get: above
+// every ID the index has ever given out, deleted ones included.
+func (ix *Index) NextID() uint64 {
+	ix.wmu.Lock()
+	defer ix.wmu.Unlock()
+	return ix.nextID
+}
+
 // IDs returns the IDs of all entries in increasing order.
 func (ix *Index) IDs() []uint64 {
 	ix.mu.RLock()

@@ -94,17 +94,26 @@ func (s *Server) addImage(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) store(u *upload, label string, vec []float32) (index.Entry, error) {
 	s.addMu.Lock()
 	defer s.addMu.Unlock()
-	id := s.nextID
-	e, err := collection.AddUpload(s.ix, s.images.real, index.Entry{
-		ID: id, Path: collection.UploadKey(id, u.format), Label: label, Vector: vec,
-	}, u.data)
-	if e.ID != 0 {
-		s.nextID = id + 1 // logged, even if the file kept its pending name
+	for range 100 {
+		id := s.nextID
+		e, err := collection.AddUpload(s.ix, s.images.real, index.Entry{
+			ID: id, Path: collection.UploadKey(id, u.format), Label: label, Vector: vec,
+		}, u.data)
+		if errors.Is(err, collection.ErrUploadExists) {
+			// A file someone put in uploads/ takes this id: skip it.
+			s.log.Warn("an upload's file name is taken; skipping the id", "id", id, "err", err)
+			s.nextID = id + 1
+			continue
+		}
+		if e.ID != 0 {
+			s.nextID = id + 1 // logged, even if the file kept its pending name
+		}
+		if err != nil {
+			return index.Entry{}, err
+		}
+		return e, nil
 	}
-	if err != nil {
-		return index.Entry{}, err
-	}
-	return e, nil
+	return index.Entry{}, errors.New("save image: 100 upload file names in a row are taken")
 }
 
 // nextIDFile, in the uploads folder, records an id above every id ever

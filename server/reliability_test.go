@@ -191,3 +191,36 @@ func TestFIFOEntryDoesNotHang(t *testing.T) {
 		}
 	}
 }
+
+// TestUploadSkipsTakenNames puts a file where the next upload would go:
+// the upload takes the next free id instead of failing, and ids the index
+// gave out before (deleted ones too) are not given out again.
+func TestUploadSkipsTakenNames(t *testing.T) {
+	d := newDirs(t, 2)
+	cfg := d.config(t)
+	cfg.Token = testToken
+	ts := start(t, cfg)
+	first := ts.add(testPNG(t, 1, 50, 32, 32), "a")
+	stray := filepath.Join(d.images, UploadsDir, fmt.Sprintf("%d.png", first.ID+1))
+	if err := os.WriteFile(stray, testPNG(t, 2, 51, 32, 32), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	second := ts.add(testPNG(t, 1, 52, 32, 32), "b")
+	if second.ID != first.ID+2 {
+		t.Fatalf("second upload got id %d, want %d (the next free)", second.ID, first.ID+2)
+	}
+	ts.stop()
+	// The index retires the top id; the restarted server must not reuse it.
+	ix, err := index.Open(d.index, index.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix.Delete(second.ID)
+	ix.Close()
+	os.Remove(filepath.Join(d.images, filepath.FromSlash(second.Path)))
+	os.Remove(stray)
+	ts = start(t, cfg)
+	if third := ts.add(testPNG(t, 0, 53, 32, 32), "c"); third.ID <= second.ID {
+		t.Fatalf("third upload got id %d, reusing a retired one (<= %d)", third.ID, second.ID)
+	}
+}

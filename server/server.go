@@ -307,10 +307,7 @@ func Open(cfg Config) (*Server, error) {
 // crash between saving a file and indexing it) and every deleted image
 // (recorded in nextIDFile).
 func (s *Server) firstFreeID() uint64 {
-	var top uint64
-	for _, id := range s.ix.IDs() {
-		top = max(top, id)
-	}
+	top := s.ix.NextID() - 1 // ids the index gave out, deleted ones too
 	if b, err := os.ReadFile(filepath.Join(s.images.real, UploadsDir, nextIDFile)); err == nil {
 		if next, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64); err == nil && next > 0 {
 			top = max(top, next-1)

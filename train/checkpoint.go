@@ -18,33 +18,40 @@ import (
 
 // A checkpoint directory holds the model weights, the loss's parameters,
 // the optimiser's and the weight average's tensors in
-// checkpoint.safetensors, and everything else needed to continue exactly
-// where training stopped (settings, step, loss history) in
-// checkpoint.json, which names the SHA-256 of the weights it belongs to.
+// checkpoint-<hash>.safetensors, and everything else needed to continue
+// exactly where training stopped (settings, step, loss history) in
+// checkpoint.json, which names that file and its SHA-256. A new checkpoint
+// writes its tensors to a new file before checkpoint.json points at it,
+// and only then removes the old one, so a process killed at any moment
+// leaves a complete checkpoint.
 // Batches and augmentations are functions of the seed and the step, so
 // no random state needs saving.
 const (
-	ckptWeights = "checkpoint.safetensors"
 	ckptState   = "checkpoint.json"
 	ckptFormat  = "lookalike-checkpoint"
 	ckptVersion = 2
 )
 
 type checkpointState struct {
-	Format     string      `json:"format"`
-	Version    int         `json:"version"`
-	Config     Config      `json:"config"`
-	Step       int         `json:"step"`
-	EMAUpdates int         `json:"ema_updates,omitempty"`
-	Classes    []string    `json:"classes"`
-	Name       string      `json:"model_name"`
-	Size       int         `json:"input_size"`
-	Channels   int         `json:"input_channels"`
-	Layers     []nn.Spec   `json:"layers"`
-	Elapsed    float64     `json:"elapsed_seconds"`
-	Weights    string      `json:"weights_sha256"`
-	History    []Record    `json:"history"`
-	Val        []ValRecord `json:"validation,omitempty"`
+	Format     string    `json:"format"`
+	Version    int       `json:"version"`
+	Config     Config    `json:"config"`
+	Step       int       `json:"step"`
+	EMAUpdates int       `json:"ema_updates,omitempty"`
+	Classes    []string  `json:"classes"`
+	Name       string    `json:"model_name"`
+	Size       int       `json:"input_size"`
+	Channels   int       `json:"input_channels"`
+	Layers     []nn.Spec `json:"layers"`
+	Elapsed    float64   `json:"elapsed_seconds"`
+	Weights    string    `json:"weights_sha256"`
+	File       string    `json:"weights_file"`
+	History    []Record  `json:"history"`
+	// Images is the number of training images, ValFraction the share of
+	// the data held back from them (see CheckpointValFraction).
+	Images      int         `json:"images"`
+	ValFraction float64     `json:"val_fraction,omitempty"`
+	Val         []ValRecord `json:"validation,omitempty"`
 }
 
 // SaveCheckpoint writes the trainer's full state to dir. Both files are
@@ -69,30 +76,59 @@ func (t *Trainer) SaveCheckpoint(dir string) error {
 		es, emaUpdates = t.ema.State()
 		maps.Copy(ts, es)
 	}
-	wpath := filepath.Join(dir, ckptWeights)
-	if err := nn.WriteSafetensors(wpath, ts, map[string]string{"format": ckptFormat}); err != nil {
+	tmp := filepath.Join(dir, fmt.Sprintf("checkpoint-step%d.safetensors", step))
+	if err := nn.WriteSafetensors(tmp, ts, map[string]string{"format": ckptFormat}); err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
-	sum, err := nn.FileSHA256(wpath)
+	sum, err := nn.FileSHA256(tmp)
 	if err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
+	name := "checkpoint-" + sum[:16] + ".safetensors"
+	if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	old, _ := filepath.Glob(filepath.Join(dir, "checkpoint*.safetensors"))
 	state := checkpointState{
 		Format: ckptFormat, Version: ckptVersion, Config: t.Config, Step: step, EMAUpdates: emaUpdates, Classes: t.Classes,
 		Name: t.Model.Name, Size: t.Model.Size, Channels: t.Model.Channels, Layers: t.Model.Specs(),
-		Elapsed: t.elapsed.Seconds(), Weights: sum, History: t.History, Val: t.Val,
+		Elapsed: t.elapsed.Seconds(), Weights: sum, File: name, History: t.History, Val: t.Val,
+		Images: t.ds.Len(), ValFraction: t.ValFraction,
 	}
 	b, err := json.Marshal(state)
 	if err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
-	return atomicfile.WriteBytes(filepath.Join(dir, ckptState), b)
+	if err := atomicfile.WriteBytes(filepath.Join(dir, ckptState), b); err != nil {
+		return err
+	}
+	for _, o := range old {
+		if filepath.Base(o) != name {
+			os.Remove(o)
+		}
+	}
+	return nil
 }
 
 // HasCheckpoint reports whether dir holds a checkpoint.
 func HasCheckpoint(dir string) bool {
 	_, err := os.Stat(filepath.Join(dir, ckptState))
 	return err == nil
+}
+
+// CheckpointValFraction returns the share of the data the run in the
+// checkpoint directory dir held back for validation (with its seed), so
+// that a resumed run splits its data the same way.
+func CheckpointValFraction(dir string) (fraction float64, seed uint64, err error) {
+	b, err := os.ReadFile(filepath.Join(dir, ckptState))
+	if err != nil {
+		return 0, 0, fmt.Errorf("resume: %w", err)
+	}
+	var st checkpointState
+	if err := json.Unmarshal(b, &st); err != nil {
+		return 0, 0, fmt.Errorf("resume: %s: %w", filepath.Join(dir, ckptState), err)
+	}
+	return st.ValFraction, st.Config.Seed, nil
 }
 
 // Resume restores a trainer from a checkpoint directory, for the same
@@ -115,7 +151,13 @@ func Resume(dir string, ds *data.Dataset, epochs int) (*Trainer, error) {
 	if !slices.Equal(st.Classes, ds.Classes) {
 		return nil, fmt.Errorf("resume: the checkpoint was trained on classes %v, the data has %v", st.Classes, ds.Classes)
 	}
-	wpath := filepath.Join(dir, ckptWeights)
+	if st.File == "" || filepath.Base(st.File) != st.File {
+		return nil, fmt.Errorf("resume: %s names no weights file", filepath.Join(dir, ckptState))
+	}
+	if st.Images != ds.Len() {
+		return nil, fmt.Errorf("resume: the checkpoint was trained on %d images, the data has %d (another folder, or another --val-fraction?)", st.Images, ds.Len())
+	}
+	wpath := filepath.Join(dir, st.File)
 	sum, err := nn.FileSHA256(wpath)
 	if err != nil {
 		return nil, fmt.Errorf("resume: %w", err)
@@ -165,7 +207,7 @@ func Resume(dir string, ds *data.Dataset, epochs int) (*Trainer, error) {
 			return nil, fmt.Errorf("resume: %w", err)
 		}
 	}
-	t.History, t.Val = st.History, st.Val
+	t.History, t.Val, t.ValFraction = st.History, st.Val, st.ValFraction
 	t.elapsed = time.Duration(st.Elapsed * float64(time.Second))
 	return t, nil
 }

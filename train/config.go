@@ -142,6 +142,9 @@ func (c Config) Validate() error {
 	if _, err := optim.ParseSchedule(c.Schedule, c.Warmup); err != nil {
 		errs = append(errs, err)
 	}
+	if c.Lookahead && c.EMA == 0 {
+		errs = append(errs, errors.New("lookahead needs a weight average (an EMA decay)"))
+	}
 	if c.EMA < 0 || c.EMA >= 1 || c.EMAEvery < 0 {
 		errs = append(errs, fmt.Errorf("EMA decay %g must be in [0, 1) and its interval %d not negative", c.EMA, c.EMAEvery))
 	}

@@ -51,6 +51,9 @@ type Trainer struct {
 	History []Record
 	// Val is the validation precision@1 after each epoch, when measured.
 	Val []ValRecord
+	// ValFraction is the share of the data held back for validation, as
+	// the caller split it; it is recorded in checkpoints.
+	ValFraction float64
 
 	ds            *data.Dataset
 	sampler       data.Sampler
@@ -90,17 +93,23 @@ func New(cfg Config, ds *data.Dataset) (*Trainer, error) {
 	return newTrainer(cfg, m, ds)
 }
 
-// whiten fits the model's whitening layer to (up to 5,000 of) the
-// training images.
+// whiten fits the model's whitening layer to up to 5,000 of the training
+// images, spread evenly over the dataset.
 func whiten(m *nn.Model, ds *data.Dataset) error {
 	conv, before := m.Whitening()
 	if conv == nil {
 		return fmt.Errorf("train: model %s has no whitening layer", m.Name)
 	}
+	// Every k-th image: folders are ordered by class, so the first
+	// images would all be of one class.
 	n := min(ds.Len(), 5000)
+	k := ds.Len() / n
 	x := tensor.New(n, ds.Size, ds.Size, 3)
-	for i, p := range ds.Pixels[:n*ds.Size*ds.Size*3] {
-		x.Data[i] = float32(p)
+	per := ds.Size * ds.Size * 3
+	for i := range n {
+		for j, p := range ds.Image(i * k) {
+			x.Data[i*per+j] = float32(p)
+		}
 	}
 	for _, l := range before {
 		x = l.Forward(x, false)
@@ -162,10 +171,11 @@ func (t *Trainer) build() error {
 	case "adam":
 		t.opt = optim.NewAdam(params, cfg.LR)
 	case "sgd":
-		groups := []optim.Group{{Params: params, LR: cfg.LR, WeightDecay: cfg.WeightDecay}}
-		if cfg.NormLR > 0 {
-			groups = optim.SplitDecay(params, cfg.LR, cfg.WeightDecay, cfg.NormLR, cfg.NormWeightDecay)
+		normLR, normWD := cfg.NormLR, cfg.NormWeightDecay
+		if normLR == 0 {
+			normLR, normWD = cfg.LR, 0
 		}
+		groups := optim.SplitDecay(params, cfg.LR, cfg.WeightDecay, normLR, normWD)
 		if t.opt, err = optim.NewSGD(groups, cfg.Momentum, cfg.Nesterov); err != nil {
 			return err
 		}
@@ -280,7 +290,7 @@ func (t *Trainer) Run(ctx context.Context, ckptDir string, report func(Status), 
 			report(Status{Step: step, Total: total, Epoch: epoch, Loss: l, MeanLoss: float32(epochSum / float64(epochN)), Elapsed: t.elapsed + time.Since(start)})
 		}
 		endOfEpoch := step%t.stepsPerEpoch == 0
-		if endOfEpoch && epochEnd != nil {
+		if endOfEpoch && epochEnd != nil && ctx.Err() == nil {
 			if err := epochEnd(epoch); err != nil {
 				return err
 			}

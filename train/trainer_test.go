@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -144,5 +146,40 @@ func TestConfigValidate(t *testing.T) {
 	}
 	if _, err := New(DefaultConfig(), toyData(2, 1, 1)); err == nil || !strings.Contains(err.Error(), `class "a" has 1 images`) {
 		t.Fatalf("one image per class: %v", err)
+	}
+}
+
+// TestCheckpointFiles checks that a checkpoint keeps one weights file, that
+// a leftover of an interrupted save is ignored and removed, and that
+// resuming on another number of images is refused.
+func TestCheckpointFiles(t *testing.T) {
+	ds := toyData(3, 5, 2)
+	tr, _ := New(testConfig(), ds)
+	dir := t.TempDir()
+	for range 2 {
+		if _, err := tr.TrainStep(); err != nil {
+			t.Fatal(err)
+		}
+		if err := tr.SaveCheckpoint(dir); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A save killed after writing its tensors, before checkpoint.json.
+	os.WriteFile(filepath.Join(dir, "checkpoint-step9.safetensors"), []byte("partial"), 0o644)
+	if _, err := Resume(dir, ds, 0); err != nil {
+		t.Fatalf("resume beside a partial save: %v", err)
+	}
+	if _, err := tr.TrainStep(); err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.SaveCheckpoint(dir); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.safetensors"))
+	if len(files) != 1 {
+		t.Fatalf("weights files after three saves: %v", files)
+	}
+	if _, err := Resume(dir, toyData(3, 6, 2), 0); err == nil || !strings.Contains(err.Error(), "images") {
+		t.Fatalf("resume on more images: %v", err)
 	}
 }

@@ -20,8 +20,12 @@ import (
 	"github.com/lookalike/lookalike/train"
 )
 
-// exitInterrupted is the exit status after Ctrl-C, as shells report it.
-const exitInterrupted = 130
+// exitInterrupted is the exit status after Ctrl-C (SIGINT), as shells
+// report it: 128 + the signal's number; SIGTERM gives exitTerminated.
+const (
+	exitInterrupted = 128 + int(syscall.SIGINT)
+	exitTerminated  = 128 + int(syscall.SIGTERM)
+)
 
 // defaultStopGrace is how long a command may take to stop after SIGINT or
 // SIGTERM before the process exits regardless. Commands stop on their own
@@ -42,7 +46,7 @@ func main() {
 	case err == nil:
 	case errors.Is(err, train.ErrInterrupted) || errors.Is(err, context.Canceled):
 		fmt.Fprintln(os.Stderr, "lookalike:", err)
-		os.Exit(exitInterrupted)
+		os.Exit(a.exitStatus())
 	default:
 		fmt.Fprintln(os.Stderr, "lookalike:", err)
 		os.Exit(1)
@@ -54,6 +58,9 @@ func main() {
 // or when the command has not returned within a.stopGrace.
 func watchSignals(sigs <-chan os.Signal, cancel func(), a *app) {
 	sig := <-sigs
+	if s, ok := sig.(syscall.Signal); ok {
+		a.signal.Store(int32(s))
+	}
 	cancel()
 	grace := time.Duration(a.stopGrace.Load())
 	select {
@@ -62,7 +69,16 @@ func watchSignals(sigs <-chan os.Signal, cancel func(), a *app) {
 	case <-time.After(grace):
 		fmt.Fprintf(os.Stderr, "lookalike: still busy %v after %v: exiting now (what was reported as saved is on disk)\n", grace, sig)
 	}
-	os.Exit(exitInterrupted)
+	os.Exit(a.exitStatus())
+}
+
+// exitStatus is the exit status after the signal that stopped the command:
+// 128 + its number, as shells report it.
+func (a *app) exitStatus() int {
+	if s := a.signal.Load(); s > 0 {
+		return 128 + int(s)
+	}
+	return exitInterrupted
 }
 
 // app holds what every command shares: the logger and global flags.
@@ -73,6 +89,8 @@ type app struct {
 	// signal, in nanoseconds (a command that drains work, like serve,
 	// raises it).
 	stopGrace atomic.Int64
+	// signal is the number of the signal that asked the command to stop.
+	signal atomic.Int32
 }
 
 func newRootCmd() *cobra.Command {

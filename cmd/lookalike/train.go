@@ -133,6 +133,10 @@ it.`,
 	return cmd
 }
 
+// trainStopGrace is how long training may take to stop after a signal:
+// the step under way and the checkpoint.
+const trainStopGrace = time.Minute
+
 // trainingInfo is what model.json records about how the model was trained.
 type trainingInfo struct {
 	train.Config
@@ -149,6 +153,9 @@ type trainingInfo struct {
 // runTrain trains (or resumes) and writes the model and its loss curve.
 func runTrain(cmd *cobra.Command, a *app, f *trainFlags) (*train.Trainer, error) {
 	ctx := cmd.Context()
+	// A signal stops training after the step under way, and saves a
+	// checkpoint: a step of a large network can take seconds.
+	a.stopGrace.Store(int64(trainStopGrace))
 	cfg, err := f.config()
 	if err != nil {
 		return nil, err
@@ -157,16 +164,27 @@ func runTrain(cmd *cobra.Command, a *app, f *trainFlags) (*train.Trainer, error)
 	if err != nil {
 		return nil, err
 	}
+	ckpt := filepath.Join(f.out, "checkpoint")
+	resuming := f.resume && train.HasCheckpoint(ckpt)
+	fraction, splitSeed := f.valFraction, cfg.Seed
+	if resuming {
+		// Hold back the same images as the interrupted run.
+		if fraction, splitSeed, err = train.CheckpointValFraction(ckpt); err != nil {
+			return nil, err
+		}
+		if cmd.Flags().Changed("val-fraction") && f.valFraction != fraction {
+			return nil, fmt.Errorf("--val-fraction %g: the checkpoint's run holds back %g; resume with that, or train afresh", f.valFraction, fraction)
+		}
+	}
 	var val *data.Dataset
-	if f.valFraction > 0 {
-		if ds, val, err = ds.Split(f.valFraction, cfg.Seed); err != nil {
+	if fraction > 0 {
+		if ds, val, err = ds.Split(fraction, splitSeed); err != nil {
 			return nil, err
 		}
 		a.log.Info("holding back images for validation", "held", val.Len(), "training", ds.Len())
 	}
-	ckpt := filepath.Join(f.out, "checkpoint")
 	var t *train.Trainer
-	if f.resume && train.HasCheckpoint(ckpt) {
+	if resuming {
 		epochs := 0
 		if cmd.Flags().Changed("epochs") {
 			epochs = cfg.Epochs
@@ -182,6 +200,7 @@ func runTrain(cmd *cobra.Command, a *app, f *trainFlags) (*train.Trainer, error)
 		if t, err = train.New(cfg, ds); err != nil {
 			return nil, err
 		}
+		t.ValFraction = fraction
 	}
 	c := t.Config
 	a.log.Info("training", "recipe", c.Recipe, "model", c.Model, "params", t.Model.NumParams(), "classes", len(ds.Classes),

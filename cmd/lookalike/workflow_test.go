@@ -302,8 +302,8 @@ func TestIndexBadFilesAndSignals(t *testing.T) {
 	cmd.Process.Signal(syscall.SIGTERM)
 	go io.Copy(io.Discard, stderr)
 	err = cmd.Wait()
-	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != exitInterrupted {
-		t.Fatalf("index after SIGTERM: %v, want exit status %d", err, exitInterrupted)
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != exitTerminated {
+		t.Fatalf("index after SIGTERM: %v, want exit status %d", err, exitTerminated)
 	}
 	if d := time.Since(start); d > 3*time.Second {
 		t.Fatalf("index took %v to stop after SIGTERM", d)
