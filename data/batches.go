@@ -119,7 +119,7 @@ func (s *ClassBatches) Batch(step int, dst []int) []int {
 	dst = dst[:0]
 	for _, c := range rng.Perm(len(s.classes))[:s.k] {
 		idx := s.classes[c]
-		// M distinct images: a partial Fisher-Yates over a copy-free view.
+		// M distinct images, by rejection (M is small beside the class).
 		picked := make(map[int]bool, s.m)
 		for len(picked) < s.m {
 			i := idx[rng.IntN(len(idx))]

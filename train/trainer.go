@@ -339,6 +339,10 @@ func (t *Trainer) Validate(val *data.Dataset) (float64, error) {
 	return p1, nil
 }
 
+// Close stops the goroutine that prepares the next batch. Run closes it
+// when it returns; call Close after TrainStep without Run.
+func (t *Trainer) Close() { t.loader.Close() }
+
 // Elapsed returns the total training time, across resumes.
 func (t *Trainer) Elapsed() time.Duration { return t.elapsed }
 
