@@ -1,6 +1,7 @@
 package optim
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/lookalike/lookalike/nn"
@@ -33,10 +34,10 @@ func TestSplitDecay(t *testing.T) {
 	if len(gs) != 2 {
 		t.Fatalf("%d groups, want 2", len(gs))
 	}
-	if got, want := names(gs[0].Params), []string{"conv.kernel", "dense.kernel"}; !equal(got, want) {
+	if got, want := names(gs[0].Params), []string{"conv.kernel", "dense.kernel"}; !slices.Equal(got, want) {
 		t.Errorf("decay group %v, want %v", got, want)
 	}
-	if got, want := names(gs[1].Params), []string{"conv.bias", "bn.gamma", "bn.beta", "scale", "dense.bias"}; !equal(got, want) {
+	if got, want := names(gs[1].Params), []string{"conv.bias", "bn.gamma", "bn.beta", "scale", "dense.bias"}; !slices.Equal(got, want) {
 		t.Errorf("other group %v, want %v", got, want)
 	}
 	if gs[0].LR != 0.1 || gs[0].WeightDecay != 5e-4 || gs[1].LR != 0.2 || gs[1].WeightDecay != 0 {
@@ -45,18 +46,6 @@ func TestSplitDecay(t *testing.T) {
 	if gs := SplitDecay(params[1:2], 1, 1, 1, 0); len(gs) != 2 || len(gs[0].Params) != 0 || len(gs[1].Params) != 1 {
 		t.Errorf("biases only: %+v", gs)
 	}
-}
-
-func equal(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestOptimizersDescend runs each optimiser through the interface on
