@@ -56,8 +56,8 @@ const (
 	invSqrt2Pi = 0.3989422804014327
 )
 
-// Erf32 is erf for float32 by Eigen's rational approximation on [-4, 4].
-func Erf32(x float32) float32 {
+// erf32 is erf for float32 by Eigen's rational approximation on [-4, 4].
+func erf32(x float32) float32 {
 	x = min(max(x, -erfClamp), erfClamp)
 	x2 := x * x
 	p := x2*erfA13 + erfA11
@@ -74,9 +74,9 @@ func Erf32(x float32) float32 {
 	return p / q
 }
 
-// Exp32 is e^x for float32 x <= 0 (Cephes's expf: a polynomial on the
+// exp32 is e^x for float32 x <= 0 (Cephes's expf: a polynomial on the
 // reduced argument, scaled by a power of two), 0 below -87.
-func Exp32(x float32) float32 {
+func exp32(x float32) float32 {
 	if x < expLow {
 		return 0
 	}
@@ -98,7 +98,7 @@ func geluGeneric(y, cdf, x []float32) {
 	cdf = cdf[:len(x)]
 	y = y[:len(x)]
 	for i, v := range x {
-		c := 0.5 * (1 + Erf32(v*math.Sqrt2/2))
+		c := 0.5 * (1 + erf32(v*math.Sqrt2/2))
 		cdf[i] = c
 		y[i] = v * c
 	}
@@ -108,6 +108,6 @@ func geluBackwardGeneric(dx, dy, x, cdf []float32) {
 	dy, x, cdf = dy[:len(dx)], x[:len(dx)], cdf[:len(dx)]
 	for i, g := range dy {
 		v := x[i]
-		dx[i] = g * (cdf[i] + v*invSqrt2Pi*Exp32(-0.5*v*v))
+		dx[i] = g * (cdf[i] + v*invSqrt2Pi*exp32(-0.5*v*v))
 	}
 }

@@ -10,18 +10,18 @@ import (
 // over the range that matters.
 func TestErfExp32(t *testing.T) {
 	for x := -10.0; x <= 10; x += 0.001 {
-		if d := math.Abs(float64(Erf32(float32(x))) - math.Erf(x)); d > 5e-7 {
-			t.Fatalf("Erf32(%v) off by %g", x, d)
+		if d := math.Abs(float64(erf32(float32(x))) - math.Erf(x)); d > 5e-7 {
+			t.Fatalf("erf32(%v) off by %g", x, d)
 		}
 		if x <= 0 {
 			want := math.Exp(x)
-			if d := math.Abs(float64(Exp32(float32(x)))-want) / want; d > 1e-6 {
-				t.Fatalf("Exp32(%v) off by %g relative", x, d)
+			if d := math.Abs(float64(exp32(float32(x)))-want) / want; d > 1e-6 {
+				t.Fatalf("exp32(%v) off by %g relative", x, d)
 			}
 		}
 	}
-	if Exp32(-100) != 0 {
-		t.Fatal("Exp32(-100) is not 0")
+	if exp32(-100) != 0 {
+		t.Fatal("exp32(-100) is not 0")
 	}
 }
 

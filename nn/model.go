@@ -2,7 +2,6 @@ package nn
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 
 	"github.com/lookalike/lookalike/tensor"
@@ -164,7 +163,9 @@ func (m *Model) Embed(pixels []uint8, n, batch int) []float32 {
 			for i, v := range yf.Data {
 				rows[i] += v
 			}
-			normalizeRows(rows, dim)
+			for r := 0; r < b; r++ {
+				normalizeRow(rows[r*dim:(r+1)*dim], rows[r*dim:(r+1)*dim])
+			}
 		}
 	}
 	return out
@@ -177,24 +178,6 @@ func mirror(dst, src []float32, n, size, c int) {
 		row, out := src[r*size*c:(r+1)*size*c], dst[r*size*c:(r+1)*size*c]
 		for x := range size {
 			copy(out[(size-1-x)*c:(size-x)*c], row[x*c:(x+1)*c])
-		}
-	}
-}
-
-// normalizeRows scales each row of dim values of v to unit length (zero
-// rows stay zero).
-func normalizeRows(v []float32, dim int) {
-	for r := 0; r+dim <= len(v); r += dim {
-		var s float64
-		for _, x := range v[r : r+dim] {
-			s += float64(x) * float64(x)
-		}
-		if s == 0 {
-			continue
-		}
-		inv := float32(1 / math.Sqrt(s))
-		for i := range v[r : r+dim] {
-			v[r+i] *= inv
 		}
 	}
 }

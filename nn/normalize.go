@@ -39,18 +39,23 @@ func (l *L2Normalize) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	}
 	l.inv = l.inv[:n]
 	for r := 0; r < n; r++ {
-		row := x.Data[r*d : (r+1)*d]
-		var ss float64
-		for _, v := range row {
-			ss += float64(v) * float64(v)
-		}
-		inv := float32(1 / math.Sqrt(max(ss, l2Epsilon)))
-		l.inv[r] = inv
-		for j, v := range row {
-			l.y.Data[r*d+j] = v * inv
-		}
+		l.inv[r] = normalizeRow(l.y.Data[r*d:(r+1)*d], x.Data[r*d:(r+1)*d])
 	}
 	return l.y
+}
+
+// normalizeRow writes src / max(‖src‖, 1e-6) into dst (which may be src)
+// and returns the factor applied.
+func normalizeRow(dst, src []float32) float32 {
+	var ss float64
+	for _, v := range src {
+		ss += float64(v) * float64(v)
+	}
+	inv := float32(1 / math.Sqrt(max(ss, l2Epsilon)))
+	for j, v := range src {
+		dst[j] = v * inv
+	}
+	return inv
 }
 
 // Backward returns (dy - y(y·dy)) / ‖x‖ row by row.
