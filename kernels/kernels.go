@@ -22,6 +22,10 @@ type kernelSet struct {
 	name string
 	gemm *gemmImpl
 
+	// gemmBF16 is SgemmBF16's implementation, nil where the CPU has no
+	// bfloat16 instructions (SgemmBF16 is then Sgemm).
+	gemmBF16 *gemmImpl
+
 	dot          func(x, y []float32) float32
 	axpy         func(alpha float32, x, y []float32)
 	scale        func(alpha float32, x []float32)

@@ -11,7 +11,11 @@ func archSets() []*kernelSet {
 	var sets []*kernelSet
 	hasAVX2 := cpu.X86.HasAVX2 && cpu.X86.HasFMA
 	if hasAVX2 && cpu.X86.HasAVX512F && cpu.X86.HasAVX512DQ && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VL {
-		sets = append(sets, avx512Set)
+		s := avx512Set
+		if cpu.X86.HasAVX512BF16 {
+			s = avx512BF16Set
+		}
+		sets = append(sets, s)
 	}
 	if hasAVX2 {
 		sets = append(sets, avx2Set)
@@ -33,6 +37,14 @@ var avx512Set = &kernelSet{
 	gelu:         geluAVX512Go,
 	geluBackward: geluBackwardAVX512Go,
 }
+
+// avx512BF16Set is the AVX-512 path of a CPU with AVX512-BF16: the same
+// kernels, and SgemmBF16 with bfloat16 dot products.
+var avx512BF16Set = func() *kernelSet {
+	s := *avx512Set
+	s.gemmBF16 = bf16Gemm
+	return &s
+}()
 
 // avx2Set is the AVX2+FMA path.
 var avx2Set = &kernelSet{

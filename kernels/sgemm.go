@@ -20,6 +20,11 @@ import (
 // is too short for its matrix. Large products are split over the available
 // cores; Sgemm returns when all of C is written.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	sgemm(active.gemm, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// sgemm is Sgemm computed with g.
+func sgemm(g *gemmImpl, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if m < 0 || n < 0 || k < 0 {
 		panic(fmt.Sprintf("kernels.Sgemm: negative dimension m=%d n=%d k=%d", m, n, k))
 	}
@@ -49,7 +54,6 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		b: b, ldb: ldb,
 		c: c, ldc: ldc,
 	}
-	g := active.gemm
 	if parts, alongM := g.split(m, n, k); parts > 1 {
 		g.runParallel(&p, parts, alongM)
 		return
@@ -141,6 +145,12 @@ type gemmImpl struct {
 	// packRows and packCols copy blocks of A or B into panels, as they
 	// are (packRows) or transposed (packCols).
 	packRows, packCols packFunc
+
+	// panelA, if set, replaces packA's packing of A panels (stored in a
+	// with row stride lda, transposed or not), returning the strides the
+	// kernel is to read the panel with; the panel must fit in MR*kc
+	// floats and hold MR readable rows.
+	panelA func(dst, a []float32, lda int, transA bool, ir, mr, pc, kc int) (rsa, csa int)
 }
 
 // Tuning constants for the driver.
@@ -211,7 +221,7 @@ func (g *gemmImpl) run(s *gemmScratch, p *gemmArgs) {
 				case directA && mr == MR:
 					ap, rsa, csa = p.a[pc*p.lda+ir:], 1, p.lda
 				default:
-					g.packA(abuf, p, ir, mr, pc, kcb)
+					rsa, csa = g.packA(abuf, p, ir, mr, pc, kcb)
 				}
 				crow := p.c[ir*p.ldc+jc:]
 				for jr := 0; jr < ncb; jr += NR {
@@ -264,13 +274,19 @@ func linesSpread(base uintptr, runs, n, stride int) bool {
 }
 
 // packA copies rows ir..ir+mr of op(A), columns pc..pc+kc, into dst as an
-// MR-row panel: dst[q*MR+i] = op(A)(ir+i, pc+q), zero for i >= mr.
-func (g *gemmImpl) packA(dst []float32, p *gemmArgs, ir, mr, pc, kc int) {
+// MR-row panel, dst[q*MR+i] = op(A)(ir+i, pc+q), zero for i >= mr, and
+// returns the panel's strides for the kernel (rsa = 1, csa = MR), unless g
+// packs A its own way (panelA).
+func (g *gemmImpl) packA(dst []float32, p *gemmArgs, ir, mr, pc, kc int) (rsa, csa int) {
+	if g.panelA != nil {
+		return g.panelA(dst, p.a, p.lda, p.transA, ir, mr, pc, kc)
+	}
 	if p.transA {
 		g.packRows(dst, p.a[pc*p.lda+ir:], kc, mr, p.lda, g.mr)
 	} else {
 		g.packCols(dst, p.a[ir*p.lda+pc:], kc, mr, p.lda, g.mr)
 	}
+	return 1, g.mr
 }
 
 // packB copies rows pc..pc+kc of op(B), columns j0..j0+nr, into dst as an

@@ -21,12 +21,50 @@
 // a base are (base), (base)(R8*1), (base)(R8*2), (base)(R9*1),
 // (base)(R8*4), (base)(R10*1) and (base)(R9*2).
 
+// The bfloat16 variant (dot != 0) takes A and B packed as pairs: each
+// 32-bit element of a panel holds two bfloat16 values, those of k-steps 2p
+// (low half) and 2p+1 (high half), so one VDPBF16PS adds two k-steps'
+// products (exact, then summed in float32) per lane, and k counts pairs.
+// The Go assembler does not know the AVX512-BF16 instructions; DPBF16 and
+// CVTNE2PS2BF16 encode them from register numbers (0..31) as EVEX bytes:
+// 0x62, then P0 = R X B R' 0 0 m m (R, R' the inverted bits 3 and 4 of the
+// ModRM.reg register, X, B those of ModRM.rm; mm = 2 for the 0F38 map),
+// P1 = W vvvv 1 pp (W = 0, vvvv the inverted low bits of the second
+// source, pp = 2 for F3 or 3 for F2), P2 = z L'L b V' aaa (L'L = 2 for 512
+// bits, V' the inverted bit 4 of the second source), the opcode and ModRM.
+
+// EVEXP0, EVEXP1 and EVEXP2 are the EVEX payload bytes for destination
+// (ModRM.reg) d, first source (vvvv) s and second source (ModRM.rm) r, all
+// zmm registers; pp selects the legacy prefix.
+#define EVEXP0(d, r) $(((((d)^31)>>3)&1)<<7 | ((((r)^31)>>4)&1)<<6 | ((((r)^31)>>3)&1)<<5 | ((((d)^31)>>4)&1)<<4 | 2)
+#define EVEXP1(s, pp) $(((((s)^15)&15)<<3) | 4 | (pp))
+#define EVEXP2(s) $(0x40 | ((((s)^31)>>4)&1)<<3)
+#define MODRM(d, r) $(0xC0 | (((d)&7)<<3) | ((r)&7))
+
+// DPBF16 is VDPBF16PS Zr, Zs, Zd: for each of 16 lanes, Zd += s.lo*r.lo +
+// s.hi*r.hi with the halves as bfloat16 (Intel order: vdpbf16ps zd, zs, zr).
+#define DPBF16(d, s, r) \
+	BYTE $0x62; BYTE EVEXP0(d, r); BYTE EVEXP1(s, 2); BYTE EVEXP2(s); BYTE $0x52; BYTE MODRM(d, r)
+
+// CVTNE2PS2BF16 is VCVTNE2PS2BF16 Zr, Zs, Zd: the 16-bit elements 0..15 of
+// Zd are Zr's floats rounded to bfloat16 (to nearest even), 16..31 Zs's.
+#define CVTNE2PS2BF16(d, s, r) \
+	BYTE $0x62; BYTE EVEXP0(d, r); BYTE EVEXP1(s, 3); BYTE EVEXP2(s); BYTE $0x72; BYTE MODRM(d, r)
+
 // FMA512 broadcasts A[i][p] from addr into Z30 and adds it times the row
 // of B in Z28:Z29 to the accumulators lo:hi of row i.
 #define FMA512(addr, lo, hi) \
 	VBROADCASTSS addr, Z30; \
 	VFMADD231PS  Z28, Z30, lo; \
 	VFMADD231PS  Z29, Z30, hi
+
+// DOT512 is FMA512 for bfloat16 pairs: it broadcasts the pair A[i][2p..2p+1]
+// and adds its dot products with the pairs of B in Z28:Z29 to Z(lo), Z(hi)
+// (register numbers).
+#define DOT512(addr, lo, hi) \
+	VBROADCASTSS addr, Z30; \
+	DPBF16(lo, 28, 30); \
+	DPBF16(hi, 29, 30)
 
 // STORE512 stores row lo:hi of the tile to (DX) as alpha*acc + beta*C,
 // with alpha in Z28, beta in Z29 and the column masks in K1:K2.
@@ -69,7 +107,9 @@
 	DECQ R13; \
 	JZ   label
 
-// func sgemmKernel14x32(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc, mr, nr int, alpha, beta float32)
+// func sgemmKernel14x32(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc, mr, nr int, alpha, beta float32, dot int)
+//
+// With dot != 0, A and B hold bfloat16 pairs and k counts pairs.
 //
 // Registers:
 //	CX	k-steps left
@@ -87,7 +127,7 @@
 //	Z28, Z29	the current row of B; alpha and beta when storing
 //	Z30	broadcast A value; C values when storing, with Z31
 //	K1, K2	store masks for columns 0..15 and 16..31
-TEXT ·sgemmKernel14x32(SB), NOSPLIT, $0-88
+TEXT ·sgemmKernel14x32(SB), NOSPLIT, $0-96
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rsa+16(FP), R8
@@ -135,6 +175,8 @@ TEXT ·sgemmKernel14x32(SB), NOSPLIT, $0-88
 	VPXORD Z27, Z27, Z27
 	TESTQ  CX, CX
 	JZ     store14
+	CMPQ   dot+88(FP), $0
+	JNE    dot14
 
 loop14:
 	VMOVUPS (BX), Z28
@@ -160,6 +202,32 @@ loop14:
 	ADDQ    AX, BX
 	DECQ    CX
 	JNZ     loop14
+	JMP     store14
+
+dot14:
+	VMOVUPS (BX), Z28
+	VMOVUPS 64(BX), Z29
+	PREFETCHT0 (BX)(AX*8)
+	PREFETCHT0 64(BX)(AX*8)
+	DOT512((SI), 0, 1)
+	DOT512((SI)(R8*1), 2, 3)
+	DOT512((SI)(R8*2), 4, 5)
+	DOT512((SI)(R9*1), 6, 7)
+	DOT512((SI)(R8*4), 8, 9)
+	DOT512((SI)(R10*1), 10, 11)
+	DOT512((SI)(R9*2), 12, 13)
+	DOT512((DI), 14, 15)
+	DOT512((DI)(R8*1), 16, 17)
+	DOT512((DI)(R8*2), 18, 19)
+	DOT512((DI)(R9*1), 20, 21)
+	DOT512((DI)(R8*4), 22, 23)
+	DOT512((DI)(R10*1), 24, 25)
+	DOT512((DI)(R9*2), 26, 27)
+	ADDQ    R11, SI
+	ADDQ    R11, DI
+	ADDQ    AX, BX
+	DECQ    CX
+	JNZ     dot14
 
 store14:
 	// K1:K2 = (1<<nr) - 1 selects the first nr of the 32 columns.
@@ -731,5 +799,209 @@ pr256loop8:
 	JNZ        pr256loop8
 
 pr256done:
+	VZEROUPPER
+	RET
+
+// bf16Interleave holds the uint16 indexes 0, 16, 1, 17, ..., 15, 31: a
+// VPERMW with it interleaves the two halves of a vector of 32 words.
+DATA bf16Interleave<>+0(SB)/8, $0x0011000100100000
+DATA bf16Interleave<>+8(SB)/8, $0x0013000300120002
+DATA bf16Interleave<>+16(SB)/8, $0x0015000500140004
+DATA bf16Interleave<>+24(SB)/8, $0x0017000700160006
+DATA bf16Interleave<>+32(SB)/8, $0x0019000900180008
+DATA bf16Interleave<>+40(SB)/8, $0x001b000b001a000a
+DATA bf16Interleave<>+48(SB)/8, $0x001d000d001c000c
+DATA bf16Interleave<>+56(SB)/8, $0x001f000f001e000e
+GLOBL bf16Interleave<>(SB), RODATA|NOPTR, $64
+
+// PAIR16 rounds the floats of the registers numbered x and y to bfloat16
+// and leaves in register zd, numbered d, the 16 pairs (x[j] low, y[j]
+// high). Z31 holds bf16Interleave.
+#define PAIR16(zd, d, x, y) \
+	CVTNE2PS2BF16(d, y, x); \
+	VPERMW zd, Z31, zd
+
+// func pairBF16(dst, src *float32, rows, cols, srcStride, dstStride int)
+//
+// Rows 2r and 2r+1 of src (cols floats each, srcStride apart) become row r
+// of dst, dstStride pairs with zeros past cols; an odd last row is paired
+// with zeros. dst may be src with equal strides: row r is written after
+// rows 2r and 2r+1 are read, and never overlaps a row not yet read.
+// cols <= dstStride <= 32; as in packRows512, no access is issued with an
+// all-zero mask.
+//
+// Registers: SI the next source row pair, DI the next destination row,
+// BX rows left, R8 and R9 the strides in bytes, K1:K2 the masks of cols
+// lanes, K3:K4 those of dstStride lanes.
+TEXT ·pairBF16(SB), NOSPLIT, $0-48
+	MOVQ      dst+0(FP), DI
+	MOVQ      src+8(FP), SI
+	MOVQ      rows+16(FP), BX
+	MOVQ      srcStride+32(FP), R8
+	MOVQ      dstStride+40(FP), R9
+	SHLQ      $2, R8
+	SHLQ      $2, R9
+	MASK32(cols+24(FP), K1, K2)
+	MASK32(dstStride+40(FP), K3, K4)
+	VMOVDQU16 bf16Interleave<>(SB), Z31
+	VPXORD    Z3, Z3, Z3
+	VPXORD    Z4, Z4, Z4
+	CMPQ      dstStride+40(FP), $16
+	JLE       pair16
+	CMPQ      cols+24(FP), $16
+	JLE       pair16x32
+
+pair32:
+	CMPQ      BX, $2
+	JL        pair32last
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS.Z 64(SI), K2, Z3
+	VMOVUPS.Z (SI)(R8*1), K1, Z1
+	VMOVUPS.Z 64(SI)(R8*1), K2, Z4
+	PAIR16(Z2, 2, 0, 1)
+	PAIR16(Z5, 5, 3, 4)
+	VMOVUPS   Z2, K3, (DI)
+	VMOVUPS   Z5, K4, 64(DI)
+	LEAQ      (SI)(R8*2), SI
+	ADDQ      R9, DI
+	SUBQ      $2, BX
+	JMP       pair32
+
+pair32last:
+	TESTQ     BX, BX
+	JZ        pairdone
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS.Z 64(SI), K2, Z3
+	VPXORD    Z1, Z1, Z1
+	VPXORD    Z4, Z4, Z4
+	PAIR16(Z2, 2, 0, 1)
+	PAIR16(Z5, 5, 3, 4)
+	VMOVUPS   Z2, K3, (DI)
+	VMOVUPS   Z5, K4, 64(DI)
+	JMP       pairdone
+
+	// cols <= 16 < dstStride: the upper half of each row is zero.
+pair16x32:
+	CMPQ      BX, $2
+	JL        pair16x32last
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS.Z (SI)(R8*1), K1, Z1
+	PAIR16(Z2, 2, 0, 1)
+	VMOVUPS   Z2, K3, (DI)
+	VMOVUPS   Z3, K4, 64(DI)
+	LEAQ      (SI)(R8*2), SI
+	ADDQ      R9, DI
+	SUBQ      $2, BX
+	JMP       pair16x32
+
+pair16x32last:
+	TESTQ     BX, BX
+	JZ        pairdone
+	VMOVUPS.Z (SI), K1, Z0
+	VPXORD    Z1, Z1, Z1
+	PAIR16(Z2, 2, 0, 1)
+	VMOVUPS   Z2, K3, (DI)
+	VMOVUPS   Z3, K4, 64(DI)
+	JMP       pairdone
+
+pair16:
+	CMPQ      BX, $2
+	JL        pair16last
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS.Z (SI)(R8*1), K1, Z1
+	PAIR16(Z2, 2, 0, 1)
+	VMOVUPS   Z2, K3, (DI)
+	LEAQ      (SI)(R8*2), SI
+	ADDQ      R9, DI
+	SUBQ      $2, BX
+	JMP       pair16
+
+pair16last:
+	TESTQ     BX, BX
+	JZ        pairdone
+	VMOVUPS.Z (SI), K1, Z0
+	VPXORD    Z1, Z1, Z1
+	PAIR16(Z2, 2, 0, 1)
+	VMOVUPS   Z2, K3, (DI)
+
+pairdone:
+	VZEROUPPER
+	RET
+
+// func cvtRowsBF16(dst, src *float32, rows, cols, srcStride, dstStride int)
+//
+// Each row of cols floats of src (srcStride apart) becomes ceil(cols/2)
+// bfloat16 pairs of its consecutive elements in a row of dst (dstStride
+// pairs apart); with odd cols the last pair's high half is zero. No access
+// is issued with an all-zero mask.
+//
+// Registers: SI, DI the current source and destination rows, R10, R11
+// the current 32 floats and 16 pairs in them, BX rows left, CX floats left
+// in the row, R8 and R9 the strides in bytes, Z0:Z1 32 floats.
+TEXT ·cvtRowsBF16(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ rows+16(FP), BX
+	MOVQ srcStride+32(FP), R8
+	MOVQ dstStride+40(FP), R9
+	SHLQ $2, R8
+	SHLQ $2, R9
+	TESTQ BX, BX
+	JZ    cvtdone
+
+cvtrow:
+	MOVQ SI, R10
+	MOVQ DI, R11
+	MOVQ cols+24(FP), CX
+
+cvt32:
+	CMPQ    CX, $32
+	JL      cvttail
+	VMOVUPS (R10), Z0
+	VMOVUPS 64(R10), Z1
+	CVTNE2PS2BF16(2, 1, 0)
+	VMOVUPS Z2, (R11)
+	ADDQ    $128, R10
+	ADDQ    $64, R11
+	SUBQ    $32, CX
+	JMP     cvt32
+
+cvttail:
+	TESTQ CX, CX
+	JZ    cvtnext
+	// K3 = the first ceil(CX/2) of 16 pairs; K1:K2 the first CX floats.
+	LEAQ  1(CX), AX
+	SHRQ  $1, AX
+	MOVQ  AX, DX
+	MOVQ  CX, AX
+	MOVQ  DX, CX
+	MOVQ  $1, DX
+	SHLQ  CX, DX
+	DECQ  DX
+	KMOVW DX, K3
+	MOVQ  AX, CX
+	MOVQ  $1, DX
+	SHLQ  CX, DX
+	DECQ  DX
+	KMOVW DX, K1
+	SHRQ  $16, DX
+	KMOVW DX, K2
+	VMOVUPS.Z (R10), K1, Z0
+	VPXORD    Z1, Z1, Z1
+	CMPQ      AX, $16
+	JLE       cvtlast
+	VMOVUPS.Z 64(R10), K2, Z1
+
+cvtlast:
+	CVTNE2PS2BF16(2, 1, 0)
+	VMOVUPS Z2, K3, (R11)
+
+cvtnext:
+	ADDQ R8, SI
+	ADDQ R9, DI
+	DECQ BX
+	JNZ  cvtrow
+
+cvtdone:
 	VZEROUPPER
 	RET

@@ -19,7 +19,7 @@ func kernelAVX512(k int, a []float32, rsa, csa int, b []float32, rsb int, c []fl
 	_ = a[13*rsa+(k-1)*csa]
 	_ = b[(k-1)*rsb+31]
 	_ = c[(mr-1)*ldc+nr-1]
-	sgemmKernel14x32(k, &a[0], rsa, csa, &b[0], rsb, &c[0], ldc, mr, nr, alpha, beta)
+	sgemmKernel14x32(k, &a[0], rsa, csa, &b[0], rsb, &c[0], ldc, mr, nr, alpha, beta, 0)
 }
 
 func packRowsAVX512(dst, src []float32, rows, cols, srcStride, dstStride int) {
@@ -46,10 +46,11 @@ func packColsAVX512(dst, src []float32, rows, cols, srcStride, dstStride int) {
 }
 
 // sgemmKernel14x32 is the microKernel contract with MR = 14, NR = 32 and
-// pointers to the first elements of the tile's A, B and C.
+// pointers to the first elements of the tile's A, B and C. With dot != 0
+// the panels hold bfloat16 pairs and k counts pairs (see kernelBF16).
 //
 //go:noescape
-func sgemmKernel14x32(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc, mr, nr int, alpha, beta float32)
+func sgemmKernel14x32(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc, mr, nr int, alpha, beta float32, dot int)
 
 // packRows512 is packFunc with pointers to the first elements.
 //

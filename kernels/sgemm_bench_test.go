@@ -56,17 +56,29 @@ func BenchmarkSgemm(b *testing.B) {
 	saved := active
 	defer func() { active = saved }()
 	for _, s := range available {
-		for _, sh := range benchShapes {
-			name := fmt.Sprintf("%s/%s/%dx%dx%d", s.name, sh.name, sh.m, sh.n, sh.k)
-			b.Run(name, func(b *testing.B) {
-				active = s
-				benchGemm(b, sh.transA, sh.transB, sh.m, sh.n, sh.k)
-			})
+		for _, bf16 := range []bool{false, true} {
+			if bf16 && s.gemmBF16 == nil {
+				continue
+			}
+			gemm, path := Sgemm, s.name
+			if bf16 {
+				gemm, path = SgemmBF16, s.name+"-bf16"
+			}
+			for _, sh := range benchShapes {
+				name := fmt.Sprintf("%s/%s/%dx%dx%d", path, sh.name, sh.m, sh.n, sh.k)
+				b.Run(name, func(b *testing.B) {
+					active = s
+					benchGemm(b, gemm, sh.transA, sh.transB, sh.m, sh.n, sh.k)
+				})
+			}
 		}
 	}
 }
 
-func benchGemm(b *testing.B, transA, transB bool, m, n, k int) {
+// gemmFunc is the signature of Sgemm and SgemmBF16.
+type gemmFunc func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
+
+func benchGemm(b *testing.B, gemm gemmFunc, transA, transB bool, m, n, k int) {
 	r := rand.New(rand.NewPCG(1, 1))
 	a, bm, c := randSlice(r, m*k), randSlice(r, k*n), make([]float32, m*n)
 	lda, ldb := k, n
@@ -76,11 +88,11 @@ func benchGemm(b *testing.B, transA, transB bool, m, n, k int) {
 	if transB {
 		ldb = k
 	}
-	Sgemm(transA, transB, m, n, k, 1, a, lda, bm, ldb, 0, c, n)
+	gemm(transA, transB, m, n, k, 1, a, lda, bm, ldb, 0, c, n)
 	cpu0 := cpuTime()
 	b.ResetTimer()
 	for b.Loop() {
-		Sgemm(transA, transB, m, n, k, 1, a, lda, bm, ldb, 0, c, n)
+		gemm(transA, transB, m, n, k, 1, a, lda, bm, ldb, 0, c, n)
 	}
 	gflop := 2 * float64(m) * float64(n) * float64(k) * float64(b.N) / 1e9
 	b.ReportMetric(gflop/b.Elapsed().Seconds(), "GFLOP/s")

@@ -52,8 +52,9 @@ func (c gemmCase) String() string {
 }
 
 // check runs the case on every path and compares each result with a
-// float64 triple loop. C's padding and the words after it must be left
-// alone.
+// float64 triple loop, and SgemmBF16, on paths that have it, with the
+// loop over the operands rounded to bfloat16. C's padding and the words
+// after it must be left alone.
 func (tc gemmCase) check(t *testing.T, r *rand.Rand) {
 	t.Helper()
 	m, n, k := tc.m, tc.n, tc.k
@@ -78,10 +79,43 @@ func (tc gemmCase) check(t *testing.T, r *rand.Rand) {
 		}
 	}
 
-	// The expected values and their error bounds, row-major m x n.
+	want, tol := tc.reference(a, b, c0, lda, ldb, ldc)
+	// SgemmBF16 is checked against the product of the rounded operands.
+	ab, bb := roundedBF16(a), roundedBF16(b)
+	wantBF, tolBF := tc.reference(ab, bb, c0, lda, ldb, ldc)
+
+	saved := active
+	defer func() { active = saved }()
+	c := make([]float32, len(c0))
+	for _, s := range available {
+		active = s
+		copy(c, c0)
+		Sgemm(tc.transA, tc.transB, m, n, k, tc.alpha, a, lda, b, ldb, tc.beta, c, ldc)
+		tc.compare(t, s.name, c, c0, want, tol, ldc)
+		if s.gemmBF16 != nil {
+			copy(c, c0)
+			SgemmBF16(tc.transA, tc.transB, m, n, k, tc.alpha, a, lda, b, ldb, tc.beta, c, ldc)
+			tc.compare(t, s.name+"/bf16", c, c0, wantBF, tolBF, ldc)
+		}
+	}
+}
+
+// roundedBF16 returns a copy of x with every element rounded to bfloat16.
+func roundedBF16(x []float32) []float32 {
+	r := make([]float32, len(x))
+	for i, v := range x {
+		r[i] = RoundBF16(v)
+	}
+	return r
+}
+
+// reference returns the case's expected C, from a float64 triple loop, and
+// each element's error bound, row-major m x n.
+func (tc gemmCase) reference(a, b, c0 []float32, lda, ldb, ldc int) (want, tol []float64) {
+	m, n, k := tc.m, tc.n, tc.k
 	const u = 1.0 / (1 << 24) // unit roundoff of float32
-	want := make([]float64, m*n)
-	tol := make([]float64, m*n)
+	want = make([]float64, m*n)
+	tol = make([]float64, m*n)
 	for i := 0; i < m; i++ {
 		for j := 0; j < n; j++ {
 			var sum, abs float64
@@ -111,27 +145,25 @@ func (tc gemmCase) check(t *testing.T, r *rand.Rand) {
 			tol[i*n+j] = 2*float64(k+4)*u*bound + 1e-30
 		}
 	}
+	return want, tol
+}
 
-	saved := active
-	defer func() { active = saved }()
-	c := make([]float32, len(c0))
-	for _, s := range available {
-		active = s
-		copy(c, c0)
-		Sgemm(tc.transA, tc.transB, m, n, k, tc.alpha, a, lda, b, ldb, tc.beta, c, ldc)
-		for idx := range c {
-			i, j := idx/ldc, idx%ldc
-			if i < m && j < n {
-				got, w := float64(c[idx]), want[i*n+j]
-				if !(math.Abs(got-w) <= tol[i*n+j]) {
-					t.Fatalf("%s: %v: C[%d][%d] = %g, want %g (tolerance %g)", s.name, tc, i, j, got, w, tol[i*n+j])
-				}
-				continue
+// compare fails t unless C, computed by the named path from c0, is within
+// tol of want and unchanged outside the matrix.
+func (tc gemmCase) compare(t *testing.T, path string, c, c0 []float32, want, tol []float64, ldc int) {
+	t.Helper()
+	for idx := range c {
+		i, j := idx/ldc, idx%ldc
+		if i < tc.m && j < tc.n {
+			got, w := float64(c[idx]), want[i*tc.n+j]
+			if !(math.Abs(got-w) <= tol[i*tc.n+j]) {
+				t.Fatalf("%s: %v: C[%d][%d] = %g, want %g (tolerance %g)", path, tc, i, j, got, w, tol[i*tc.n+j])
 			}
-			if math.Float32bits(c[idx]) != math.Float32bits(c0[idx]) {
-				t.Fatalf("%s: %v: C[%d] (row %d, column %d) outside the matrix changed from %g to %g",
-					s.name, tc, idx, i, j, c0[idx], c[idx])
-			}
+			continue
+		}
+		if math.Float32bits(c[idx]) != math.Float32bits(c0[idx]) {
+			t.Fatalf("%s: %v: C[%d] (row %d, column %d) outside the matrix changed from %g to %g",
+				path, tc, idx, i, j, c0[idx], c[idx])
 		}
 	}
 }
