@@ -58,6 +58,7 @@ type Conv2D struct {
 	colKept            bool           // col holds the whole batch's im2col
 	colLimit           int            // overrides maxColFloats, for tests
 	skipInputGrad      bool
+	prec               Precision // of the products (Model.SetPrecision)
 }
 
 // NewConv2D returns a convolution with zero weights; Init draws them.
@@ -170,7 +171,7 @@ func (l *Conv2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 		b1 := min(b0+chunk, n)
 		col := l.cols(x.Data, b0, b1)
 		rows := (b1 - b0) * per
-		kernels.Sgemm(false, false, rows, l.OutC, kk, 1, col, kk, l.W.Value.Data, l.OutC, 1, y[b0*per*l.OutC:], l.OutC)
+		l.prec.gemm()(false, false, rows, l.OutC, kk, 1, col, kk, l.W.Value.Data, l.OutC, 1, y[b0*per*l.OutC:], l.OutC)
 	}
 	// With one slice, the im2col matrix is still there for Backward.
 	l.colKept = chunk >= n
@@ -203,19 +204,19 @@ func (l *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 		}
 		g := dy.Data[b0*per*l.OutC : b1*per*l.OutC]
 		if !l.FrozenKernel {
-			kernels.Sgemm(true, false, kk, l.OutC, rows, 1, col, kk, g, l.OutC, 1, l.W.Grad.Data, l.OutC)
+			l.prec.gemm()(true, false, kk, l.OutC, rows, 1, col, kk, g, l.OutC, 1, l.W.Grad.Data, l.OutC)
 		}
 		if l.skipInputGrad {
 			continue
 		}
 		dx := l.dx.Data[b0*h*w*c : b1*h*w*c]
 		if l.pointwise() {
-			kernels.Sgemm(false, true, rows, kk, l.OutC, 1, g, l.OutC, l.W.Value.Data, l.OutC, 0, dx, kk)
+			l.prec.gemm()(false, true, rows, kk, l.OutC, 1, g, l.OutC, l.W.Value.Data, l.OutC, 0, dx, kk)
 			continue
 		}
 		// The im2col matrix is no longer needed: its buffer takes dcol.
 		dcol := l.col.Data[:rows*kk]
-		kernels.Sgemm(false, true, rows, kk, l.OutC, 1, g, l.OutC, l.W.Value.Data, l.OutC, 0, dcol, kk)
+		l.prec.gemm()(false, true, rows, kk, l.OutC, 1, g, l.OutC, l.W.Value.Data, l.OutC, 0, dcol, kk)
 		if s := splits(b1-b0, per*kk); s > 1 {
 			parallelImages(b1-b0, s, func(i0, i1 int) {
 				col2im(dcol[i0*per*kk:i1*per*kk], dx[i0*h*w*c:i1*h*w*c], i1-i0, h, w, c, l.K, l.Stride, l.oh, l.ow, l.padT, l.padL)

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 
-	"github.com/lookalike/lookalike/kernels"
 	"github.com/lookalike/lookalike/tensor"
 )
 
@@ -15,6 +14,7 @@ type Dense struct {
 	W, B    *Param
 
 	x, y, dx *tensor.Tensor
+	prec     Precision // of the products (Model.SetPrecision)
 }
 
 // NewDense returns a dense layer with zero weights; Init draws them.
@@ -47,14 +47,14 @@ func (l *Dense) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	for r := 0; r < n; r++ {
 		copy(l.y.Data[r*l.Out:(r+1)*l.Out], l.B.Value.Data)
 	}
-	kernels.Sgemm(false, false, n, l.Out, l.In, 1, x.Data, l.In, l.W.Value.Data, l.Out, 1, l.y.Data, l.Out)
+	l.prec.gemm()(false, false, n, l.Out, l.In, 1, x.Data, l.In, l.W.Value.Data, l.Out, 1, l.y.Data, l.Out)
 	return l.y
 }
 
 // Backward accumulates dW = xᵀ*dy and db = Σdy and returns dy*Wᵀ.
 func (l *Dense) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	n := dy.Shape[0]
-	kernels.Sgemm(true, false, l.In, l.Out, n, 1, l.x.Data, l.In, dy.Data, l.Out, 1, l.W.Grad.Data, l.Out)
+	l.prec.gemm()(true, false, l.In, l.Out, n, 1, l.x.Data, l.In, dy.Data, l.Out, 1, l.W.Grad.Data, l.Out)
 	db := l.B.Grad.Data
 	for r := 0; r < n; r++ {
 		for j, g := range dy.Data[r*l.Out : (r+1)*l.Out] {
@@ -62,7 +62,7 @@ func (l *Dense) Backward(dy *tensor.Tensor) *tensor.Tensor {
 		}
 	}
 	l.dx = tensor.Ensure(l.dx, n, l.In)
-	kernels.Sgemm(false, true, n, l.In, l.Out, 1, dy.Data, l.Out, l.W.Value.Data, l.Out, 0, l.dx.Data, l.In)
+	l.prec.gemm()(false, true, n, l.In, l.Out, 1, dy.Data, l.Out, l.W.Value.Data, l.Out, 0, l.dx.Data, l.In)
 	return l.dx
 }
 

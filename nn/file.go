@@ -49,8 +49,11 @@ type Info struct {
 	Classes  []string `json:"classes,omitempty"`
 	// FlipTTA is Model.FlipTTA: embeddings average the image and its
 	// mirror image.
-	FlipTTA  bool            `json:"flip_tta,omitempty"`
-	Training json.RawMessage `json:"training,omitempty"`
+	FlipTTA bool `json:"flip_tta,omitempty"`
+	// Precision is Model.Precision, the arithmetic of the matrix
+	// products; empty means fp32.
+	Precision Precision       `json:"precision,omitempty"`
+	Training  json.RawMessage `json:"training,omitempty"`
 	// Fingerprint is the SHA-256 of the weights file: indexes record it so
 	// that embeddings of different models are never mixed.
 	Fingerprint string `json:"fingerprint"`
@@ -73,6 +76,9 @@ func Save(dir string, m *Model, classes []string, training any) error {
 	info := Info{
 		Format: FormatName, Version: FormatVersion, Name: m.Name, Size: m.Size, Channels: m.Channels,
 		Dim: m.Dim(), Layers: m.Specs(), Classes: classes, FlipTTA: m.FlipTTA, Fingerprint: fp,
+	}
+	if p := m.Precision(); p != FP32 {
+		info.Precision = p
 	}
 	if training != nil {
 		if info.Training, err = json.Marshal(training); err != nil {
@@ -107,6 +113,11 @@ func Load(dir string) (*Model, *Info, error) {
 		return nil, nil, fmt.Errorf("load model %s: %w", dir, err)
 	}
 	m.FlipTTA = info.FlipTTA
+	prec, err := ParsePrecision(string(info.Precision))
+	if err != nil {
+		return nil, nil, fmt.Errorf("load model: %s: %w", filepath.Join(dir, JSONFile), err)
+	}
+	m.SetPrecision(prec)
 	weights := filepath.Join(dir, WeightsFile)
 	ts, _, err := ReadSafetensors(weights)
 	if err != nil {

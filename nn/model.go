@@ -20,6 +20,7 @@ type Model struct {
 	// augmentation). Forward is not affected.
 	FlipTTA bool
 
+	prec  Precision      // of the matrix products (SetPrecision)
 	x, xf *tensor.Tensor // input buffers for Embed
 }
 
@@ -203,5 +204,6 @@ func (m *Model) Clone() (*Model, error) {
 		return nil, err
 	}
 	c.FlipTTA = m.FlipTTA
+	c.SetPrecision(m.prec)
 	return c, nil
 }

@@ -75,6 +75,10 @@ type Config struct {
 	// FlipTTA makes the model embed an image as the normalised mean of its
 	// own and its mirror image's embeddings.
 	FlipTTA bool `json:"flip_tta,omitempty"`
+	// Precision is the arithmetic of the model's matrix products, in
+	// training and in the saved model: "fp32" (or empty) or "bf16" (see
+	// nn.BF16).
+	Precision string `json:"precision,omitempty"`
 }
 
 // DefaultConfig returns the Keras example's settings, the recipe
@@ -102,6 +106,9 @@ func (c Config) Validate() error {
 	}
 	if !slices.Contains(loss.Names(), c.Loss) {
 		errs = append(errs, fmt.Errorf("unknown loss %q (have %v)", c.Loss, loss.Names()))
+	}
+	if _, err := nn.ParsePrecision(c.Precision); err != nil {
+		errs = append(errs, err)
 	}
 	if c.Temperature <= 0 {
 		errs = append(errs, fmt.Errorf("temperature %g must be positive", c.Temperature))

@@ -122,6 +122,11 @@ func newTrainer(cfg Config, m *nn.Model, ds *data.Dataset) (*Trainer, error) {
 		return nil, fmt.Errorf("train: images are %dx%d but model %s takes %dx%d", ds.Size, ds.Size, m.Name, m.Size, m.Size)
 	}
 	m.FlipTTA = cfg.FlipTTA
+	prec, err := nn.ParsePrecision(cfg.Precision)
+	if err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
+	m.SetPrecision(prec)
 	t := &Trainer{Config: cfg, Model: m, Classes: ds.Classes, ds: ds}
 	if err := t.build(); err != nil {
 		return nil, fmt.Errorf("train: %w", err)

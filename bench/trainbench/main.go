@@ -73,6 +73,7 @@ func main() {
 		info        = flag.Bool("info", false, "print the engine configuration as JSON and exit")
 		dump        = flag.String("dump", "", "write weights, one batch and its gradients to this directory and exit")
 		cpuprofile  = flag.String("cpuprofile", "", "write a CPU profile of the timed part to this file")
+		precision   = flag.String("precision", "fp32", "matrix products: fp32 or bf16")
 	)
 	flag.Parse()
 	if *threads > 0 {
@@ -87,6 +88,11 @@ func main() {
 		log.Fatal(err)
 	}
 	m.Init(rand.New(rand.NewPCG(*seed, 0x1417)))
+	prec, err := nn.ParsePrecision(*precision)
+	if err != nil {
+		log.Fatal(err)
+	}
+	m.SetPrecision(prec)
 	rng := rand.New(rand.NewPCG(*seed, 0x5a3d))
 
 	switch {
@@ -96,6 +102,8 @@ func main() {
 			"model":      m.Name,
 			"go":         runtime.Version(),
 			"kernels":    kernels.Path(),
+			"precision":  m.Precision(),
+			"bf16":       kernels.HasBF16(),
 			"gomaxprocs": runtime.GOMAXPROCS(0),
 			"num_cpu":    runtime.NumCPU(),
 			"num_params": m.NumParams(),

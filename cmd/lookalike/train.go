@@ -59,6 +59,7 @@ func (f *trainFlags) register(cmd *cobra.Command) {
 	fl.BoolVar(&c.Augment.Flip, "flip", c.Augment.Flip, "random horizontal flips")
 	fl.IntVar(&c.Augment.Cutout, "cutout", c.Augment.Cutout, "side of a random square cut out of each image (0: none)")
 	fl.BoolVar(&c.FlipTTA, "flip-tta", c.FlipTTA, "embed images as the mean of their and their mirror image's embeddings")
+	fl.StringVar(&c.Precision, "precision", c.Precision, "matrix products: fp32, or bf16 (bfloat16 operands, float32 sums; float32 where the CPU has no bfloat16 instructions)")
 	fl.Uint64Var(&c.Seed, "seed", c.Seed, "random seed: the same seed gives the same model")
 	fl.IntVar(&c.CheckpointEvery, "checkpoint-every", 0, "steps between checkpoints (0: every epoch)")
 	fl.Float64Var(&f.valFraction, "val-fraction", 0, "hold back this fraction of the training images and report their precision@1 after every epoch")
@@ -88,6 +89,7 @@ func (f *trainFlags) config() (train.Config, error) {
 		"flip": func() { cfg.Augment.Flip = set.Augment.Flip }, "cutout": func() { cfg.Augment.Cutout = set.Augment.Cutout },
 		"flip-tta": func() { cfg.FlipTTA = set.FlipTTA }, "seed": func() { cfg.Seed = set.Seed },
 		"checkpoint-every": func() { cfg.CheckpointEvery = set.CheckpointEvery },
+		"precision":        func() { cfg.Precision = set.Precision },
 	}
 	for name, apply := range over {
 		if f.flags.Changed(name) {
@@ -205,7 +207,10 @@ func runTrain(cmd *cobra.Command, a *app, f *trainFlags) (*train.Trainer, error)
 	c := t.Config
 	a.log.Info("training", "recipe", c.Recipe, "model", c.Model, "params", t.Model.NumParams(), "classes", len(ds.Classes),
 		"loss", c.Loss, "sampler", c.Sampler, "optimizer", c.Optimizer, "epochs", c.Epochs, "steps_per_epoch", t.StepsPerEpoch(),
-		"seed", c.Seed, "kernels", kernels.Path())
+		"seed", c.Seed, "kernels", kernels.Path(), "precision", t.Model.Precision())
+	if t.Model.Precision() == nn.BF16 && !kernels.HasBF16() {
+		a.log.Warn("this CPU has no bfloat16 instructions: the products run in float32 (the model still records bf16)")
+	}
 	bar := progress.New(os.Stderr, a.log, "train", t.TotalSteps(), "step", 10*time.Second)
 	bar.Set(t.Step(), "")
 	valNote := ""
