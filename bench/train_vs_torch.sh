@@ -38,6 +38,10 @@
 #	               torch settings to measure, each against lookalike: fp32,
 #	               channels-last, bf16 (autocast) [fast: "fp32 channels-last
 #	               bf16", others: fp32]
+#	LOOKALIKE_MODES_<M>, LOOKALIKE_MODES
+#	               lookalike precisions to measure, each against every torch
+#	               setting: fp32, bf16 (bfloat16 products where the CPU has
+#	               AVX512-BF16) [fast: "fp32 bf16", others: fp32]
 #	TORCH_OMP_WAIT_POLICY
 #	               OMP_WAIT_POLICY for the torch runs [unset: torch's default,
 #	               spinning, its fastest on a quiet machine]. PASSIVE makes
@@ -96,6 +100,14 @@ torch_modes_for() {
 	case $1 in
 	fast) setting TORCH_MODES "$1" "fp32 channels-last bf16" ;;
 	*) setting TORCH_MODES "$1" fp32 ;;
+	esac
+}
+
+# lookalike_modes_for MODEL prints the lookalike precisions to measure.
+lookalike_modes_for() {
+	case $1 in
+	fast) setting LOOKALIKE_MODES "$1" "fp32 bf16" ;;
+	*) setting LOOKALIKE_MODES "$1" fp32 ;;
 	esac
 }
 
@@ -165,7 +177,7 @@ if dirty=$(git -C "$root" status --porcelain -- kernels nn loss optim tensor) &&
 	commit+=" + uncommitted changes in $(echo "$dirty" | awk '{print $2}' | paste -sd' ' -)"
 fi
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
-flags=$(grep -m1 '^flags' /proc/cpuinfo | grep -o -w -E 'avx2|fma|avx512f|avx512bw|avx512vl|amx_tile' | paste -sd' ' - || true)
+flags=$(grep -m1 '^flags' /proc/cpuinfo | grep -o -w -E 'avx2|fma|avx512f|avx512bw|avx512vl|avx512_bf16|amx_tile' | paste -sd' ' - || true)
 settings=""
 for model in $MODELS; do
 	settings+="$model: PAIRS=\"$(pairs_for "$model")\" EMBED_IMAGES=$(embed_images_for "$model"); "
@@ -178,7 +190,7 @@ print("date:        $(date -u '+%Y-%m-%d %H:%M UTC')")
 print("machine:     $cpu, $(nproc) CPUs ($flags), $(uname -sr)")
 print("load avg:    $(cut -d' ' -f1-3 /proc/loadavg) (before the runs)")
 print("commit:      $commit")
-print(f"lookalike:   {l['go']}, kernels {l['kernels']}, GOMAXPROCS {l['gomaxprocs']}")
+print(f"lookalike:   {l['go']}, kernels {l['kernels']}, bfloat16 products {l['bf16']}, GOMAXPROCS {l['gomaxprocs']}")
 print(f"pytorch:     torch {t['torch']}, {t['threads']} threads ({t['interop_threads']} inter-op), mkldnn {t['mkldnn']}")
 print(f"             {t['blas'].split(',')[0].strip()} (torch's build configuration)")
 for t in ts:
@@ -201,22 +213,23 @@ run() {
 	echo "$line" >>"$results"
 }
 
-# alternate ARGS... runs lookalike and torch in each of $modes RUNS times
-# with ARGS, alternating which goes first.
+# alternate ARGS... runs lookalike in each of $lmodes and torch in each of
+# $modes RUNS times with ARGS, alternating which engine goes first.
 alternate() {
 	for r in $(seq "$RUNS"); do
 		if ((r % 2)); then
-			run lookalike "$@"
+			for mode in $lmodes; do run lookalike -precision "$mode" "$@"; done
 			for mode in $modes; do run pytorch -mode "$mode" "$@"; done
 		else
 			for mode in $modes; do run pytorch -mode "$mode" "$@"; done
-			run lookalike "$@"
+			for mode in $lmodes; do run lookalike -precision "$mode" "$@"; done
 		fi
 	done
 }
 
 for model in $MODELS; do
 	modes=$(torch_modes_for "$model")
+	lmodes=$(lookalike_modes_for "$model")
 	for p in $(pairs_for "$model"); do
 		steps=$(steps_for "$model" "$p")
 		alternate -model "$model" -pairs "$p" -steps "$steps" -warmup "$(warmup_for "$model" "$steps")"
@@ -241,7 +254,9 @@ for r in rows:
         embed[(m, r["batch"], r["engine"])].append((r["images_per_sec"], r["images_per_cpu_sec"]))
     else:
         train[(m, r["pairs"], r["steps"], r["engine"])].append((r["pairs_per_sec"], r["pairs_per_cpu_sec"]))
-torches = sorted({k[-1] for k in list(train) + list(embed) if k[-1] != "lookalike"})
+engines = {k[-1] for k in list(train) + list(embed)}
+ours = sorted(e for e in engines if e.startswith("lookalike"))
+torches = sorted(e for e in engines if not e.startswith("lookalike"))
 
 def key(k):
     return (order.get(k[0], 9), k)
@@ -265,28 +280,30 @@ def runs(d):
 if train:
     print(f"Training, pairs/s: median (min–max) of {runs(train)} runs; wall clock, and per CPU-second of the process")
     print()
-    print("| model | pairs/batch | steps/run | torch setting | lookalike pairs/s | pytorch pairs/s | lookalike / pytorch "
+    print("| model | pairs/batch | steps/run | lookalike | torch setting | lookalike pairs/s | pytorch pairs/s | lookalike / pytorch "
           "| lookalike pairs/CPU-s | pytorch pairs/CPU-s | lookalike / pytorch (CPU) |")
-    print("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---|---|---:|---:|---:|---:|---:|---:|")
     for m, p, steps in sorted({k[:3] for k in train}, key=key):
-        l = train[(m, p, steps, "lookalike")]
-        for e in torches:
-            t = train.get((m, p, steps, e))
-            if t:
-                print(f"| {m} | {p} | {steps} | {e} | {cell(l, 0)} | {cell(t, 0)} | {ratio(l, t, 0)} "
-                      f"| {cell(l, 1)} | {cell(t, 1)} | {ratio(l, t, 1)} |")
+        for o in ours:
+            l = train.get((m, p, steps, o))
+            for e in torches:
+                t = train.get((m, p, steps, e))
+                if l and t:
+                    print(f"| {m} | {p} | {steps} | {o} | {e} | {cell(l, 0)} | {cell(t, 0)} | {ratio(l, t, 0)} "
+                          f"| {cell(l, 1)} | {cell(t, 1)} | {ratio(l, t, 1)} |")
     print()
 if embed:
     print(f"Inference (embedding), images/s: median (min–max) of {runs(embed)} runs; wall clock, and per CPU-second of the process")
     print()
-    print("| model | batch | torch setting | lookalike images/s | pytorch images/s | lookalike / pytorch "
+    print("| model | batch | lookalike | torch setting | lookalike images/s | pytorch images/s | lookalike / pytorch "
           "| lookalike images/CPU-s | pytorch images/CPU-s | lookalike / pytorch (CPU) |")
-    print("|---|---:|---|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---|---|---:|---:|---:|---:|---:|---:|")
     for m, b in sorted({k[:2] for k in embed}, key=key):
-        l = embed[(m, b, "lookalike")]
-        for e in torches:
-            t = embed.get((m, b, e))
-            if t:
-                print(f"| {m} | {b} | {e} | {cell(l, 0)} | {cell(t, 0)} | {ratio(l, t, 0)} "
-                      f"| {cell(l, 1)} | {cell(t, 1)} | {ratio(l, t, 1)} |")
+        for o in ours:
+            l = embed.get((m, b, o))
+            for e in torches:
+                t = embed.get((m, b, e))
+                if l and t:
+                    print(f"| {m} | {b} | {o} | {e} | {cell(l, 0)} | {cell(t, 0)} | {ratio(l, t, 0)} "
+                          f"| {cell(l, 1)} | {cell(t, 1)} | {ratio(l, t, 1)} |")
 EOF

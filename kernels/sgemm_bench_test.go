@@ -19,6 +19,34 @@ var benchShapes = []struct {
 }
 
 func init() {
+	// FastNet's heaviest convolutions, a slice of the batch at a time as
+	// nn.Conv2D runs them (im2col buffers of at most 4M floats).
+	for _, l := range []struct {
+		name             string
+		rows, cout, kdim int
+	}{
+		{"fast1", 19220, 64, 216},
+		{"fast2", 7200, 256, 576},
+		{"fast3", 1813, 256, 2304},
+	} {
+		benchShapes = append(benchShapes,
+			struct {
+				name           string
+				transA, transB bool
+				m, n, k        int
+			}{l.name + "-fwd", false, false, l.rows, l.cout, l.kdim},
+			struct {
+				name           string
+				transA, transB bool
+				m, n, k        int
+			}{l.name + "-dW", true, false, l.kdim, l.cout, l.rows},
+			struct {
+				name           string
+				transA, transB bool
+				m, n, k        int
+			}{l.name + "-dX", false, true, l.rows, l.kdim, l.cout},
+		)
+	}
 	for _, batch := range []int{20, 256} {
 		for _, l := range []struct{ pixels, cout, kdim int }{
 			{225, 32, 27},

@@ -123,6 +123,15 @@ func main() {
 	benchTrain(m, rng, *pairs, *steps, *warmup, *pool, *cpuprofile)
 }
 
+// engineName names the engine in the JSON lines: "lookalike", or
+// "lookalike-bf16" for a model in bfloat16 on a CPU that runs it so.
+func engineName(m *nn.Model) string {
+	if m.Precision() == nn.BF16 && kernels.HasBF16() {
+		return "lookalike-bf16"
+	}
+	return "lookalike"
+}
+
 // trainer holds the state of the benchmarked training loop, mirroring
 // train.Trainer.
 type trainer struct {
@@ -232,7 +241,7 @@ func benchTrain(m *nn.Model, rng *rand.Rand, pairs, steps, warmup, poolN int, cp
 	sec, cpu := time.Since(start).Seconds(), cpuTime()-cpu0
 	stopProfile()
 	printJSON(map[string]any{
-		"engine":            "lookalike",
+		"engine":            engineName(t.m),
 		"model":             t.m.Name,
 		"pairs":             pairs,
 		"cpu_seconds":       round(cpu, 4),
@@ -265,7 +274,7 @@ func benchEmbed(m *nn.Model, rng *rand.Rand, batch, n int, cpuprofile string) {
 		log.Fatalf("embed returned %d values, want %d", len(out), n*dim)
 	}
 	printJSON(map[string]any{
-		"engine":             "lookalike",
+		"engine":             engineName(m),
 		"model":              m.Name,
 		"mode":               "embed",
 		"batch":              batch,
