@@ -55,6 +55,7 @@ type Conv2D struct {
 	in                 []int
 	oh, ow, padT, padL int
 	col, y, dx         *tensor.Tensor // col is reused for dcol in Backward
+	wt                 *tensor.Tensor // the kernel transposed, [out, k*k*in], for Backward
 	colKept            bool           // col holds the whole batch's im2col
 	colLimit           int            // overrides maxColFloats, for tests
 	skipInputGrad      bool
@@ -190,6 +191,11 @@ func (l *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	}
 	if !l.skipInputGrad {
 		l.dx = tensor.Ensure(l.dx, l.in...)
+		// The input gradient multiplies by the transposed kernel: made
+		// once here, it saves every product (and every goroutine of one)
+		// from gathering the transpose while packing.
+		l.wt = tensor.Ensure(l.wt, l.OutC, kk)
+		transpose(l.wt.Data, l.W.Value.Data, kk, l.OutC)
 	}
 	h, w, c := l.in[1], l.in[2], l.InC
 	chunk := l.chunk(n)
@@ -211,12 +217,12 @@ func (l *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 		}
 		dx := l.dx.Data[b0*h*w*c : b1*h*w*c]
 		if l.pointwise() {
-			l.prec.gemm()(false, true, rows, kk, l.OutC, 1, g, l.OutC, l.W.Value.Data, l.OutC, 0, dx, kk)
+			l.prec.gemm()(false, false, rows, kk, l.OutC, 1, g, l.OutC, l.wt.Data, kk, 0, dx, kk)
 			continue
 		}
 		// The im2col matrix is no longer needed: its buffer takes dcol.
 		dcol := l.col.Data[:rows*kk]
-		l.prec.gemm()(false, true, rows, kk, l.OutC, 1, g, l.OutC, l.W.Value.Data, l.OutC, 0, dcol, kk)
+		l.prec.gemm()(false, false, rows, kk, l.OutC, 1, g, l.OutC, l.wt.Data, kk, 0, dcol, kk)
 		if s := splits(b1-b0, per*kk); s > 1 {
 			parallelImages(b1-b0, s, func(i0, i1 int) {
 				col2im(dcol[i0*per*kk:i1*per*kk], dx[i0*h*w*c:i1*h*w*c], i1-i0, h, w, c, l.K, l.Stride, l.oh, l.ow, l.padT, l.padL)
@@ -262,4 +268,21 @@ func (l *Conv2D) State() []*Param {
 // Spec describes the layer.
 func (l *Conv2D) Spec() Spec {
 	return Spec{Type: "conv2d", InC: l.InC, Filters: l.OutC, Kernel: l.K, Stride: l.Stride, Padding: l.Pad.String(), FrozenKernel: l.FrozenKernel}
+}
+
+// transpose writes the rows x cols matrix src to dst as cols x rows, in
+// tiles that keep both in cache.
+func transpose(dst, src []float32, rows, cols int) {
+	const tile = 32
+	dst, src = dst[:rows*cols], src[:rows*cols]
+	for i0 := 0; i0 < rows; i0 += tile {
+		for j0 := 0; j0 < cols; j0 += tile {
+			for i := i0; i < min(i0+tile, rows); i++ {
+				row := src[i*cols : (i+1)*cols]
+				for j := j0; j < min(j0+tile, cols); j++ {
+					dst[j*rows+i] = row[j]
+				}
+			}
+		}
+	}
 }
