@@ -35,6 +35,7 @@ type kernelSet struct {
 	adam         func(p, g, m, v []float32, lr, beta1, beta2, eps, bc1, bc2 float32)
 	gelu         func(y, cdf, x []float32)
 	geluBackward func(dx, dy, x, cdf []float32)
+	maxArg       func(y []float32, arg []int32, x []float32, base int32)
 }
 
 // genericSet is the portable implementation, available everywhere.
@@ -50,6 +51,7 @@ var genericSet = &kernelSet{
 	adam:         adamGeneric,
 	gelu:         geluGeneric,
 	geluBackward: geluBackwardGeneric,
+	maxArg:       maxArgGeneric,
 }
 
 // available lists the kernel sets this machine can run, best first; the

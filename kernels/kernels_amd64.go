@@ -36,6 +36,7 @@ var avx512Set = &kernelSet{
 	adam:         adamAVX512Go,
 	gelu:         geluAVX512Go,
 	geluBackward: geluBackwardAVX512Go,
+	maxArg:       maxArgAVX512Go,
 }
 
 // avx512BF16Set is the AVX-512 path of a CPU with AVX512-BF16: the same
@@ -59,4 +60,5 @@ var avx2Set = &kernelSet{
 	adam:         adamAVX2Go,
 	gelu:         geluGeneric,
 	geluBackward: geluBackwardGeneric,
+	maxArg:       maxArgGeneric,
 }

@@ -59,7 +59,7 @@ func sgemm(g *gemmImpl, transA, transB bool, m, n, k int, alpha float32, a []flo
 		return
 	}
 	s := getScratch(g)
-	g.run(s, &p)
+	g.run(s, &p, nil)
 	scratchPool.Put(s)
 }
 
@@ -189,16 +189,17 @@ func (g *gemmImpl) scratchLen() int {
 }
 
 // run computes the whole problem p on the calling goroutine.
-func (g *gemmImpl) run(s *gemmScratch, p *gemmArgs) {
+//
+// With shared != nil, B is already packed there (see packedB) and run
+// only reads it.
+func (g *gemmImpl) run(s *gemmScratch, p *gemmArgs, shared []float32) {
 	MR, NR := g.mr, g.nr
 	m, n, k := p.m, p.n, p.k
 	kc, nc := g.blocks(k, n)
 	bbuf := s.buf[:kc*nc]
 	abuf := s.buf[kc*nc : kc*nc+MR*kc]
 	directA := g.useDirectA(p, kc, nc)
-	// B is used in place when its rows are contiguous and few A panels
-	// use each B panel.
-	directB := g.strided && !p.transB && (m+MR-1)/MR <= g.maxPanelsB
+	directB := shared == nil && g.useDirectB(p, m)
 	for jc := 0; jc < n; jc += nc {
 		ncb := min(nc, n-jc)
 		for pc := 0; pc < k; pc += kc {
@@ -207,9 +208,13 @@ func (g *gemmImpl) run(s *gemmScratch, p *gemmArgs) {
 			if pc > 0 {
 				beta = 1
 			}
-			for jr := 0; jr < ncb; jr += NR {
-				if nr := min(NR, ncb-jr); !directB || nr < NR {
-					g.packB(bbuf[jr*kcb:], p, pc, kcb, jc+jr, nr)
+			if shared != nil {
+				bbuf = shared[g.packedBlock(k, n, jc, pc):]
+			} else {
+				for jr := 0; jr < ncb; jr += NR {
+					if nr := min(NR, ncb-jr); !directB || nr < NR {
+						g.packB(bbuf[jr*kcb:], p, pc, kcb, jc+jr, nr)
+					}
 				}
 			}
 			for ir := 0; ir < m; ir += MR {
@@ -235,6 +240,64 @@ func (g *gemmImpl) run(s *gemmScratch, p *gemmArgs) {
 			}
 		}
 	}
+}
+
+// useDirectB reports whether g should read full micro-panels of B in
+// place for a product with m rows: when its rows are contiguous and few A
+// panels use each B panel.
+func (g *gemmImpl) useDirectB(p *gemmArgs, m int) bool {
+	return g.strided && !p.transB && (m+g.mr-1)/g.mr <= g.maxPanelsB
+}
+
+// packedB is the layout of a whole packed B, which the goroutines of a
+// product divided along M share: the cache blocks of run in its order, jc
+// blocks of all k rows, each the pc blocks of kcb x ncb (ncb rounded up to
+// whole micro-panels), each its micro-panels of kcb x NR. Its size is
+// k * (n rounded up to NR).
+func (g *gemmImpl) packedSize(k, n int) int {
+	return k * ((n + g.nr - 1) / g.nr * g.nr)
+}
+
+// packedBlock returns the offset in a packed B of the cache block that
+// starts at column jc and row pc. Every jc block but the last is nc wide,
+// a multiple of NR, so the blocks before it take k*jc floats.
+func (g *gemmImpl) packedBlock(k, n, jc, pc int) int {
+	_, nc := g.blocks(k, n)
+	ncb := min(nc, n-jc)
+	return k*jc + pc*((ncb+g.nr-1)/g.nr*g.nr)
+}
+
+// panelsB returns the number of micro-panels in a packed k x n B.
+func (g *gemmImpl) panelsB(k, n int) int {
+	kc, nc := g.blocks(k, n)
+	kb, panels := (k+kc-1)/kc, 0
+	for jc := 0; jc < n; jc += nc {
+		panels += kb * ((min(nc, n-jc) + g.nr - 1) / g.nr)
+	}
+	return panels
+}
+
+// packPanelB packs micro-panel i of the packed B of p into shared, with
+// the panels numbered in layout order; it reports false when i is past the
+// last panel.
+func (g *gemmImpl) packPanelB(shared []float32, p *gemmArgs, i int) bool {
+	k, n := p.k, p.n
+	kc, nc := g.blocks(k, n)
+	kb := (k + kc - 1) / kc
+	for jc := 0; jc < n; jc += nc {
+		ncb := min(nc, n-jc)
+		per := (ncb + g.nr - 1) / g.nr // micro-panels per pc block
+		if i >= kb*per {
+			i -= kb * per
+			continue
+		}
+		pc, jr := i/per*kc, i%per*g.nr
+		kcb := min(kc, k-pc)
+		off := g.packedBlock(k, n, jc, pc) + jr*kcb
+		g.packB(shared[off:], p, pc, kcb, jc+jr, min(g.nr, ncb-jr))
+		return true
+	}
+	return false
 }
 
 // useDirectA reports whether g should read full panels of A in place.
@@ -418,6 +481,11 @@ const chunkTiles = 8
 // rows or columns of C, which the calling goroutine and its helpers take
 // in turn from next, so that a helper that starts late, or is descheduled
 // on a busy machine, holds up at most the chunk it is working on.
+//
+// A call divided along M that would pack B in every chunk packs it once
+// instead, into shared: its goroutines first take micro-panels of B to
+// pack from nextPanel until all are taken, wait until all are packed, then
+// take chunks.
 type gemmCall struct {
 	impl   *gemmImpl
 	args   gemmArgs
@@ -428,7 +496,17 @@ type gemmCall struct {
 	next   atomic.Int64 // chunks handed out so far
 	wg     sync.WaitGroup
 	jobs   [maxParts]gemmJob
+
+	shared    []float32    // the packed B, or nil
+	sharedBuf []float32    // shared's storage, kept with the call for reuse
+	nextPanel atomic.Int64 // micro-panels of B handed out so far
+	packed    atomic.Int64 // micro-panels of B packed
+	panels    int          // micro-panels of B in all
 }
+
+// maxSharedB bounds the floats of a packed B that a call shares: beyond
+// it, each chunk packs its own blocks (which then stay in cache).
+const maxSharedB = 1 << 22
 
 // gemmJob asks a worker to help with a call. It is claimed, by a worker
 // or by the calling goroutine once it has run out of chunks, by moving
@@ -471,8 +549,21 @@ func gemmWorker(jobs <-chan *gemmJob) {
 	}
 }
 
-// work runs chunks of c until there are none left.
+// work packs panels of the shared B, if any, then runs chunks of c until
+// there are none left.
 func (c *gemmCall) work() {
+	if c.shared != nil {
+		for {
+			i := int(c.nextPanel.Add(1)) - 1
+			if i >= c.panels || !c.impl.packPanelB(c.shared, &c.args, i) {
+				break
+			}
+			c.packed.Add(1)
+		}
+		for c.packed.Load() < int64(c.panels) {
+			runtime.Gosched() // another goroutine is packing the last panels
+		}
+	}
 	s := getScratch(c.impl)
 	for {
 		i := int(c.next.Add(1)) - 1
@@ -482,7 +573,7 @@ func (c *gemmCall) work() {
 		lo := i * c.tiles / c.chunks * c.unit
 		hi := (i + 1) * c.tiles / c.chunks * c.unit
 		p := c.args.part(lo, hi, c.alongM)
-		c.impl.run(s, &p)
+		c.impl.run(s, &p, c.shared)
 	}
 	scratchPool.Put(s)
 }
@@ -500,6 +591,16 @@ func (g *gemmImpl) runParallel(p *gemmArgs, parts int, alongM bool) {
 	c.tiles = (size + c.unit - 1) / c.unit
 	c.chunks = min(max(c.tiles/chunkTiles, parts), 4*parts, c.tiles)
 	c.next.Store(0)
+	c.shared, c.panels = nil, 0
+	if size := g.packedSize(p.k, p.n); alongM && size <= maxSharedB && !g.useDirectB(p, p.m/c.chunks) {
+		if len(c.sharedBuf) < size {
+			c.sharedBuf = alignedFloats(size)
+		}
+		c.shared = c.sharedBuf[:size]
+		c.panels = g.panelsB(p.k, p.n)
+		c.nextPanel.Store(0)
+		c.packed.Store(0)
+	}
 	c.wg.Add(parts - 1)
 	for i := range parts - 1 {
 		j := &c.jobs[i]
@@ -517,7 +618,7 @@ func (g *gemmImpl) runParallel(p *gemmArgs, parts int, alongM bool) {
 		}
 	}
 	c.wg.Wait()
-	c.args = gemmArgs{} // drop references to the caller's data
+	c.args, c.shared = gemmArgs{}, nil // drop references to the caller's data
 	callPool.Put(c)
 }
 

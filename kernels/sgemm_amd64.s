@@ -821,6 +821,19 @@ GLOBL bf16Interleave<>(SB), RODATA|NOPTR, $64
 	CVTNE2PS2BF16(d, y, x); \
 	VPERMW zd, Z31, zd
 
+// PREFETCH64 and PREFETCH128 prefetch the strips of up to 16 or 32 floats
+// that pairBF16 reads 32 and 33 rows ahead of SI.
+#define PREFETCH64 \
+	PREFETCHT0 (SI)(R10*1); \
+	PREFETCHT0 60(SI)(R10*1); \
+	PREFETCHT0 (SI)(R11*1); \
+	PREFETCHT0 60(SI)(R11*1)
+
+#define PREFETCH128 \
+	PREFETCH64; \
+	PREFETCHT0 124(SI)(R10*1); \
+	PREFETCHT0 124(SI)(R11*1)
+
 // func pairBF16(dst, src *float32, rows, cols, srcStride, dstStride int)
 //
 // Rows 2r and 2r+1 of src (cols floats each, srcStride apart) become row r
@@ -841,6 +854,9 @@ TEXT ·pairBF16(SB), NOSPLIT, $0-48
 	MOVQ      dstStride+40(FP), R9
 	SHLQ      $2, R8
 	SHLQ      $2, R9
+	MOVQ      R8, R10
+	SHLQ      $5, R10
+	LEAQ      (R10)(R8*1), R11
 	MASK32(cols+24(FP), K1, K2)
 	MASK32(dstStride+40(FP), K3, K4)
 	VMOVDQU16 bf16Interleave<>(SB), Z31
@@ -854,6 +870,7 @@ TEXT ·pairBF16(SB), NOSPLIT, $0-48
 pair32:
 	CMPQ      BX, $2
 	JL        pair32last
+	PREFETCH128
 	VMOVUPS.Z (SI), K1, Z0
 	VMOVUPS.Z 64(SI), K2, Z3
 	VMOVUPS.Z (SI)(R8*1), K1, Z1
@@ -884,6 +901,7 @@ pair32last:
 pair16x32:
 	CMPQ      BX, $2
 	JL        pair16x32last
+	PREFETCH64
 	VMOVUPS.Z (SI), K1, Z0
 	VMOVUPS.Z (SI)(R8*1), K1, Z1
 	PAIR16(Z2, 2, 0, 1)
@@ -907,6 +925,7 @@ pair16x32last:
 pair16:
 	CMPQ      BX, $2
 	JL        pair16last
+	PREFETCH64
 	VMOVUPS.Z (SI), K1, Z0
 	VMOVUPS.Z (SI)(R8*1), K1, Z1
 	PAIR16(Z2, 2, 0, 1)

@@ -3,6 +3,7 @@ package nn
 import (
 	"fmt"
 
+	"github.com/lookalike/lookalike/kernels"
 	"github.com/lookalike/lookalike/tensor"
 )
 
@@ -83,11 +84,7 @@ func (l *MaxPool2D) pool(x []float32, b, h, w, c int) {
 						continue
 					}
 					p := ((b*h+oy*S+ky)*w + ox*S + kx) * c
-					for j, v := range x[p : p+c] {
-						if v > y[j] {
-							y[j], arg[j] = v, int32(p+j)
-						}
-					}
+					kernels.MaxArg(y, arg, x[p:p+c], int32(p))
 				}
 			}
 		}

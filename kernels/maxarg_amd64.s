@@ -1,0 +1,62 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// maxArgIota holds the int32s 0, 1, ..., 15.
+DATA maxArgIota<>+0(SB)/8, $0x0000000100000000
+DATA maxArgIota<>+8(SB)/8, $0x0000000300000002
+DATA maxArgIota<>+16(SB)/8, $0x0000000500000004
+DATA maxArgIota<>+24(SB)/8, $0x0000000700000006
+DATA maxArgIota<>+32(SB)/8, $0x0000000900000008
+DATA maxArgIota<>+40(SB)/8, $0x0000000b0000000a
+DATA maxArgIota<>+48(SB)/8, $0x0000000d0000000c
+DATA maxArgIota<>+56(SB)/8, $0x0000000f0000000e
+GLOBL maxArgIota<>(SB), RODATA|NOPTR, $64
+
+// func maxArgAVX512(y *float32, arg *int32, x *float32, n int, base int32)
+//
+// DI y, SI arg, DX x, CX floats left; Z2 the indexes base+j of the current
+// 16 lanes, Z3 sixteen 16s. K1 holds x > y (ordered: a NaN gives 0) and
+// selects the lanes stored; K2 masks the tail.
+TEXT ·maxArgAVX512(SB), NOSPLIT, $0-36
+	MOVQ         y+0(FP), DI
+	MOVQ         arg+8(FP), SI
+	MOVQ         x+16(FP), DX
+	MOVQ         n+24(FP), CX
+	MOVL         base+32(FP), AX
+	VPBROADCASTD AX, Z2
+	VPADDD       maxArgIota<>(SB), Z2, Z2
+	MOVL         $16, AX
+	VPBROADCASTD AX, Z3
+
+maxarg16:
+	CMPQ      CX, $16
+	JLT       maxargtail
+	VMOVUPS   (DX), Z0
+	VMOVUPS   (DI), Z1
+	VCMPPS    $0x1e, Z1, Z0, K1
+	VMOVUPS   Z0, K1, (DI)
+	VMOVDQU32 Z2, K1, (SI)
+	VPADDD    Z3, Z2, Z2
+	ADDQ      $64, DI
+	ADDQ      $64, SI
+	ADDQ      $64, DX
+	SUBQ      $16, CX
+	JMP       maxarg16
+
+maxargtail:
+	TESTQ     CX, CX
+	JZ        maxargdone
+	MOVQ      $1, AX
+	SHLQ      CX, AX
+	DECQ      AX
+	KMOVW     AX, K2
+	VMOVUPS.Z (DX), K2, Z0
+	VMOVUPS.Z (DI), K2, Z1
+	VCMPPS    $0x1e, Z1, Z0, K2, K1
+	VMOVUPS   Z0, K1, (DI)
+	VMOVDQU32 Z2, K1, (SI)
+
+maxargdone:
+	VZEROUPPER
+	RET
