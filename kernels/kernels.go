@@ -36,6 +36,7 @@ type kernelSet struct {
 	gelu         func(y, cdf, x []float32)
 	geluBackward func(dx, dy, x, cdf []float32)
 	maxArg       func(y []float32, arg []int32, x []float32, base int32)
+	sumRows      func(dst, x []float32, rows int)
 }
 
 // genericSet is the portable implementation, available everywhere.
@@ -52,6 +53,7 @@ var genericSet = &kernelSet{
 	gelu:         geluGeneric,
 	geluBackward: geluBackwardGeneric,
 	maxArg:       maxArgGeneric,
+	sumRows:      sumRowsGeneric,
 }
 
 // available lists the kernel sets this machine can run, best first; the

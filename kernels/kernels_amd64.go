@@ -37,6 +37,7 @@ var avx512Set = &kernelSet{
 	gelu:         geluAVX512Go,
 	geluBackward: geluBackwardAVX512Go,
 	maxArg:       maxArgAVX512Go,
+	sumRows:      sumRowsAVX512Go,
 }
 
 // avx512BF16Set is the AVX-512 path of a CPU with AVX512-BF16: the same
@@ -61,4 +62,5 @@ var avx2Set = &kernelSet{
 	gelu:         geluGeneric,
 	geluBackward: geluBackwardGeneric,
 	maxArg:       maxArgGeneric,
+	sumRows:      sumRowsGeneric,
 }

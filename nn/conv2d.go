@@ -186,9 +186,7 @@ func (l *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	n := l.in[0]
 	kk, per := l.K*l.K*l.InC, l.oh*l.ow
 	db := l.B.Grad.Data
-	for r := 0; r < n*per; r++ {
-		kernels.Add(db, dy.Data[r*l.OutC:(r+1)*l.OutC])
-	}
+	kernels.SumRows(db, dy.Data, n*per)
 	if !l.skipInputGrad {
 		l.dx = tensor.Ensure(l.dx, l.in...)
 		// The input gradient multiplies by the transposed kernel: made
