@@ -7,6 +7,7 @@
 //
 //	GOMAXPROCS=2 go run ./bench/sgemm [-m 1024 -n 1024 -k 1024] [-min-seconds 3]
 //	go run ./bench/sgemm -info
+//	go run ./bench/sgemm -precision bf16   # kernels.SgemmBF16
 //
 // It runs one untimed product, then repeats the product until -min-seconds
 // have passed (and at least 3 times), and prints one JSON line with GFLOP
@@ -14,8 +15,9 @@
 // threads), which other processes on a shared machine disturb much less.
 //
 // The matrices hold small multiples of 1/16, so every product and partial
-// sum is exact in float32 whatever the order of summation: the checksum
-// (the sum of C) must equal openblas.c's exactly.
+// sum is exact in float32 whatever the order of summation, and rounding
+// them to bfloat16 changes nothing: the checksum (the sum of C) must equal
+// openblas.c's and torch_matmul.py's exactly, in either precision.
 package main
 
 import (
@@ -41,6 +43,7 @@ func main() {
 		minSec  = flag.Float64("min-seconds", 3, "time the product repeatedly for at least this long")
 		threads = flag.Int("threads", 0, "GOMAXPROCS to use (0: leave the default, which honours $GOMAXPROCS)")
 		info    = flag.Bool("info", false, "print the configuration as JSON and exit")
+		prec    = flag.String("precision", "fp32", "fp32 (kernels.Sgemm) or bf16 (kernels.SgemmBF16)")
 	)
 	flag.Parse()
 	if *threads > 0 {
@@ -48,7 +51,7 @@ func main() {
 	}
 	if *info {
 		printJSON(map[string]any{
-			"engine": "lookalike", "go": runtime.Version(), "kernels": kernels.Path(),
+			"engine": "lookalike", "go": runtime.Version(), "kernels": kernels.Path(), "bf16": kernels.HasBF16(),
 			"gomaxprocs": runtime.GOMAXPROCS(0), "num_cpu": runtime.NumCPU(),
 		})
 		return
@@ -58,7 +61,18 @@ func main() {
 	}
 	a, b, c := make([]float32, *m**k), make([]float32, *k**n), make([]float32, *m**n)
 	fill(a, b, *m, *n, *k)
-	gemm := func() { kernels.Sgemm(false, false, *m, *n, *k, 1, a, *k, b, *n, 0, c, *n) }
+	sgemm, engine := kernels.Sgemm, "lookalike"
+	switch *prec {
+	case "fp32":
+	case "bf16":
+		if !kernels.HasBF16() {
+			log.Fatal("-precision bf16: this CPU has no bfloat16 instructions")
+		}
+		sgemm, engine = kernels.SgemmBF16, "lookalike-bf16"
+	default:
+		log.Fatalf("-precision %q: want fp32 or bf16", *prec)
+	}
+	gemm := func() { sgemm(false, false, *m, *n, *k, 1, a, *k, b, *n, 0, c, *n) }
 	gemm() // warm-up: packing buffers, page faults
 	reps := 0
 	cpu0, start := cpuTime(), time.Now()
@@ -77,7 +91,7 @@ func main() {
 	}
 	gflop := 2 * float64(*m) * float64(*n) * float64(*k) * float64(reps) / 1e9
 	printJSON(map[string]any{
-		"engine": "lookalike", "m": *m, "n": *n, "k": *k, "reps": reps,
+		"engine": engine, "m": *m, "n": *n, "k": *k, "reps": reps,
 		"seconds": round(sec, 4), "cpu_seconds": round(cpu, 4),
 		"gflops": round(gflop/sec, 1), "gflops_per_cpu_sec": round(gflop/cpu, 1),
 		"threads": runtime.GOMAXPROCS(0), "kernels": kernels.Path(), "checksum": round(sum, 1),

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # run.sh compares lookalike's SGEMM (kernels.Sgemm, bench/sgemm/main.go)
 # with OpenBLAS's cblas_sgemm (bench/sgemm/openblas/openblas.c) on a square
-# float32 product, with 1 and 2 threads, and prints a Markdown table of the
-# medians against the machine's peak (bench/sgemm/peak/peak.c).
+# float32 product, and, on CPUs with AVX512-BF16, lookalike's bfloat16
+# product (kernels.SgemmBF16) with PyTorch's bfloat16 matmul
+# (bench/sgemm/torch_matmul.py), with 1 and 2 threads, and prints a
+# Markdown table of the medians against the machine's measured peaks
+# (bench/sgemm/peak/peak.c).
 #
 # Usage, from anywhere in the repository:
 #
@@ -17,8 +20,12 @@
 #	MIN_SECONDS  each run repeats the product for at least this long [2]
 #	CORETYPES    OpenBLAS kernels to measure: "default" is what OpenBLAS
 #	             picks by itself (OPENBLAS_CORETYPE unset), any other word is
-#	             passed as OPENBLAS_CORETYPE ["default SkylakeX"]
+#	             passed as OPENBLAS_CORETYPE; empty: no OpenBLAS ["default SkylakeX"]
 #	OPENBLAS_DIR the OpenBLAS build to link [/usr/lib/x86_64-linux-gnu/openblas-pthread]
+#	BF16         1 to measure the bfloat16 products, 0 not to [1 where the
+#	             CPU has avx512_bf16]
+#	PYTHON       Python with torch, for the bfloat16 reference
+#	             [/usr/bin/python3, Debian's python3-torch]
 #
 # Needs gcc and Debian's libopenblas-dev (apt-get install -y libopenblas-dev).
 # Installing it switches the libblas.so.3 alternative to OpenBLAS for every
@@ -38,15 +45,20 @@ SIZE=${SIZE:-1024}
 RUNS=${RUNS:-5}
 THREADS=${THREADS:-"1 2"}
 MIN_SECONDS=${MIN_SECONDS:-2}
-CORETYPES=${CORETYPES:-"default SkylakeX"}
+CORETYPES=${CORETYPES-"default SkylakeX"}
 OPENBLAS_DIR=${OPENBLAS_DIR:-/usr/lib/x86_64-linux-gnu/openblas-pthread}
 OPENBLAS_INC=${OPENBLAS_INC:-/usr/include/x86_64-linux-gnu/$(basename "$OPENBLAS_DIR")}
+PYTHON=${PYTHON:-/usr/bin/python3}
+if [[ -z "${BF16:-}" ]]; then
+	BF16=0
+	if grep -q -w avx512_bf16 /proc/cpuinfo; then BF16=1; fi
+fi
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/sgemm.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-if [[ ! -e "$OPENBLAS_DIR/libopenblas.so" || ! -e "$OPENBLAS_INC/cblas.h" ]]; then
+if [[ -n "$CORETYPES" && ( ! -e "$OPENBLAS_DIR/libopenblas.so" || ! -e "$OPENBLAS_INC/cblas.h" ) ]]; then
 	echo "run.sh: no OpenBLAS in $OPENBLAS_DIR (or no cblas.h in $OPENBLAS_INC):" >&2
 	echo "        apt-get install -y libopenblas-dev" >&2
 	exit 1
@@ -54,8 +66,10 @@ fi
 
 echo "building" >&2
 (cd "$root" && go build -o "$work/ours" ./bench/sgemm)
-gcc -O2 -o "$work/openblas" "$root/bench/sgemm/openblas/openblas.c" -I"$OPENBLAS_INC" \
-	-L"$OPENBLAS_DIR" -Wl,-rpath,"$OPENBLAS_DIR" -lopenblas
+if [[ -n "$CORETYPES" ]]; then
+	gcc -O2 -o "$work/openblas" "$root/bench/sgemm/openblas/openblas.c" -I"$OPENBLAS_INC" \
+		-L"$OPENBLAS_DIR" -Wl,-rpath,"$OPENBLAS_DIR" -lopenblas
+fi
 gcc -O2 -o "$work/peak" "$root/bench/sgemm/peak/peak.c"
 
 results="$work/results.jsonl"
@@ -67,15 +81,21 @@ run() {
 	echo "$line" >>"$results"
 }
 
-# The engines: ours, then one OpenBLAS per core type.
+# The engines: ours, then one OpenBLAS per core type, then the bfloat16
+# products.
 engines=(ours)
 for ct in $CORETYPES; do engines+=("openblas:$ct"); done
+if ((BF16)); then engines+=(ours:bf16 torch:bf16); fi
 
 # run_engine ENGINE THREADS
 run_engine() {
 	local e=$1 t=$2
 	case $e in
 	ours) run env GOMAXPROCS="$t" "$work/ours" -m "$SIZE" -n "$SIZE" -k "$SIZE" -min-seconds "$MIN_SECONDS" ;;
+	ours:bf16)
+		run env GOMAXPROCS="$t" "$work/ours" -precision bf16 -m "$SIZE" -n "$SIZE" -k "$SIZE" -min-seconds "$MIN_SECONDS" ;;
+	torch:bf16)
+		run "$PYTHON" "$root/bench/sgemm/torch_matmul.py" "$SIZE" "$SIZE" "$SIZE" "$MIN_SECONDS" "$t" bf16 ;;
 	openblas:default)
 		run env -u OPENBLAS_CORETYPE OPENBLAS_NUM_THREADS="$t" \
 			"$work/openblas" "$SIZE" "$SIZE" "$SIZE" "$MIN_SECONDS" ;;
@@ -95,10 +115,13 @@ echo "machine:   $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^
 echo "load avg:  $(cut -d' ' -f1-3 /proc/loadavg) (before the runs)"
 echo "commit:    $commit"
 echo "lookalike: $("$work/ours" -info)"
-echo "openblas:  $(dpkg-query -W -f '${Package} ${Version}' libopenblas0-pthread 2>/dev/null || echo "$OPENBLAS_DIR")," \
+[[ -z "$CORETYPES" ]] || echo "openblas:  $(dpkg-query -W -f '${Package} ${Version}' libopenblas0-pthread 2>/dev/null || echo "$OPENBLAS_DIR")," \
 	"default core: $(env -u OPENBLAS_CORETYPE OPENBLAS_NUM_THREADS=1 "$work/openblas" 64 64 64 0 |
 		sed -n 's/.*"core":"\([^"]*\)".*/\1/p')"
-echo "settings:  SIZE=$SIZE RUNS=$RUNS THREADS=\"$THREADS\" MIN_SECONDS=$MIN_SECONDS CORETYPES=\"$CORETYPES\""
+if ((BF16)); then
+	echo "pytorch:   $("$PYTHON" -c 'import torch; print("torch", torch.__version__, "mkldnn", torch.backends.mkldnn.is_available())')"
+fi
+echo "settings:  SIZE=$SIZE RUNS=$RUNS THREADS=\"$THREADS\" MIN_SECONDS=$MIN_SECONDS CORETYPES=\"$CORETYPES\" BF16=$BF16"
 echo
 
 run "$work/peak"
@@ -123,11 +146,13 @@ ncpu = int(sys.argv[2])
 peaks = [r for r in rows if r["engine"] == "peak"]
 ghz = max(p["clock_ghz"] for p in peaks)
 fma = max(p["fma_gflops_per_core"] for p in peaks)
-core_peak = ghz * 2 * 16 * 2  # 2 FMA units x 16 float32 lanes x 2 flops
-print(f"Peak per core: {ghz:.2f} GHz measured (dependent adds) x 2 FMA units x 16 lanes x 2 flops = "
-      f"{core_peak:.0f} GFLOP/s; measured AVX-512 FMA throughput {fma:.0f} GFLOP/s "
-      f"(clocks {', '.join('%.2f' % p['clock_ghz'] for p in peaks)} GHz before/after). "
-      f"Machine ({ncpu} cores): {ncpu * core_peak:.0f} GFLOP/s.")
+bf16 = max(p.get("bf16_gflops_per_core", 0) for p in peaks)
+# The peaks are measured, not assumed: cores differ in FMA units (two
+# 512-bit on Xeons; Zen 4 runs one 512-bit FMA per cycle on 256-bit units).
+print(f"Peak per core, measured: clock {ghz:.2f} GHz (dependent adds); AVX-512 FMA {fma:.0f} GFLOP/s "
+      f"({fma / ghz:.0f} flops/cycle)" + (f"; VDPBF16PS {bf16:.0f} GFLOP/s ({bf16 / ghz:.0f} flops/cycle)" if bf16 else "") +
+      f" (clocks {', '.join('%.2f' % p['clock_ghz'] for p in peaks)} GHz before/after). "
+      f"Machine ({ncpu} cores): {ncpu * fma:.0f} GFLOP/s float32" + (f", {ncpu * bf16:.0f} bfloat16." if bf16 else "."))
 print()
 
 res = collections.defaultdict(list)
@@ -137,8 +162,12 @@ for r in rows:
     name = r["engine"]
     if name == "openblas":
         name = f"OpenBLAS ({r['core']})"
-    else:
+    elif name == "lookalike":
         name = f"lookalike ({r['kernels']})"
+    elif name == "lookalike-bf16":
+        name = f"lookalike bf16 ({r['kernels']})"
+    else:
+        name = f"PyTorch {r['torch']} bf16"
     res[(r["m"], r["threads"], name)].append(r)
 
 def med(rs, key):
@@ -156,15 +185,21 @@ print("| size | threads | engine | GFLOP/s | GFLOP/CPU-s | % of peak (wall, thre
       "| % of peak (per CPU-s) | lookalike / this (wall) | lookalike / this (CPU) |")
 print("|---:|---:|---|---:|---:|---:|---:|---:|---:|")
 for (m, t) in sorted({(k[0], k[1]) for k in res}):
-    names = sorted({k[2] for k in res if k[:2] == (m, t)}, key=lambda s: (not s.startswith("lookalike"), s))
-    ours = res[(m, t, names[0])]
-    for name in names:
-        rs = res[(m, t, name)]
-        ratio_w = ratio_c = "—"
-        if rs is not ours:
-            ratio_w = f"{med(ours, 'gflops') / med(rs, 'gflops'):.2f}"
-            ratio_c = f"{med(ours, 'gflops_per_cpu_sec') / med(rs, 'gflops_per_cpu_sec'):.2f}"
-        print(f"| {m} | {t} | {name} | {cell(rs, 'gflops')} | {cell(rs, 'gflops_per_cpu_sec')} "
-              f"| {100 * med(rs, 'gflops') / (t * core_peak):.0f}% | {100 * med(rs, 'gflops_per_cpu_sec') / core_peak:.0f}% "
-              f"| {ratio_w} | {ratio_c} |")
+    for bf in (False, True):
+        # float32 engines against lookalike's float32, bfloat16 ones against its bfloat16.
+        names = sorted({k[2] for k in res if k[:2] == (m, t) and ("bf16" in k[2]) == bf},
+                       key=lambda s: (not s.startswith("lookalike"), s))
+        if not names:
+            continue
+        peak = bf16 if bf else fma
+        ours = res[(m, t, names[0])]
+        for name in names:
+            rs = res[(m, t, name)]
+            ratio_w = ratio_c = "—"
+            if rs is not ours:
+                ratio_w = f"{med(ours, 'gflops') / med(rs, 'gflops'):.2f}"
+                ratio_c = f"{med(ours, 'gflops_per_cpu_sec') / med(rs, 'gflops_per_cpu_sec'):.2f}"
+            print(f"| {m} | {t} | {name} | {cell(rs, 'gflops')} | {cell(rs, 'gflops_per_cpu_sec')} "
+                  f"| {100 * med(rs, 'gflops') / (t * peak):.0f}% | {100 * med(rs, 'gflops_per_cpu_sec') / peak:.0f}% "
+                  f"| {ratio_w} | {ratio_c} |")
 PY
