@@ -1,6 +1,9 @@
 package kernels
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
 // SgemmBF16 is Sgemm with the elements of A and B rounded to bfloat16 (to
 // nearest even; subnormals become zero) and the products summed in
@@ -15,6 +18,101 @@ func SgemmBF16(transA, transB bool, m, n, k int, alpha float32, a []float32, lda
 		g = active.gemm
 	}
 	sgemm(g, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// SgemmBF16Paired is SgemmBF16 for an A already rounded and packed by
+// PackBF16: A is m x k, not transposed, its row i the ceil(k/2) pairs at
+// a[i*lda:] (lda >= ceil(k/2)), each holding elements 2p (low 16 bits) and
+// 2p+1 (high, zero past k) as bfloat16. The product reads A in place, so
+// converting A once serves every product with it, and A takes half the
+// memory. Without bfloat16 instructions (HasBF16) it unpacks A and calls
+// Sgemm, allocating.
+func SgemmBF16Paired(transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if m < 0 || n < 0 || k < 0 {
+		panic(fmt.Sprintf("kernels.SgemmBF16Paired: negative dimension m=%d n=%d k=%d", m, n, k))
+	}
+	pairs := (k + 1) / 2
+	checkMatrix("A", a, m, pairs, lda)
+	g := active.gemmBF16
+	if g == nil {
+		full := make([]float32, m*k)
+		for i := range m {
+			UnpackBF16(full[i*k:(i+1)*k], a[i*lda:i*lda+pairs])
+		}
+		Sgemm(false, transB, m, n, k, alpha, full, max(k, 1), b, ldb, beta, c, ldc)
+		return
+	}
+	br, bc := k, n
+	if transB {
+		br, bc = n, k
+	}
+	checkMatrix("B", b, br, bc, ldb)
+	checkMatrix("C", c, m, n, ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 || alpha == 0 {
+		scaleMatrix(beta, c, m, n, ldc)
+		return
+	}
+	p := gemmArgs{
+		transB: transB, pairedA: true,
+		m: m, n: n, k: k,
+		alpha: alpha, beta: beta,
+		a: a, lda: lda,
+		b: b, ldb: ldb,
+		c: c, ldc: ldc,
+	}
+	if parts, alongM := g.split(m, n, k); parts > 1 {
+		g.runParallel(&p, parts, alongM)
+		return
+	}
+	s := getScratch(g)
+	g.run(s, &p, nil)
+	scratchPool.Put(s)
+}
+
+// PackBF16 rounds src to bfloat16 as RoundBF16 does and packs each two
+// consecutive values into one 32-bit element of dst, the first in its low
+// 16 bits: dst[i] holds src[2i] and src[2i+1] (zero past the end of src),
+// for SgemmBF16Paired. It panics unless len(dst) == ceil(len(src)/2).
+func PackBF16(dst, src []float32) {
+	if len(dst) != (len(src)+1)/2 {
+		panic(fmt.Sprintf("kernels.PackBF16: %d pairs for %d floats", len(dst), len(src)))
+	}
+	if len(src) == 0 {
+		return
+	}
+	active.packBF16(dst, src)
+}
+
+// UnpackBF16 is the inverse of PackBF16: dst[j] is element j of the pairs
+// in src, as a float32. It panics unless len(src) == ceil(len(dst)/2).
+func UnpackBF16(dst, src []float32) {
+	if len(src) != (len(dst)+1)/2 {
+		panic(fmt.Sprintf("kernels.UnpackBF16: %d pairs for %d floats", len(src), len(dst)))
+	}
+	for j := range dst {
+		w := math.Float32bits(src[j/2])
+		if j&1 == 0 {
+			w <<= 16
+		} else {
+			w &^= 0xffff
+		}
+		dst[j] = math.Float32frombits(w)
+	}
+}
+
+// packBF16Generic is PackBF16 in Go.
+func packBF16Generic(dst, src []float32) {
+	for i := range dst {
+		lo := math.Float32bits(RoundBF16(src[2*i])) >> 16
+		var hi uint32
+		if 2*i+1 < len(src) {
+			hi = math.Float32bits(RoundBF16(src[2*i+1])) &^ 0xffff
+		}
+		dst[i] = math.Float32frombits(lo | hi)
+	}
 }
 
 // HasBF16 reports whether SgemmBF16 runs in bfloat16 on this machine, with

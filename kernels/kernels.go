@@ -37,6 +37,7 @@ type kernelSet struct {
 	geluBackward func(dx, dy, x, cdf []float32)
 	maxArg       func(y []float32, arg []int32, x []float32, base int32)
 	sumRows      func(dst, x []float32, rows int)
+	packBF16     func(dst, src []float32)
 }
 
 // genericSet is the portable implementation, available everywhere.
@@ -54,6 +55,7 @@ var genericSet = &kernelSet{
 	geluBackward: geluBackwardGeneric,
 	maxArg:       maxArgGeneric,
 	sumRows:      sumRowsGeneric,
+	packBF16:     packBF16Generic,
 }
 
 // available lists the kernel sets this machine can run, best first; the

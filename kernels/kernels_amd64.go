@@ -38,6 +38,7 @@ var avx512Set = &kernelSet{
 	geluBackward: geluBackwardAVX512Go,
 	maxArg:       maxArgAVX512Go,
 	sumRows:      sumRowsAVX512Go,
+	packBF16:     packBF16Generic,
 }
 
 // avx512BF16Set is the AVX-512 path of a CPU with AVX512-BF16: the same
@@ -45,6 +46,7 @@ var avx512Set = &kernelSet{
 var avx512BF16Set = func() *kernelSet {
 	s := *avx512Set
 	s.gemmBF16 = bf16Gemm
+	s.packBF16 = packBF16AVX512
 	return &s
 }()
 
@@ -63,4 +65,5 @@ var avx2Set = &kernelSet{
 	geluBackward: geluBackwardGeneric,
 	maxArg:       maxArgGeneric,
 	sumRows:      sumRowsGeneric,
+	packBF16:     packBF16Generic,
 }

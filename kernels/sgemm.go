@@ -94,6 +94,9 @@ func scaleMatrix(beta float32, c []float32, m, n, ldc int) {
 // gemmArgs is one Sgemm problem, or a part of one.
 type gemmArgs struct {
 	transA, transB bool
+	// pairedA marks A (not transposed) as already in bfloat16 pairs:
+	// row i holds ceil(k/2) pairs, lda pairs apart (see SgemmBF16Paired).
+	pairedA bool
 	m, n, k        int
 	alpha, beta    float32
 	a              []float32
@@ -147,10 +150,15 @@ type gemmImpl struct {
 	packRows, packCols packFunc
 
 	// panelA, if set, replaces packA's packing of A panels (stored in a
-	// with row stride lda, transposed or not), returning the strides the
-	// kernel is to read the panel with; the panel must fit in MR*kc
-	// floats and hold MR readable rows.
-	panelA func(dst, a []float32, lda int, transA bool, ir, mr, pc, kc int) (rsa, csa int)
+	// with row stride lda, transposed or not, or paired), returning the
+	// panel, dst or a part of a, and the strides the kernel is to read it
+	// with; a panel in dst must fit in MR*kc floats, and every panel must
+	// hold MR readable rows.
+	panelA func(dst, a []float32, lda int, transA, pairedA bool, ir, mr, pc, kc int) (ap []float32, rsa, csa int)
+
+	// even makes the cache blocks of k even, so that a block never splits
+	// a bfloat16 pair of a paired A.
+	even bool
 }
 
 // Tuning constants for the driver.
@@ -173,6 +181,9 @@ func (g *gemmImpl) blocks(k, n int) (kc, nc int) {
 	if k > g.kcSingle {
 		kb := (k + g.kc - 1) / g.kc
 		kc = (k + kb - 1) / kb
+		if g.even {
+			kc += kc & 1
+		}
 	}
 	ncMax := max(g.nr, g.kc*g.nc/kc/g.nr*g.nr)
 	nb := (n + ncMax - 1) / ncMax
@@ -226,7 +237,7 @@ func (g *gemmImpl) run(s *gemmScratch, p *gemmArgs, shared []float32) {
 				case directA && mr == MR:
 					ap, rsa, csa = p.a[pc*p.lda+ir:], 1, p.lda
 				default:
-					rsa, csa = g.packA(abuf, p, ir, mr, pc, kcb)
+					ap, rsa, csa = g.packA(abuf, p, ir, mr, pc, kcb)
 				}
 				crow := p.c[ir*p.ldc+jc:]
 				for jr := 0; jr < ncb; jr += NR {
@@ -338,18 +349,18 @@ func linesSpread(base uintptr, runs, n, stride int) bool {
 
 // packA copies rows ir..ir+mr of op(A), columns pc..pc+kc, into dst as an
 // MR-row panel, dst[q*MR+i] = op(A)(ir+i, pc+q), zero for i >= mr, and
-// returns the panel's strides for the kernel (rsa = 1, csa = MR), unless g
-// packs A its own way (panelA).
-func (g *gemmImpl) packA(dst []float32, p *gemmArgs, ir, mr, pc, kc int) (rsa, csa int) {
+// returns the panel with its strides for the kernel (dst, rsa = 1,
+// csa = MR), unless g packs A its own way (panelA).
+func (g *gemmImpl) packA(dst []float32, p *gemmArgs, ir, mr, pc, kc int) (ap []float32, rsa, csa int) {
 	if g.panelA != nil {
-		return g.panelA(dst, p.a, p.lda, p.transA, ir, mr, pc, kc)
+		return g.panelA(dst, p.a, p.lda, p.transA, p.pairedA, ir, mr, pc, kc)
 	}
 	if p.transA {
 		g.packRows(dst, p.a[pc*p.lda+ir:], kc, mr, p.lda, g.mr)
 	} else {
 		g.packCols(dst, p.a[ir*p.lda+pc:], kc, mr, p.lda, g.mr)
 	}
-	return 1, g.mr
+	return dst, 1, g.mr
 }
 
 // packB copies rows pc..pc+kc of op(B), columns j0..j0+nr, into dst as an

@@ -15,6 +15,7 @@ var bf16Gemm = &gemmImpl{
 	packRows: packRowsBF16,
 	packCols: packColsBF16,
 	panelA:   panelABF16,
+	even:     true,
 }
 
 // kernelBF16 is the microKernel for bf16Gemm's panels, with the strides
@@ -31,19 +32,28 @@ func kernelBF16(k int, a []float32, rsa, csa int, b []float32, rsb int, c []floa
 // panelABF16 is bf16Gemm's packA. Stored A (not transposed) has the pairs
 // of a row next to each other, so its rows are only converted, to rows of
 // ceil(kc/2) pairs that the kernel reads with rsa = that and csa = 1; the
-// rows past mr are left as they are. Transposed A is packed as a panel of
-// pairs.
-func panelABF16(dst, a []float32, lda int, transA bool, ir, mr, pc, kc int) (rsa, csa int) {
-	if transA {
-		packRowsBF16(dst, a[pc*lda+ir:], kc, mr, lda, 14)
-		return 1, 14
-	}
+// rows past mr are left as they are. A paired A is read in place (pc is
+// even: bf16Gemm's blocks are), a last panel of fewer than MR rows copied
+// first. Transposed A is packed as a panel of pairs.
+func panelABF16(dst, a []float32, lda int, transA, pairedA bool, ir, mr, pc, kc int) (ap []float32, rsa, csa int) {
 	pairs := (kc + 1) / 2
+	switch {
+	case transA:
+		packRowsBF16(dst, a[pc*lda+ir:], kc, mr, lda, 14)
+		return dst, 1, 14
+	case pairedA && mr == 14:
+		return a[ir*lda+pc/2:], lda, 1
+	case pairedA:
+		for i := range mr {
+			copy(dst[i*pairs:(i+1)*pairs], a[(ir+i)*lda+pc/2:])
+		}
+		return dst, pairs, 1
+	}
 	src := a[ir*lda+pc:]
 	_ = dst[14*pairs-1]
 	_ = src[(mr-1)*lda+kc-1]
 	cvtRowsBF16(&dst[0], &src[0], mr, kc, lda, pairs)
-	return pairs, 1
+	return dst, pairs, 1
 }
 
 // packRowsBF16 is packFunc for bfloat16 pair panels: each two rows of the
@@ -82,3 +92,18 @@ func pairBF16(dst, src *float32, rows, cols, srcStride, dstStride int)
 //
 //go:noescape
 func cvtRowsBF16(dst, src *float32, rows, cols, srcStride, dstStride int)
+
+// packBF16AVX512 is PackBF16 with VCVTNE2PS2BF16, in rows of 4096 floats.
+func packBF16AVX512(dst, src []float32) {
+	const row = 4096
+	full := len(src) / row
+	if full > 0 {
+		_ = dst[full*row/2-1]
+		cvtRowsBF16(&dst[0], &src[0], full, row, row, row/2)
+	}
+	if rest := src[full*row:]; len(rest) > 0 {
+		d := dst[full*row/2:]
+		_ = d[(len(rest)+1)/2-1]
+		cvtRowsBF16(&d[0], &rest[0], 1, len(rest), len(rest), len(d))
+	}
+}
