@@ -96,15 +96,15 @@ type gemmArgs struct {
 	transA, transB bool
 	// pairedA marks A (not transposed) as already in bfloat16 pairs:
 	// row i holds ceil(k/2) pairs, lda pairs apart (see SgemmBF16Paired).
-	pairedA bool
-	m, n, k        int
-	alpha, beta    float32
-	a              []float32
-	lda            int
-	b              []float32
-	ldb            int
-	c              []float32
-	ldc            int
+	pairedA     bool
+	m, n, k     int
+	alpha, beta float32
+	a           []float32
+	lda         int
+	b           []float32
+	ldb         int
+	c           []float32
+	ldc         int
 }
 
 // microKernel computes one tile of C from a panel of A and a micro-panel
