@@ -56,8 +56,10 @@ type Conv2D struct {
 	oh, ow, padT, padL int
 	col, y, dx         *tensor.Tensor // col is reused for dcol in Backward
 	wt                 *tensor.Tensor // the kernel transposed, [out, k*k*in], for Backward
+	xb                 *tensor.Tensor // the input in bfloat16 pairs (paired)
 	colKept            bool           // col holds the whole batch's im2col
 	colLimit           int            // overrides maxColFloats, for tests
+	unpaired           bool           // turns paired off, for tests
 	skipInputGrad      bool
 	prec               Precision // of the products (Model.SetPrecision)
 }
@@ -132,10 +134,11 @@ func (l *Conv2D) chunk(n int) int {
 // im2col matrix is the input itself.
 func (l *Conv2D) pointwise() bool { return l.K == 1 && l.Stride == 1 && l.padT == 0 && l.padL == 0 }
 
-// cols returns the im2col matrix of images b0..b1 of x, in l.col unless the
+// cols returns the im2col matrix of images b0..b1 of x, whose pixels have
+// c values (l.InC, or l.InC/2 bfloat16 pairs), in l.col unless the
 // convolution is pointwise.
-func (l *Conv2D) cols(x []float32, b0, b1 int) []float32 {
-	h, w, c := l.in[1], l.in[2], l.InC
+func (l *Conv2D) cols(x []float32, c, b0, b1 int) []float32 {
+	h, w := l.in[1], l.in[2]
 	if l.pointwise() {
 		return x[b0*h*w*c : b1*h*w*c]
 	}
@@ -168,15 +171,47 @@ func (l *Conv2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 		copy(y[r*l.OutC:(r+1)*l.OutC], l.B.Value.Data)
 	}
 	chunk := l.chunk(n)
+	paired := l.paired()
+	if paired {
+		l.packInput(x.Data, n, h*w*l.InC)
+	}
 	for b0 := 0; b0 < n; b0 += chunk {
 		b1 := min(b0+chunk, n)
-		col := l.cols(x.Data, b0, b1)
 		rows := (b1 - b0) * per
+		if paired {
+			col := l.cols(l.xb.Data, l.InC/2, b0, b1)
+			kernels.SgemmBF16Paired(false, rows, l.OutC, kk, 1, col, kk/2, l.W.Value.Data, l.OutC, 1, y[b0*per*l.OutC:], l.OutC)
+			continue
+		}
+		col := l.cols(x.Data, l.InC, b0, b1)
 		l.prec.gemm()(false, false, rows, l.OutC, kk, 1, col, kk, l.W.Value.Data, l.OutC, 1, y[b0*per*l.OutC:], l.OutC)
 	}
-	// With one slice, the im2col matrix is still there for Backward.
-	l.colKept = chunk >= n
+	// With one slice, the im2col matrix is still there for Backward (not
+	// when it was made of pairs: the kernel gradient needs float32).
+	l.colKept = chunk >= n && !paired
 	return l.y
+}
+
+// paired reports whether Forward multiplies by an im2col matrix made of
+// bfloat16 pairs: in bfloat16 on a CPU that has it, and with an even number
+// of input channels, so that the pairs of a pixel's values never straddle
+// two pixels. The input is rounded and packed once (half the floats), so
+// im2col copies half the bytes and the product reads it in place.
+func (l *Conv2D) paired() bool {
+	return l.prec == BF16 && l.InC%2 == 0 && kernels.HasBF16() && !l.unpaired
+}
+
+// packInput packs the n images of x, per floats each, into l.xb as
+// bfloat16 pairs.
+func (l *Conv2D) packInput(x []float32, n, per int) {
+	l.xb = tensor.Ensure(l.xb, n*per/2)
+	xb := l.xb.Data
+	pack := func(i0, i1 int) { kernels.PackBF16(xb[i0*per/2:i1*per/2], x[i0*per:i1*per]) }
+	if s := splits(n, per); s > 1 {
+		parallelImages(n, s, pack)
+	} else {
+		pack(0, n)
+	}
 }
 
 // Backward accumulates the kernel and bias gradients and returns the input
@@ -204,7 +239,7 @@ func (l *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 		if l.colKept || l.pointwise() {
 			col = l.cols0(b0, b1)
 		} else {
-			col = l.cols(l.x.Data, b0, b1)
+			col = l.cols(l.x.Data, l.InC, b0, b1)
 		}
 		g := dy.Data[b0*per*l.OutC : b1*per*l.OutC]
 		if !l.FrozenKernel {

@@ -167,3 +167,47 @@ func TestPrecisionFile(t *testing.T) {
 		t.Fatalf("unknown precision: err = %v", err)
 	}
 }
+
+// TestConvPaired checks that a bfloat16 convolution computes the same bits
+// from an im2col matrix of pairs (its input packed once) as from a float32
+// one rounded inside the product, with padding, a stride, and the batch in
+// several slices, and that its gradients do not depend on it.
+func TestConvPaired(t *testing.T) {
+	if !kernels.HasBF16() {
+		t.Skip("no bfloat16 instructions: the paired path is off")
+	}
+	for _, c := range []struct{ in, out, k, stride, limit int }{
+		{4, 8, 3, 1, 0}, {6, 5, 3, 2, 700}, {2, 16, 1, 1, 0}, {8, 32, 2, 1, 300},
+	} {
+		conv := func(unpaired bool) (*tensor.Tensor, [][]float32) {
+			l := NewConv2D(c.in, c.out, c.k, c.stride, Same)
+			l.Init(rand.New(rand.NewPCG(1, 1)))
+			l.setPrecision(BF16)
+			l.unpaired, l.colLimit = unpaired, c.limit
+			x := tensor.New(3, 9, 9, c.in)
+			r := rand.New(rand.NewPCG(2, 2))
+			for i := range x.Data {
+				x.Data[i] = float32(r.NormFloat64())
+			}
+			y := l.Forward(x, true).Clone()
+			dy := tensor.New(y.Shape...)
+			for i := range dy.Data {
+				dy.Data[i] = float32(r.NormFloat64())
+			}
+			dx := l.Backward(dy)
+			return y, [][]float32{dx.Data, l.W.Grad.Data, l.B.Grad.Data}
+		}
+		y1, g1 := conv(false)
+		y2, g2 := conv(true)
+		for i := range y1.Data {
+			if math.Float32bits(y1.Data[i]) != math.Float32bits(y2.Data[i]) {
+				t.Fatalf("%+v: output %d: paired %v, unpaired %v", c, i, y1.Data[i], y2.Data[i])
+			}
+		}
+		for j := range g1 {
+			if d := relDiff(g2[j], g1[j]); d != 0 {
+				t.Fatalf("%+v: gradient %d differs by %g", c, j, d)
+			}
+		}
+	}
+}
