@@ -57,6 +57,7 @@ type Conv2D struct {
 	col, y, dx         *tensor.Tensor // col is reused for dcol in Backward
 	wt                 *tensor.Tensor // the kernel transposed, [out, k*k*in], for Backward
 	xb                 *tensor.Tensor // the input in bfloat16 pairs (paired)
+	gb                 *tensor.Tensor // a slice of the output gradient in pairs
 	colKept            bool           // col holds the whole batch's im2col
 	colLimit           int            // overrides maxColFloats, for tests
 	unpaired           bool           // turns paired off, for tests
@@ -205,13 +206,32 @@ func (l *Conv2D) paired() bool {
 // bfloat16 pairs.
 func (l *Conv2D) packInput(x []float32, n, per int) {
 	l.xb = tensor.Ensure(l.xb, n*per/2)
-	xb := l.xb.Data
-	pack := func(i0, i1 int) { kernels.PackBF16(xb[i0*per/2:i1*per/2], x[i0*per:i1*per]) }
+	packPairs(l.xb.Data, x, n, per)
+}
+
+// packPairs packs n runs of per floats (per even) of x into dst as
+// bfloat16 pairs, on several cores when there are many.
+func packPairs(dst, x []float32, n, per int) {
+	pack := func(i0, i1 int) { kernels.PackBF16(dst[i0*per/2:i1*per/2], x[i0*per:i1*per]) }
 	if s := splits(n, per); s > 1 {
 		parallelImages(n, s, pack)
 	} else {
 		pack(0, n)
 	}
+}
+
+// inputGrad computes rows rows of the input gradient (or of its im2col
+// matrix), dst = g * Wᵀ, from their output gradients g. In bfloat16 with
+// an even number of output channels, g is packed into pairs once, where
+// the product would convert it again for every block of dst's columns.
+func (l *Conv2D) inputGrad(dst, g []float32, rows, kk int) {
+	if l.prec == BF16 && l.OutC%2 == 0 && kernels.HasBF16() && !l.unpaired {
+		l.gb = tensor.Ensure(l.gb, rows*l.OutC/2)
+		packPairs(l.gb.Data, g, rows, l.OutC)
+		kernels.SgemmBF16Paired(false, rows, kk, l.OutC, 1, l.gb.Data, l.OutC/2, l.wt.Data, kk, 0, dst, kk)
+		return
+	}
+	l.prec.gemm()(false, false, rows, kk, l.OutC, 1, g, l.OutC, l.wt.Data, kk, 0, dst, kk)
 }
 
 // Backward accumulates the kernel and bias gradients and returns the input
@@ -250,12 +270,12 @@ func (l *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 		}
 		dx := l.dx.Data[b0*h*w*c : b1*h*w*c]
 		if l.pointwise() {
-			l.prec.gemm()(false, false, rows, kk, l.OutC, 1, g, l.OutC, l.wt.Data, kk, 0, dx, kk)
+			l.inputGrad(dx, g, rows, kk)
 			continue
 		}
 		// The im2col matrix is no longer needed: its buffer takes dcol.
 		dcol := l.col.Data[:rows*kk]
-		l.prec.gemm()(false, false, rows, kk, l.OutC, 1, g, l.OutC, l.wt.Data, kk, 0, dcol, kk)
+		l.inputGrad(dcol, g, rows, kk)
 		if s := splits(b1-b0, per*kk); s > 1 {
 			parallelImages(b1-b0, s, func(i0, i1 int) {
 				col2im(dcol[i0*per*kk:i1*per*kk], dx[i0*h*w*c:i1*h*w*c], i1-i0, h, w, c, l.K, l.Stride, l.oh, l.ow, l.padT, l.padL)
