@@ -50,6 +50,9 @@ type Info struct {
 	// FlipTTA is Model.FlipTTA: embeddings average the image and its
 	// mirror image.
 	FlipTTA bool `json:"flip_tta,omitempty"`
+	// TranslateTTA is Model.TranslateTTA: embeddings also average the
+	// image translated by this many pixels.
+	TranslateTTA int `json:"translate_tta,omitempty"`
 	// Precision is Model.Precision, the arithmetic of the matrix
 	// products; empty means fp32.
 	Precision Precision       `json:"precision,omitempty"`
@@ -75,7 +78,7 @@ func Save(dir string, m *Model, classes []string, training any) error {
 	}
 	info := Info{
 		Format: FormatName, Version: FormatVersion, Name: m.Name, Size: m.Size, Channels: m.Channels,
-		Dim: m.Dim(), Layers: m.Specs(), Classes: classes, FlipTTA: m.FlipTTA, Fingerprint: fp,
+		Dim: m.Dim(), Layers: m.Specs(), Classes: classes, FlipTTA: m.FlipTTA, TranslateTTA: m.TranslateTTA, Fingerprint: fp,
 	}
 	if p := m.Precision(); p != FP32 {
 		info.Precision = p
@@ -112,7 +115,10 @@ func Load(dir string) (*Model, *Info, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("load model %s: %w", dir, err)
 	}
-	m.FlipTTA = info.FlipTTA
+	if info.TranslateTTA < 0 || 2*info.TranslateTTA >= info.Size {
+		return nil, nil, fmt.Errorf("load model: %s: translate_tta %d must be in [0, %d)", filepath.Join(dir, JSONFile), info.TranslateTTA, (info.Size+1)/2)
+	}
+	m.FlipTTA, m.TranslateTTA = info.FlipTTA, info.TranslateTTA
 	prec, err := ParsePrecision(string(info.Precision))
 	if err != nil {
 		return nil, nil, fmt.Errorf("load model: %s: %w", filepath.Join(dir, JSONFile), err)

@@ -19,9 +19,15 @@ type Model struct {
 	// of its embedding and its left-right mirror image's (test-time
 	// augmentation). Forward is not affected.
 	FlipTTA bool
+	// TranslateTTA, when positive, also embeds each image translated by
+	// TranslateTTA pixels up-left and down-right (reflect padding), as
+	// airbench's test-time augmentation does: the embedding is the
+	// normalised 1/2, 1/4, 1/4 weighted mean of the image's and the two
+	// translations' (each with its mirror image under FlipTTA).
+	TranslateTTA int
 
-	prec  Precision      // of the matrix products (SetPrecision)
-	x, xf *tensor.Tensor // input buffers for Embed
+	prec      Precision      // of the matrix products (SetPrecision)
+	x, xf, xt *tensor.Tensor // input buffers for Embed
 }
 
 // NewModel checks that the layers fit together on the input and returns the
@@ -154,22 +160,77 @@ func (m *Model) Embed(pixels []uint8, n, batch int) []float32 {
 		for i, p := range pixels[start*per : (start+b)*per] {
 			m.x.Data[i] = float32(p)
 		}
-		y := m.Forward(m.x, false)
 		rows := out[start*dim : (start+b)*dim]
-		copy(rows, y.Data)
-		if m.FlipTTA {
-			m.xf = tensor.Ensure(m.xf, b, m.Size, m.Size, m.Channels)
-			mirror(m.xf.Data, m.x.Data, b, m.Size, m.Channels)
-			yf := m.Forward(m.xf, false)
-			for i, v := range yf.Data {
-				rows[i] += v
+		if m.TranslateTTA <= 0 {
+			m.embedViews(rows, m.x, 1)
+		} else {
+			clear(rows)
+			m.embedViews(rows, m.x, 0.5)
+			m.xt = tensor.Ensure(m.xt, b, m.Size, m.Size, m.Channels)
+			for _, d := range []int{-m.TranslateTTA, m.TranslateTTA} {
+				translate(m.xt.Data, m.x.Data, b, m.Size, m.Channels, d)
+				m.embedViews(rows, m.xt, 0.25)
 			}
+		}
+		if m.FlipTTA || m.TranslateTTA > 0 {
 			for r := 0; r < b; r++ {
 				normalizeRow(rows[r*dim:(r+1)*dim], rows[r*dim:(r+1)*dim])
 			}
 		}
 	}
 	return out
+}
+
+// embedViews adds w times the embeddings of the images x (the mean of the
+// image's and its mirror image's under FlipTTA) to rows; with w = 1 and no
+// FlipTTA it sets rows to them.
+func (m *Model) embedViews(rows []float32, x *tensor.Tensor, w float32) {
+	y := m.Forward(x, false)
+	if w == 1 && !m.FlipTTA {
+		copy(rows, y.Data)
+		return
+	}
+	if !m.FlipTTA {
+		for i, v := range y.Data {
+			rows[i] += w * v
+		}
+		return
+	}
+	for i, v := range y.Data {
+		rows[i] += w / 2 * v
+	}
+	b := x.Shape[0]
+	m.xf = tensor.Ensure(m.xf, b, m.Size, m.Size, m.Channels)
+	mirror(m.xf.Data, x.Data, b, m.Size, m.Channels)
+	for i, v := range m.Forward(m.xf, false).Data {
+		rows[i] += w / 2 * v
+	}
+}
+
+// translate writes the n size x size images with c channels of src into
+// dst shifted by d pixels along both axes, reflecting at the borders:
+// dst(y, x) = src(y+d, x+d), an index -1 read as 1 and size as size-2 (as
+// PyTorch's reflect padding by |d| and a crop).
+func translate(dst, src []float32, n, size, c, d int) {
+	refl := func(i int) int {
+		if i < 0 {
+			return -i
+		}
+		if i >= size {
+			return 2*(size-1) - i
+		}
+		return i
+	}
+	for b := range n {
+		img, out := src[b*size*size*c:(b+1)*size*size*c], dst[b*size*size*c:(b+1)*size*size*c]
+		for y := range size {
+			sy := refl(y + d)
+			for x := range size {
+				sx := refl(x + d)
+				copy(out[(y*size+x)*c:(y*size+x+1)*c], img[(sy*size+sx)*c:(sy*size+sx+1)*c])
+			}
+		}
+	}
 }
 
 // mirror writes the left-right mirror images of the n size x size images
@@ -203,7 +264,7 @@ func (m *Model) Clone() (*Model, error) {
 	if err := c.LoadStateDict(m.StateDict()); err != nil {
 		return nil, err
 	}
-	c.FlipTTA = m.FlipTTA
+	c.FlipTTA, c.TranslateTTA = m.FlipTTA, m.TranslateTTA
 	c.SetPrecision(m.prec)
 	return c, nil
 }

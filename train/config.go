@@ -75,6 +75,9 @@ type Config struct {
 	// FlipTTA makes the model embed an image as the normalised mean of its
 	// own and its mirror image's embeddings.
 	FlipTTA bool `json:"flip_tta,omitempty"`
+	// TranslateTTA, when positive, also embeds the image translated by
+	// this many pixels (see nn.Model.TranslateTTA).
+	TranslateTTA int `json:"translate_tta,omitempty"`
 	// Precision is the arithmetic of the model's matrix products, in
 	// training and in the saved model: "fp32" (or empty) or "bf16" (see
 	// nn.BF16).
@@ -106,6 +109,9 @@ func (c Config) Validate() error {
 	}
 	if !slices.Contains(loss.Names(), c.Loss) {
 		errs = append(errs, fmt.Errorf("unknown loss %q (have %v)", c.Loss, loss.Names()))
+	}
+	if c.TranslateTTA < 0 || c.TranslateTTA > 4 {
+		errs = append(errs, fmt.Errorf("translate TTA %d must be in [0, 4] pixels", c.TranslateTTA))
 	}
 	if _, err := nn.ParsePrecision(c.Precision); err != nil {
 		errs = append(errs, err)

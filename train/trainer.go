@@ -121,7 +121,7 @@ func newTrainer(cfg Config, m *nn.Model, ds *data.Dataset) (*Trainer, error) {
 	if ds.Size != m.Size {
 		return nil, fmt.Errorf("train: images are %dx%d but model %s takes %dx%d", ds.Size, ds.Size, m.Name, m.Size, m.Size)
 	}
-	m.FlipTTA = cfg.FlipTTA
+	m.FlipTTA, m.TranslateTTA = cfg.FlipTTA, cfg.TranslateTTA
 	prec, err := nn.ParsePrecision(cfg.Precision)
 	if err != nil {
 		return nil, fmt.Errorf("train: %w", err)

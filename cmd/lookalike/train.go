@@ -59,6 +59,7 @@ func (f *trainFlags) register(cmd *cobra.Command) {
 	fl.BoolVar(&c.Augment.Flip, "flip", c.Augment.Flip, "random horizontal flips")
 	fl.IntVar(&c.Augment.Cutout, "cutout", c.Augment.Cutout, "side of a random square cut out of each image (0: none)")
 	fl.BoolVar(&c.FlipTTA, "flip-tta", c.FlipTTA, "embed images as the mean of their and their mirror image's embeddings")
+	fl.IntVar(&c.TranslateTTA, "translate-tta", c.TranslateTTA, "also embed images translated by this many pixels up-left and down-right (0: off)")
 	fl.StringVar(&c.Precision, "precision", c.Precision, "matrix products: fp32, or bf16 (bfloat16 operands, float32 sums; float32 where the CPU has no bfloat16 instructions)")
 	fl.Uint64Var(&c.Seed, "seed", c.Seed, "random seed: the same seed gives the same model")
 	fl.IntVar(&c.CheckpointEvery, "checkpoint-every", 0, "steps between checkpoints (0: every epoch)")
@@ -90,6 +91,7 @@ func (f *trainFlags) config() (train.Config, error) {
 		"flip-tta": func() { cfg.FlipTTA = set.FlipTTA }, "seed": func() { cfg.Seed = set.Seed },
 		"checkpoint-every": func() { cfg.CheckpointEvery = set.CheckpointEvery },
 		"precision":        func() { cfg.Precision = set.Precision },
+		"translate-tta":    func() { cfg.TranslateTTA = set.TranslateTTA },
 	}
 	for name, apply := range over {
 		if f.flags.Changed(name) {
