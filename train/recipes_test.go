@@ -98,24 +98,34 @@ func orientations(perClass int, seed uint64) *data.Dataset {
 
 // TestFastRecipeLearns runs the fast recipe briefly on synthetic classes:
 // precision@1 must beat the untrained model's.
+// It does so in float32 and in bfloat16 (float32 on CPUs without it).
 func TestFastRecipeLearns(t *testing.T) {
-	ds := orientations(16, 3)
-	test := orientations(10, 4)
-	tr, err := New(tinyFast(), ds)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !tr.Model.FlipTTA {
-		t.Fatal("the fast recipe's model does not use flip TTA")
-	}
-	before := precisionAt1(t, tr.Model, test)
-	if err := tr.Run(context.Background(), "", nil, nil); err != nil {
-		t.Fatal(err)
-	}
-	after := precisionAt1(t, tr.Model, test)
-	t.Logf("precision@1 %.3f untrained, %.3f after %d steps", before, after, tr.Step())
-	if after < before+0.1 {
-		t.Fatalf("precision@1 %.3f untrained, %.3f trained", before, after)
+	for _, prec := range []string{"fp32", "bf16"} {
+		t.Run(prec, func(t *testing.T) {
+			ds := orientations(16, 3)
+			test := orientations(10, 4)
+			cfg := tinyFast()
+			cfg.Precision = prec
+			tr, err := New(cfg, ds)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tr.Model.FlipTTA {
+				t.Fatal("the fast recipe's model does not use flip TTA")
+			}
+			if string(tr.Model.Precision()) != prec {
+				t.Fatalf("model precision %q, want %q", tr.Model.Precision(), prec)
+			}
+			before := precisionAt1(t, tr.Model, test)
+			if err := tr.Run(context.Background(), "", nil, nil); err != nil {
+				t.Fatal(err)
+			}
+			after := precisionAt1(t, tr.Model, test)
+			t.Logf("precision@1 %.3f untrained, %.3f after %d steps", before, after, tr.Step())
+			if after < before+0.1 {
+				t.Fatalf("precision@1 %.3f untrained, %.3f trained", before, after)
+			}
+		})
 	}
 }
 
