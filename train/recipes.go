@@ -20,7 +20,7 @@ type Recipe struct {
 func Recipes() map[string]Recipe {
 	list := []Recipe{
 		{Name: "keras-example", Summary: "the Keras example: keras-small, 8 dimensions, pair softmax, Adam, 20x1000 batches of one pair per class", Config: DefaultConfig},
-		{Name: "fast", Summary: "airbench94's network and training (SGD Nesterov, triangular schedule, lookahead EMA, flip+translate) with a normalised-softmax loss, flip TTA", Config: FastConfig},
+		{Name: "fast", Summary: "airbench94's network and training (SGD Nesterov, triangular schedule, lookahead EMA, flip+translate) with a normalised-softmax loss, flip TTA, bf16 products", Config: FastConfig},
 	}
 	out := make(map[string]Recipe, len(list))
 	for _, r := range list {
@@ -100,5 +100,9 @@ func FastConfig() Config {
 		EMA:      0.774, EMAEvery: 5, Lookahead: true,
 		Augment: data.Augment{Translate: 2, AltFlip: true},
 		Whiten:  true, FlipTTA: true,
+		// bfloat16 products where the CPU has them: 1.6x the float32
+		// speed, the same precision@1 (0.9068 against 0.9042 in
+		// float32, seed 1).
+		Precision: "bf16",
 	}
 }
