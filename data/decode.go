@@ -14,6 +14,7 @@ import (
 
 	_ "golang.org/x/image/bmp"
 	"golang.org/x/image/draw"
+	_ "golang.org/x/image/tiff"
 	_ "golang.org/x/image/webp"
 )
 
@@ -32,7 +33,7 @@ const DefaultMaxPixels = 64_000_000
 // exhaust memory.
 var ErrTooManyPixels = errors.New("image has too many pixels")
 
-// DecodeImage reads one image (PNG, JPEG, GIF, BMP or WebP) from r and
+// DecodeImage reads one image (PNG, JPEG, GIF, BMP, TIFF or WebP) from r and
 // returns it as size x size RGB bytes, interleaved HWC, the layout of one
 // Dataset image.
 //
@@ -40,10 +41,12 @@ var ErrTooManyPixels = errors.New("image has too many pixels")
 // refused with an error wrapping ErrTooManyPixels without decoding it. A
 // size or maxPixels of zero or less means DefaultSize or DefaultMaxPixels.
 //
-// An image that is not size x size is resized to exactly size x size with a
-// Catmull-Rom filter; the aspect ratio is not kept (the image is stretched,
-// not cropped). Greyscale, paletted, YCbCr and CMYK images are converted to
-// RGB. Transparency is composited onto black: a pixel with alpha a and
+// An image that is not size x size keeps its aspect ratio: its centred
+// square (the shorter side, all of it) is scaled to size x size with a
+// Catmull-Rom filter, which widens with the scale when shrinking so that
+// every source pixel counts (no aliasing). A JPEG's EXIF orientation is
+// applied, so a photo taken sideways comes out upright. Greyscale,
+// paletted, 16-bit, YCbCr, CMYK and YCCK images are converted to RGB. Transparency is composited onto black: a pixel with alpha a and
 // colour c becomes c*a/255, and a fully transparent pixel becomes black. For
 // an animated GIF, the first frame is used.
 //
@@ -106,7 +109,7 @@ func decodeInto(dst, buf []byte, size, maxPixels int, fast *pngFast) error {
 	}
 	cfg, format, err := image.DecodeConfig(bytes.NewReader(buf))
 	if errors.Is(err, image.ErrFormat) {
-		return fmt.Errorf("not a supported image (PNG, JPEG, GIF, BMP, WebP): %w", err)
+		return fmt.Errorf("not a supported image (PNG, JPEG, GIF, BMP, TIFF, WebP): %w", err)
 	}
 	if err != nil {
 		return fmt.Errorf("read image header: %w", err)
@@ -122,6 +125,12 @@ func decodeInto(dst, buf []byte, size, maxPixels int, fast *pngFast) error {
 		return fmt.Errorf("decode %s: empty image %dx%d", format, b.Dx(), b.Dy())
 	}
 	toRGB(dst, img, size)
+	if format == "jpeg" {
+		if o := jpegOrientation(buf); o != 1 {
+			src := append([]uint8(nil), dst...)
+			orientRGB(dst, src, size, o)
+		}
+	}
 	return nil
 }
 
@@ -192,9 +201,17 @@ func toRGB(dst []uint8, img image.Image, size int) {
 	if b.Dx() == size && b.Dy() == size {
 		draw.Draw(rgba, rgba.Bounds(), img, b.Min, draw.Src)
 	} else {
-		draw.CatmullRom.Scale(rgba, rgba.Bounds(), img, b, draw.Src, nil)
+		draw.CatmullRom.Scale(rgba, rgba.Bounds(), img, centreSquare(b), draw.Src, nil)
 	}
 	toRGB(dst, rgba, size)
+}
+
+// centreSquare returns the largest square centred in b.
+func centreSquare(b image.Rectangle) image.Rectangle {
+	side := min(b.Dx(), b.Dy())
+	x0 := b.Min.X + (b.Dx()-side)/2
+	y0 := b.Min.Y + (b.Dy()-side)/2
+	return image.Rect(x0, y0, x0+side, y0+side)
 }
 
 // premultiply returns the 8-bit colour channel c with alpha a composited

@@ -5,11 +5,15 @@ import (
 	"errors"
 	"image"
 	"image/color"
+	"image/color/palette"
+	"image/draw"
 	"image/png"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/image/tiff"
 )
 
 // maxAbsDiff returns the largest absolute difference between a and b, which
@@ -184,18 +188,27 @@ func TestDecodeImageGreyAndOddSizes(t *testing.T) {
 	}
 
 	// Down- and up-scaling a smooth image stays close to the same image
-	// drawn directly at the target size.
+	// drawn directly at the target size. A non-square image keeps its
+	// aspect ratio: its centred square is what is scaled, and the red
+	// margins around it are cut off.
 	smooth := func(w, h int) *image.RGBA {
 		img := image.NewRGBA(image.Rect(0, 0, w, h))
+		side := min(w, h)
+		x0, y0 := (w-side)/2, (h-side)/2
 		for y := range h {
 			for x := range w {
-				img.SetRGBA(x, y, color.RGBA{uint8(255 * x / (w - 1)), uint8(255 * y / (h - 1)), 128, 255})
+				u, v := x-x0, y-y0
+				if u < 0 || v < 0 || u >= side || v >= side {
+					img.SetRGBA(x, y, color.RGBA{255, 0, 0, 255})
+					continue
+				}
+				img.SetRGBA(x, y, color.RGBA{uint8(255 * u / (side - 1)), uint8(255 * v / (side - 1)), 128, 255})
 			}
 		}
 		return img
 	}
 	want := rgbOf(smooth(32, 32))
-	for _, size := range [][2]int{{97, 64}, {16, 16}, {33, 31}} {
+	for _, size := range [][2]int{{97, 64}, {16, 16}, {33, 31}, {40, 120}} {
 		got, err := DecodeImage(bytes.NewReader(encode(t, smooth(size[0], size[1]), "png")), 32, 0)
 		if err != nil {
 			t.Fatal(err)
@@ -302,5 +315,46 @@ func TestDecodeFile(t *testing.T) {
 	missing := filepath.Join(dir, "missing.png")
 	if _, err := DecodeFile(missing, 32, Limits{}); err == nil || !strings.Contains(err.Error(), missing) {
 		t.Errorf("error %v does not name %s", err, missing)
+	}
+}
+
+// TestDecodeImageCameraFormats decodes the encodings photos come in beyond
+// 8-bit RGB: TIFF, 16-bit RGBA PNG, grey with alpha, paletted, each at the
+// colours of the same picture in 8-bit RGB.
+func TestDecodeImageCameraFormats(t *testing.T) {
+	base := pattern(16, 16, 5)
+	want := rgbOf(base)
+
+	var tb bytes.Buffer
+	if err := tiff.Encode(&tb, base, &tiff.Options{Compression: tiff.Deflate}); err != nil {
+		t.Fatal(err)
+	}
+	wide := image.NewRGBA64(base.Bounds())
+	draw.Draw(wide, wide.Bounds(), base, image.Point{}, draw.Src)
+	pal := image.NewPaletted(base.Bounds(), palette.Plan9)
+	draw.Draw(pal, pal.Bounds(), base, image.Point{}, draw.Src)
+	greyA := image.NewNRGBA(base.Bounds()) // PNG writes it as grey + alpha
+	for i := range 16 * 16 {
+		v := uint8(i)
+		greyA.Pix[4*i], greyA.Pix[4*i+1], greyA.Pix[4*i+2], greyA.Pix[4*i+3] = v, v, v, 255
+	}
+	for _, c := range []struct {
+		name string
+		data []byte
+		want []uint8
+		tol  int
+	}{
+		{"tiff", tb.Bytes(), want, 0},
+		{"png 16-bit", encode(t, wide, "png"), want, 0},
+		{"png paletted", encode(t, pal, "png"), rgbOf(pal), 0},
+		{"png grey+alpha", encode(t, greyA, "png"), rgbOf(greyA), 0},
+	} {
+		got, err := DecodeImage(bytes.NewReader(c.data), 16, 0)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if d := maxAbsDiff(t, got, c.want); d > c.tol {
+			t.Errorf("%s: max difference %d", c.name, d)
+		}
 	}
 }

@@ -80,6 +80,8 @@ var imageExts = map[string]bool{
 	".gif":  true,
 	".bmp":  true,
 	".webp": true,
+	".tif":  true,
+	".tiff": true,
 }
 
 // isImageName reports whether name has the extension of a supported image
@@ -96,7 +98,7 @@ func isImageName(name string) bool {
 // them. Images are ordered by class, then by path, so the result is
 // deterministic. Hidden files and folders (names starting with ".") are
 // ignored, and so are files without an image extension (.png, .jpg, .jpeg,
-// .gif, .bmp, .webp, in any case), with a debug log. It is an error for dir
+// .gif, .bmp, .webp, .tif, .tiff, in any case), with a debug log. It is an error for dir
 // to have no class sub-folders or no images. See LoadFiles for how images
 // are decoded.
 func LoadFolder(ctx context.Context, dir string, opt Options) (*Dataset, error) {
