@@ -6,7 +6,10 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
+	"math/rand/v2"
 	"testing"
+
+	"github.com/lookalike/lookalike/nn"
 )
 
 // withOrientation returns the JPEG jpg with an APP1 Exif segment holding
@@ -152,6 +155,59 @@ func TestDecodeEXIFOrientation(t *testing.T) {
 		d, dRaw := meanAbsDiff(got, want), meanAbsDiff(untagged, want)
 		if d > 2 || dRaw < 10 {
 			t.Errorf("orientation %d: mean difference from upright %.2f (want <= 2), without the tag %.2f (want >= 10)", o, d, dRaw)
+		}
+	}
+}
+
+// TestEXIFEmbedding checks the acceptance of issue 10 at the level users
+// see: a photo stored sideways with its orientation tag embeds like its
+// upright twin (cosine >= 0.999), clearly closer than the same stored
+// pixels without the tag.
+func TestEXIFEmbedding(t *testing.T) {
+	up := image.NewRGBA(image.Rect(0, 0, 120, 80))
+	for y := range 80 {
+		for x := range 120 {
+			c := color.RGBA{uint8(x * 2), uint8(40 + y*2), uint8((x * y) % 200), 255}
+			if x > 30 && x < 60 && y > 10 && y < 35 {
+				c = color.RGBA{240, 230, 30, 255}
+			}
+			up.SetRGBA(x, y, c)
+		}
+	}
+	enc := func(img image.Image) []byte {
+		var b bytes.Buffer
+		if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 92}); err != nil {
+			t.Fatal(err)
+		}
+		return b.Bytes()
+	}
+	m, err := nn.FastNet(64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Init(rand.New(rand.NewPCG(1, 2)))
+	embed := func(jpg []byte) []float32 {
+		px, err := DecodeImage(bytes.NewReader(jpg), 32, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m.Embed(px, 1, 1)
+	}
+	cos := func(a, b []float32) float64 {
+		var s float64
+		for i := range a {
+			s += float64(a[i]) * float64(b[i])
+		}
+		return s // embeddings are unit vectors
+	}
+	upright := embed(enc(up))
+	for _, o := range []int{6, 8, 3} {
+		raw := enc(stored(up, o))
+		tagged := cos(upright, embed(withOrientation(raw, o, binary.BigEndian)))
+		untagged := cos(upright, embed(raw))
+		t.Logf("orientation %d: cosine %.5f with the tag, %.5f without", o, tagged, untagged)
+		if tagged < 0.999 || untagged > tagged-0.02 {
+			t.Errorf("orientation %d: cosine %.5f with the tag (want >= 0.999), %.5f without", o, tagged, untagged)
 		}
 	}
 }
