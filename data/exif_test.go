@@ -181,7 +181,7 @@ func TestEXIFEmbedding(t *testing.T) {
 		}
 		return b.Bytes()
 	}
-	m, err := nn.FastNet(64)
+	m, err := nn.FastNet(64, 32)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,9 @@ package nn
 var fastNetWidths = [3]int{64, 256, 256}
 
 // FastNet is the network of Keller Jordan's airbench94 (CIFAR-10 to 94% in
-// a few epochs) as an embedding model for 32x32x3 input: scaling by 1/255,
+// a few epochs) as an embedding model for size x size x 3 input (32 for
+// CIFAR-10; at least 25, and every size works: the pools take what is left
+// and the global pooling averages it): scaling by 1/255,
 // a frozen 2x2 patch-whitening convolution to 24 channels (InitWhitening
 // sets it from the training images) with GELU, three conv groups of widths
 // 64, 256 and 256, each a 3x3 convolution, 2x2 max pooling, BatchNorm and
@@ -12,7 +14,7 @@ var fastNetWidths = [3]int{64, 256, 256}
 // what is left, and the 256 features, L2-normalised (with a Dense layer to
 // dim first when dim is not 256). Its BatchNorms follow airbench: momentum
 // 0.6, epsilon 1e-12, a frozen scale of 1.
-func FastNet(dim int) (*Model, error) {
+func FastNet(dim, size int) (*Model, error) {
 	bn := func(c int) *BatchNorm {
 		l := NewBatchNormWith(c, 0.6, 1e-12)
 		l.FrozenScale = true
@@ -34,7 +36,7 @@ func FastNet(dim int) (*Model, error) {
 		layers = append(layers, NewDense(in, dim))
 	}
 	layers = append(layers, NewL2Normalize())
-	return NewModel("fast", 32, 3, layers...)
+	return NewModel("fast", size, 3, layers...)
 }
 
 // Whitening returns the model's first convolution when its kernel is

@@ -5,11 +5,18 @@ import (
 	"sort"
 )
 
-// Architectures maps each built-in model name to its constructor, which
-// takes the embedding dimension.
-func Architectures() map[string]func(dim int) (*Model, error) {
-	return map[string]func(dim int) (*Model, error){
-		"keras-small":  KerasSmall,
+// DefaultSize is the input size of a model built without one: CIFAR-10's
+// 32 x 32.
+const DefaultSize = 32
+
+// Builder makes a built-in model with zero weights for the embedding
+// dimension dim and size x size inputs.
+type Builder func(dim, size int) (*Model, error)
+
+// Architectures maps each built-in model name to its builder.
+func Architectures() map[string]Builder {
+	return map[string]Builder{
+		"keras-small":  kerasSmallSized,
 		"resnet-small": ResNetSmall,
 		"fast":         FastNet,
 	}
@@ -25,8 +32,9 @@ func ArchitectureNames() []string {
 	return names
 }
 
-// NewArchitecture returns the named built-in model with zero weights.
-func NewArchitecture(name string, dim int) (*Model, error) {
+// NewArchitecture returns the named built-in model with zero weights, for
+// size x size inputs (DefaultSize when size is 0).
+func NewArchitecture(name string, dim, size int) (*Model, error) {
 	build, ok := Architectures()[name]
 	if !ok {
 		return nil, fmt.Errorf("unknown model %q (have %v)", name, ArchitectureNames())
@@ -34,7 +42,22 @@ func NewArchitecture(name string, dim int) (*Model, error) {
 	if dim <= 0 {
 		return nil, fmt.Errorf("model %s: embedding dimension %d must be positive", name, dim)
 	}
-	return build(dim)
+	if size == 0 {
+		size = DefaultSize
+	}
+	if size < 0 {
+		return nil, fmt.Errorf("model %s: input size %d must be positive", name, size)
+	}
+	return build(dim, size)
+}
+
+// kerasSmallSized is KerasSmall as a Builder: the example's network takes
+// 32 x 32 images only.
+func kerasSmallSized(dim, size int) (*Model, error) {
+	if size != 32 {
+		return nil, fmt.Errorf("model keras-small takes 32x32 images (the Keras example's), not %dx%d: use fast or resnet-small", size, size)
+	}
+	return KerasSmall(dim)
 }
 
 // KerasSmall is the model of the Keras example "Metric learning for image

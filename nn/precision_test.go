@@ -29,7 +29,7 @@ func TestPrecisionBF16(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fast, err := FastNet(64)
+	fast, err := FastNet(64, 32)
 	if err != nil {
 		t.Fatal(err)
 	}

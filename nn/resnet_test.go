@@ -138,7 +138,7 @@ func TestResidualStructure(t *testing.T) {
 const resNetSmallParams = 1_228_424
 
 func TestResNetSmallShape(t *testing.T) {
-	m, err := NewArchitecture("resnet-small", 8)
+	m, err := NewArchitecture("resnet-small", 8, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +168,7 @@ func TestResNetSmallShape(t *testing.T) {
 // statistics included, loads to the same model.
 func TestResNetSmallSaveLoad(t *testing.T) {
 	rng := rand.New(rand.NewPCG(41, 42))
-	m, err := ResNetSmall(8)
+	m, err := ResNetSmall(8, 32)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +222,7 @@ func TestResNetSmallSaveLoad(t *testing.T) {
 // BenchmarkResNetSmallStep times one training forward and backward pass of
 // resnet-small on a batch of 256, once the layers' buffers exist.
 func BenchmarkResNetSmallStep(b *testing.B) {
-	m, err := ResNetSmall(8)
+	m, err := ResNetSmall(8, 32)
 	if err != nil {
 		b.Fatal(err)
 	}

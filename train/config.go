@@ -78,6 +78,10 @@ type Config struct {
 	// TranslateTTA, when positive, also embeds the image translated by
 	// this many pixels (see nn.Model.TranslateTTA).
 	TranslateTTA int `json:"translate_tta,omitempty"`
+	// Size is the input size, in pixels (width and height; 0 means
+	// nn.DefaultSize, 32): images are decoded to it and the model built
+	// for it and records it.
+	Size int `json:"size,omitempty"`
 	// Precision is the arithmetic of the model's matrix products, in
 	// training and in the saved model: "fp32" (or empty) or "bf16" (see
 	// nn.BF16).
@@ -109,6 +113,12 @@ func (c Config) Validate() error {
 	}
 	if !slices.Contains(loss.Names(), c.Loss) {
 		errs = append(errs, fmt.Errorf("unknown loss %q (have %v)", c.Loss, loss.Names()))
+	}
+	if _, ok := nn.Architectures()[c.Model]; ok && c.Dim > 0 {
+		// The architecture says which sizes it takes.
+		if _, err := nn.NewArchitecture(c.Model, c.Dim, c.Size); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if c.TranslateTTA < 0 || c.TranslateTTA > 4 {
 		errs = append(errs, fmt.Errorf("translate TTA %d must be in [0, 4] pixels", c.TranslateTTA))

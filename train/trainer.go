@@ -80,7 +80,7 @@ func New(cfg Config, ds *data.Dataset) (*Trainer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	m, err := nn.NewArchitecture(cfg.Model, cfg.Dim)
+	m, err := nn.NewArchitecture(cfg.Model, cfg.Dim, cfg.Size)
 	if err != nil {
 		return nil, err
 	}

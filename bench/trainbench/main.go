@@ -83,7 +83,7 @@ func main() {
 		log.Fatal("-pairs, -steps and -pool must be positive and -warmup not negative")
 	}
 
-	m, err := nn.NewArchitecture(*model, dim)
+	m, err := nn.NewArchitecture(*model, dim, size)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -29,16 +29,17 @@ func (f *dataFlags) register(cmd *cobra.Command, usage string) {
 	cmd.Flags().StringSliceVar(&f.only, "classes", nil, "use only these classes (comma-separated), e.g. to train on some and evaluate on others")
 }
 
-// load opens the dataset with a progress bar; classes, when set, fixes the
-// label order (a model's classes).
-func (f *dataFlags) load(ctx context.Context, a *app, split string, classes []string) (*data.Dataset, error) {
+// load opens the dataset with a progress bar, its images decoded to size x
+// size (0: data.DefaultSize); classes, when set, fixes the label order (a
+// model's classes).
+func (f *dataFlags) load(ctx context.Context, a *app, split string, classes []string, size int) (*data.Dataset, error) {
 	maxBytes, err := parseBytes(f.maxBytes)
 	if err != nil {
 		return nil, fmt.Errorf("--max-file-size: %w", err)
 	}
 	var bar *progress.Bar
 	opt := data.Options{
-		Classes: classes, Only: f.only, SkipBad: f.skipBad, Workers: f.workers, Logger: a.log, MaxBytes: maxBytes,
+		Size: size, Classes: classes, Only: f.only, SkipBad: f.skipBad, Workers: f.workers, Logger: a.log, MaxBytes: maxBytes,
 		Progress: func(done, total int) {
 			if bar == nil {
 				bar = progress.New(os.Stderr, a.log, "load "+split, total, "img", 5*time.Second)

@@ -48,7 +48,7 @@ downloaded once into the cache directory and its checksum verified.`,
 			if err := os.MkdirAll(out, 0o755); err != nil {
 				return err
 			}
-			ds, err := tf.data.load(ctx, a, "train", nil)
+			ds, err := tf.data.load(ctx, a, "train", nil, 0)
 			if err != nil {
 				return err
 			}

@@ -32,7 +32,7 @@ In Python: emb = numpy.load("FILE.npy"); rows = pandas.read_csv("FILE.csv").`,
 			if err != nil {
 				return err
 			}
-			ds, err := d.load(cmd.Context(), a, split, nil)
+			ds, err := d.load(cmd.Context(), a, split, nil, m.Size)
 			if err != nil {
 				return err
 			}

@@ -63,7 +63,7 @@ func runEval(cmd *cobra.Command, a *app, f *evalFlags) (*report.Evaluation, erro
 	}
 	// The data's own classes: they may be ones the model never saw (the
 	// disjoint-class protocol); labels then only score the neighbours.
-	ds, err := f.data.load(cmd.Context(), a, f.split, nil)
+	ds, err := f.data.load(cmd.Context(), a, f.split, nil, m.Size)
 	if err != nil {
 		return nil, err
 	}

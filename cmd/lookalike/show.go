@@ -23,7 +23,7 @@ func newShowCmd(a *app) *cobra.Command {
 		Example: "  lookalike show --data ../shared/datasets/cifar10 --out grid.png --rows 5 --cols 5",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ds, err := d.load(cmd.Context(), a, split, nil)
+			ds, err := d.load(cmd.Context(), a, split, nil, 0)
 			if err != nil {
 				return err
 			}
@@ -58,7 +58,7 @@ on top, and below each a different random image of the same class.`,
 		Example: "  lookalike pairs --data ../shared/datasets/cifar10 --out pairs.png",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ds, err := d.load(cmd.Context(), a, split, nil)
+			ds, err := d.load(cmd.Context(), a, split, nil, 0)
 			if err != nil {
 				return err
 			}

@@ -39,6 +39,7 @@ func (f *trainFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.recipe, "recipe", "keras-example", fmt.Sprintf("training recipe, one of %v (see above); the flags below override it", train.RecipeNames()))
 	fl.StringVar(&c.Model, "model", c.Model, fmt.Sprintf("architecture: %v", nn.ArchitectureNames()))
 	fl.IntVar(&c.Dim, "dim", c.Dim, "embedding dimension")
+	fl.IntVar(&c.Size, "size", c.Size, "input size in pixels (images are scaled to it; fast and resnet-small take any size >= 25, keras-small 32 only; 0: 32)")
 	fl.IntVar(&c.Epochs, "epochs", c.Epochs, "epochs")
 	fl.IntVar(&c.Steps, "steps", c.Steps, "batches per epoch (0 with --sampler epochs: one pass)")
 	fl.StringVar(&c.Loss, "loss", c.Loss, fmt.Sprintf("loss: %v", loss.Names()))
@@ -77,6 +78,7 @@ func (f *trainFlags) config() (train.Config, error) {
 	set := f.cfg
 	over := map[string]func(){
 		"model": func() { cfg.Model = set.Model }, "dim": func() { cfg.Dim = set.Dim },
+		"size":   func() { cfg.Size = set.Size },
 		"epochs": func() { cfg.Epochs = set.Epochs }, "steps": func() { cfg.Steps = set.Steps },
 		"loss": func() { cfg.Loss = set.Loss }, "temperature": func() { cfg.Temperature = set.Temperature },
 		"label-smoothing": func() { cfg.LabelSmoothing = set.LabelSmoothing },
@@ -164,7 +166,7 @@ func runTrain(cmd *cobra.Command, a *app, f *trainFlags) (*train.Trainer, error)
 	if err != nil {
 		return nil, err
 	}
-	ds, err := f.data.load(ctx, a, "train", nil)
+	ds, err := f.data.load(ctx, a, "train", nil, cfg.Size)
 	if err != nil {
 		return nil, err
 	}
