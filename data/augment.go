@@ -1,6 +1,9 @@
 package data
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // Augment is the random augmentation of training images, drawn per image
 // and per epoch. The zero value changes nothing.
@@ -18,6 +21,12 @@ type Augment struct {
 	// Cutout zeroes a random Cutout x Cutout square, which may stick out of
 	// the image (DeVries & Taylor 2017; 0: none).
 	Cutout int `json:"cutout,omitempty"`
+	// CropScale, when positive, takes a random resized crop first, as
+	// torchvision's RandomResizedCrop does: a window of a random fraction
+	// in [CropScale, 1] of the image's area and a random aspect ratio in
+	// [3/4, 4/3] (log-uniform), at a random place, scaled back to the
+	// image's size with bilinear interpolation (0: none).
+	CropScale float64 `json:"crop_scale,omitempty"`
 }
 
 // Validate reports settings that cannot work for images of the given size.
@@ -27,6 +36,9 @@ func (a Augment) Validate(size int) error {
 	}
 	if a.Cutout < 0 || a.Cutout > size {
 		return fmt.Errorf("augment: cutout %d must be in [0, %d]", a.Cutout, size)
+	}
+	if a.CropScale < 0 || a.CropScale > 1 {
+		return fmt.Errorf("augment: crop scale %g must be in [0, 1]", a.CropScale)
 	}
 	return nil
 }
@@ -39,6 +51,9 @@ type Draw struct {
 	DX, DY int  // crop offset in [-Translate, Translate]
 	Flip   bool // mirrored
 	CX, CY int  // top-left corner of the cutout square (may be negative)
+	// The random resized crop, in source pixels: the window's top-left
+	// corner and size; CW == 0 means none.
+	CropX, CropY, CW, CH float64
 }
 
 // Draw chooses the augmentation of one image from key, a random number of
@@ -59,8 +74,29 @@ func (a Augment) Draw(key uint64, size int, base bool, epoch int) Draw {
 	if c := a.Cutout; c > 0 {
 		d.CX, d.CY = r.intN(size+c-1)-c+1, r.intN(size+c-1)-c+1
 	}
+	if a.CropScale > 0 {
+		d.CropX, d.CropY, d.CW, d.CH = resizedCrop(&r, float64(size), a.CropScale)
+	}
 	return d
 }
+
+// resizedCrop draws RandomResizedCrop's window in a size x size image:
+// up to ten tries of an area fraction in [scale, 1] and a log-uniform
+// aspect ratio in [3/4, 4/3], then the whole image.
+func resizedCrop(r *splitMix, size, scale float64) (x, y, w, h float64) {
+	for range 10 {
+		area := size * size * (scale + (1-scale)*r.float())
+		ratio := math.Exp(math.Log(3.0/4) + (math.Log(4.0/3)-math.Log(3.0/4))*r.float())
+		w, h = math.Sqrt(area*ratio), math.Sqrt(area/ratio)
+		if w <= size && h <= size {
+			return (size - w) * r.float(), (size - h) * r.float(), w, h
+		}
+	}
+	return 0, 0, size, size
+}
+
+// float returns a number in [0, 1).
+func (s *splitMix) float() float64 { return float64(s.next()>>11) / (1 << 53) }
 
 // splitMix is the SplitMix64 generator: a few random numbers per image
 // from one key, without allocating.
@@ -106,8 +142,14 @@ func reflect(i, n int) int {
 // Apply writes src, a size x size RGB image, into dst as floats, with the
 // augmentation d: output pixel (x, y) is input pixel (x+DX, y+DY)
 // (reflected at the borders), mirrored when Flip, with the cutout square
-// zeroed.
+// zeroed. With a resized crop, the input is first the crop window scaled
+// to size x size (bilinear: output pixel centres mapped into the window,
+// clamped at its edges).
 func (d Draw) Apply(dst []float32, src []uint8, size int, cutout int) {
+	if d.CW > 0 {
+		d.applyCrop(dst, src, size, cutout)
+		return
+	}
 	for y := range size {
 		sy := reflect(y+d.DY, size)
 		row := src[sy*size*3 : (sy+1)*size*3]
@@ -126,6 +168,44 @@ func (d Draw) Apply(dst []float32, src []uint8, size int, cutout int) {
 			}
 			p := row[sx*3 : sx*3+3]
 			o[0], o[1], o[2] = float32(p[0]), float32(p[1]), float32(p[2])
+		}
+	}
+}
+
+// applyCrop is Apply with a resized crop.
+func (d Draw) applyCrop(dst []float32, src []uint8, size int, cutout int) {
+	sxScale, syScale := d.CW/float64(size), d.CH/float64(size)
+	last := float64(size - 1)
+	for y := range size {
+		v := reflect(y+d.DY, size)
+		fy := min(max(d.CropY+(float64(v)+0.5)*syScale-0.5, 0), last)
+		y0 := int(fy)
+		y1, wy := min(y0+1, size-1), float32(fy-float64(y0))
+		out := dst[y*size*3 : (y+1)*size*3]
+		inCut := cutout > 0 && y >= d.CY && y < d.CY+cutout
+		for x := range size {
+			o := out[x*3 : x*3+3]
+			if inCut && x >= d.CX && x < d.CX+cutout {
+				o[0], o[1], o[2] = 0, 0, 0
+				continue
+			}
+			sx := x
+			if d.Flip {
+				sx = size - 1 - x
+			}
+			u := reflect(sx+d.DX, size)
+			fx := min(max(d.CropX+(float64(u)+0.5)*sxScale-0.5, 0), last)
+			x0 := int(fx)
+			x1, wx := min(x0+1, size-1), float32(fx-float64(x0))
+			for c := range 3 {
+				p00 := float32(src[(y0*size+x0)*3+c])
+				p01 := float32(src[(y0*size+x1)*3+c])
+				p10 := float32(src[(y1*size+x0)*3+c])
+				p11 := float32(src[(y1*size+x1)*3+c])
+				top := p00 + wx*(p01-p00)
+				bot := p10 + wx*(p11-p10)
+				o[c] = top + wy*(bot-top)
+			}
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package data
 
 import (
+	"math"
 	"slices"
 	"testing"
 )
@@ -224,5 +225,53 @@ func TestSplit(t *testing.T) {
 	}
 	if _, _, err := ds.Split(1.5, 1); err == nil {
 		t.Fatal("fraction 1.5: want error")
+	}
+}
+
+// TestAugmentResizedCrop checks the resized crop on hand-computed cases:
+// the whole-image window is the identity, and a window over a linear ramp
+// samples it linearly (bilinear interpolation is exact there), clamped at
+// the window's edge; and that drawn windows lie in the image with the area
+// and aspect ratio asked for.
+func TestAugmentResizedCrop(t *testing.T) {
+	const size = 4
+	src := make([]uint8, size*size*3)
+	for y := range size {
+		for x := range size {
+			for c := range 3 {
+				src[(y*size+x)*3+c] = uint8(10*x + 50*y + c)
+			}
+		}
+	}
+	dst := make([]float32, len(src))
+	Draw{CW: size, CH: size}.Apply(dst, src, size, 0)
+	for i, v := range src {
+		if dst[i] != float32(v) {
+			t.Fatalf("whole window: value %d = %v, want %d", i, dst[i], v)
+		}
+	}
+	// The top-left quarter: output x samples input 0.5x - 0.25, at least 0.
+	Draw{CW: 2, CH: 2}.Apply(dst, src, size, 0)
+	for y := range size {
+		for x := range size {
+			fx, fy := max(0.5*float64(x)-0.25, 0), max(0.5*float64(y)-0.25, 0)
+			want := float32(10*fx + 50*fy)
+			if got := dst[(y*size+x)*3]; math.Abs(float64(got-want)) > 1e-4 {
+				t.Fatalf("quarter window: pixel (%d, %d) = %v, want %v", x, y, got, want)
+			}
+		}
+	}
+	a := Augment{CropScale: 0.35}
+	for k := range uint64(2000) {
+		d := a.Draw(k, 32, false, 0)
+		area := d.CW * d.CH / (32 * 32)
+		ratio := d.CW / d.CH
+		if d.CropX < 0 || d.CropY < 0 || d.CropX+d.CW > 32+1e-9 || d.CropY+d.CH > 32+1e-9 ||
+			area < 0.35-1e-9 || area > 1+1e-9 || ratio < 0.75-1e-9 || ratio > 4.0/3+1e-9 {
+			t.Fatalf("key %d: window %+v (area %.3f, ratio %.3f)", k, d, area, ratio)
+		}
+	}
+	if err := (Augment{CropScale: 1.5}).Validate(32); err == nil {
+		t.Error("crop scale 1.5 accepted")
 	}
 }

@@ -59,6 +59,7 @@ func (f *trainFlags) register(cmd *cobra.Command) {
 	fl.IntVar(&c.Augment.Translate, "translate", c.Augment.Translate, "random translation in pixels (reflect padding)")
 	fl.BoolVar(&c.Augment.Flip, "flip", c.Augment.Flip, "random horizontal flips")
 	fl.IntVar(&c.Augment.Cutout, "cutout", c.Augment.Cutout, "side of a random square cut out of each image (0: none)")
+	fl.Float64Var(&c.Augment.CropScale, "crop-scale", c.Augment.CropScale, "random resized crops of at least this fraction of the image's area, aspect 3/4 to 4/3, as torchvision's RandomResizedCrop (0: none)")
 	fl.BoolVar(&c.FlipTTA, "flip-tta", c.FlipTTA, "embed images as the mean of their and their mirror image's embeddings")
 	fl.IntVar(&c.TranslateTTA, "translate-tta", c.TranslateTTA, "also embed images translated by this many pixels up-left and down-right (0: off)")
 	fl.StringVar(&c.Precision, "precision", c.Precision, "matrix products: fp32, or bf16 (bfloat16 operands, float32 sums; float32 where the CPU has no bfloat16 instructions)")
@@ -90,7 +91,8 @@ func (f *trainFlags) config() (train.Config, error) {
 		"schedule":     func() { cfg.Schedule = set.Schedule }, "warmup": func() { cfg.Warmup = set.Warmup },
 		"ema": func() { cfg.EMA = set.EMA }, "translate": func() { cfg.Augment.Translate = set.Augment.Translate },
 		"flip": func() { cfg.Augment.Flip = set.Augment.Flip }, "cutout": func() { cfg.Augment.Cutout = set.Augment.Cutout },
-		"flip-tta": func() { cfg.FlipTTA = set.FlipTTA }, "seed": func() { cfg.Seed = set.Seed },
+		"crop-scale": func() { cfg.Augment.CropScale = set.Augment.CropScale },
+		"flip-tta":   func() { cfg.FlipTTA = set.FlipTTA }, "seed": func() { cfg.Seed = set.Seed },
 		"checkpoint-every": func() { cfg.CheckpointEvery = set.CheckpointEvery },
 		"precision":        func() { cfg.Precision = set.Precision },
 		"translate-tta":    func() { cfg.TranslateTTA = set.TranslateTTA },
