@@ -18,6 +18,7 @@ func Architectures() map[string]Builder {
 	return map[string]Builder{
 		"keras-small":  kerasSmallSized,
 		"resnet-small": ResNetSmall,
+		"resnet-stem":  ResNetStem,
 		"fast":         FastNet,
 	}
 }

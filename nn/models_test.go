@@ -2,6 +2,8 @@ package nn
 
 import (
 	"math/rand/v2"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -16,6 +18,7 @@ func TestArchitectureSizes(t *testing.T) {
 	}{
 		{"fast", []int{32, 64, 96, 128}},
 		{"resnet-small", []int{32, 64}},
+		{"resnet-stem", []int{32, 128, 224}},
 		{"keras-small", []int{32}},
 	} {
 		for _, size := range c.sizes {
@@ -31,8 +34,21 @@ func TestArchitectureSizes(t *testing.T) {
 			for i := range px {
 				px[i] = uint8(i * 7)
 			}
-			if e := m.Embed(px, 2, 2); len(e) != 16 {
+			e := m.Embed(px, 2, 2)
+			if len(e) != 16 {
 				t.Fatalf("%s at %d: %d values", c.name, size, len(e))
+			}
+			// The model file keeps the size and the network.
+			dir := filepath.Join(t.TempDir(), "m")
+			if err := Save(dir, m, nil, nil); err != nil {
+				t.Fatal(err)
+			}
+			back, _, err := Load(dir)
+			if err != nil || back.Size != size {
+				t.Fatalf("%s at %d: loaded size %v, %v", c.name, size, back, err)
+			}
+			if !slices.Equal(back.Embed(px, 2, 2), e) {
+				t.Fatalf("%s at %d: the loaded model embeds differently", c.name, size)
 			}
 		}
 	}

@@ -39,7 +39,7 @@ func (f *trainFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.recipe, "recipe", "keras-example", fmt.Sprintf("training recipe, one of %v (see above); the flags below override it", train.RecipeNames()))
 	fl.StringVar(&c.Model, "model", c.Model, fmt.Sprintf("architecture: %v", nn.ArchitectureNames()))
 	fl.IntVar(&c.Dim, "dim", c.Dim, "embedding dimension")
-	fl.IntVar(&c.Size, "size", c.Size, "input size in pixels (images are scaled to it; fast and resnet-small take any size >= 25, keras-small 32 only; 0: 32)")
+	fl.IntVar(&c.Size, "size", c.Size, "input size in pixels (images are scaled to it; fast, resnet-small and resnet-stem take any size >= 25, keras-small 32 only; 0: 32)")
 	fl.IntVar(&c.Epochs, "epochs", c.Epochs, "epochs")
 	fl.IntVar(&c.Steps, "steps", c.Steps, "batches per epoch (0 with --sampler epochs: one pass)")
 	fl.StringVar(&c.Loss, "loss", c.Loss, fmt.Sprintf("loss: %v", loss.Names()))
