@@ -53,6 +53,14 @@ type Options struct {
 	// MaxBytes is the largest image file read; larger ones are refused
 	// before reading. 0 means DefaultMaxFileBytes (64 MiB).
 	MaxBytes int64
+	// Cache, when set, is the path of a pixel cache file for LoadFiles
+	// (and LoadFolder): images are decoded straight into it, those whose
+	// files are unchanged since the last load (size and modification
+	// time) are copied from it instead of decoded, and the Dataset's
+	// Pixels are the file, memory-mapped read-only, so that they take page
+	// cache rather than heap (on systems without mmap they are read into
+	// memory). A damaged or foreign cache is rebuilt.
+	Cache string
 }
 
 // withDefaults returns o with its zero fields set to their defaults.
@@ -267,7 +275,20 @@ func LoadFiles(ctx context.Context, paths []string, labels []int, classes []stri
 
 	start := time.Now()
 	per := opt.Size * opt.Size * 3
-	pix := make([]uint8, n*per)
+	var (
+		pix   []uint8
+		cache *cacheBuild
+	)
+	if opt.Cache != "" {
+		var err error
+		if cache, err = newCacheBuild(opt.Cache, paths, opt.Size); err != nil {
+			return nil, fmt.Errorf("load images: %w", err)
+		}
+		pix = cache.pixels()
+		opt.Logger.Debug("pixel cache", "path", opt.Cache, "reused", cache.reused, "to decode", n-cache.reused)
+	} else {
+		pix = make([]uint8, n*per)
+	}
 	errs := make([]error, n)
 
 	runCtx, cancel := context.WithCancel(ctx)
@@ -303,6 +324,10 @@ func LoadFiles(ctx context.Context, paths []string, labels []int, classes []stri
 				if i >= n {
 					return
 				}
+				if cache != nil && cache.have[i] {
+					report()
+					continue
+				}
 				var err error
 				buf, err = readFile(paths[i], buf, opt.MaxBytes)
 				if err == nil {
@@ -320,17 +345,27 @@ func LoadFiles(ctx context.Context, paths []string, labels []int, classes []stri
 	}
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
+		if cache != nil {
+			cache.abort()
+		}
 		return nil, fmt.Errorf("load images: %w", err)
 	}
 
 	ds := &Dataset{Classes: slices.Clone(classes), Size: opt.Size}
+	var fps []string // the kept files' fingerprints, for the cache
 	if !opt.SkipBad {
 		for _, err := range errs {
 			if err != nil {
+				if cache != nil {
+					cache.abort()
+				}
 				return nil, err
 			}
 		}
 		ds.Labels, ds.Paths, ds.Pixels = labels, slices.Clone(paths), pix
+		if cache != nil {
+			fps = cache.fps
+		}
 	} else {
 		kept := 0
 		for i, err := range errs {
@@ -343,11 +378,20 @@ func LoadFiles(ctx context.Context, paths []string, labels []int, classes []stri
 			}
 			labels[kept] = labels[i]
 			ds.Paths = append(ds.Paths, paths[i])
+			if cache != nil {
+				fps = append(fps, cache.fps[i])
+			}
 			kept++
 		}
 		ds.Labels, ds.Pixels = labels[:kept], pix[:kept*per]
 		if kept < n {
 			opt.Logger.Warn("skipped unreadable images", "skipped", n-kept, "total", n)
+		}
+	}
+	if cache != nil {
+		var err error
+		if ds.Pixels, err = cache.finish(ds.Paths, fps, opt.Size); err != nil {
+			return nil, fmt.Errorf("load images: %w", err)
 		}
 	}
 	opt.Logger.Debug("loaded images", "images", ds.Len(), "size", opt.Size,

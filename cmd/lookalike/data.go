@@ -19,6 +19,7 @@ type dataFlags struct {
 	workers  int
 	maxBytes string
 	only     []string
+	cache    string
 }
 
 func (f *dataFlags) register(cmd *cobra.Command, usage string) {
@@ -27,6 +28,7 @@ func (f *dataFlags) register(cmd *cobra.Command, usage string) {
 	cmd.Flags().IntVar(&f.workers, "workers", 0, "images decoded in parallel (0: one per CPU)")
 	cmd.Flags().StringVar(&f.maxBytes, "max-file-size", "64MiB", "largest image file read; larger ones are refused before reading")
 	cmd.Flags().StringSliceVar(&f.only, "classes", nil, "use only these classes (comma-separated), e.g. to train on some and evaluate on others")
+	cmd.Flags().StringVar(&f.cache, "cache", "", "pixel cache file for an image folder: decoded images are kept there, memory-mapped (page cache, not heap), and reused next time for unchanged files")
 }
 
 // load opens the dataset with a progress bar, its images decoded to size x
@@ -39,7 +41,7 @@ func (f *dataFlags) load(ctx context.Context, a *app, split string, classes []st
 	}
 	var bar *progress.Bar
 	opt := data.Options{
-		Size: size, Classes: classes, Only: f.only, SkipBad: f.skipBad, Workers: f.workers, Logger: a.log, MaxBytes: maxBytes,
+		Size: size, Cache: f.cache, Classes: classes, Only: f.only, SkipBad: f.skipBad, Workers: f.workers, Logger: a.log, MaxBytes: maxBytes,
 		Progress: func(done, total int) {
 			if bar == nil {
 				bar = progress.New(os.Stderr, a.log, "load "+split, total, "img", 5*time.Second)
