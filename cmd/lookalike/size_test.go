@@ -9,15 +9,19 @@ import (
 )
 
 // TestTrainSize trains the fast recipe at 40 pixels on 32-pixel images
-// (upscaled as they are read), checks that model.json records the size and
-// that eval and index embed at it, and that keras-small refuses any size
-// but its own with a clear error.
+// (upscaled as they are read, through a pixel cache), checks that
+// model.json records the size and that eval and index embed at it, and
+// that keras-small refuses any size but its own with a clear error.
 func TestTrainSize(t *testing.T) {
 	root := imageFolder(t, 6)
 	model := filepath.Join(t.TempDir(), "m40")
+	cache := filepath.Join(t.TempDir(), "pixels")
 	if _, err := run(t, "train", "--data", root, "--recipe", "fast", "--size", "40", "--epochs", "1",
-		"--batch", "9", "--out", model); err != nil {
+		"--batch", "9", "--cache", cache, "--out", model); err != nil {
 		t.Fatal(err)
+	}
+	if fi, err := os.Stat(cache); err != nil || fi.Size() < 18*40*40*3 {
+		t.Fatalf("pixel cache: %v", err)
 	}
 	b, err := os.ReadFile(filepath.Join(model, "model.json"))
 	if err != nil {
