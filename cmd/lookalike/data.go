@@ -28,7 +28,7 @@ func (f *dataFlags) register(cmd *cobra.Command, usage string) {
 	cmd.Flags().IntVar(&f.workers, "workers", 0, "images decoded in parallel (0: one per CPU)")
 	cmd.Flags().StringVar(&f.maxBytes, "max-file-size", "64MiB", "largest image file read; larger ones are refused before reading")
 	cmd.Flags().StringSliceVar(&f.only, "classes", nil, "use only these classes (comma-separated), e.g. to train on some and evaluate on others")
-	cmd.Flags().StringVar(&f.cache, "cache", "", "pixel cache file for an image folder: decoded images are kept there, memory-mapped (page cache, not heap), and reused next time for unchanged files")
+	cmd.Flags().StringVar(&f.cache, "pixel-cache", "", "pixel cache file for an image folder: decoded images are kept there, memory-mapped (page cache, not heap), and reused next time for unchanged files")
 }
 
 // load opens the dataset with a progress bar, its images decoded to size x

@@ -17,7 +17,7 @@ func TestTrainSize(t *testing.T) {
 	model := filepath.Join(t.TempDir(), "m40")
 	cache := filepath.Join(t.TempDir(), "pixels")
 	if _, err := run(t, "train", "--data", root, "--recipe", "fast", "--size", "40", "--epochs", "1",
-		"--batch", "9", "--cache", cache, "--out", model); err != nil {
+		"--batch", "9", "--pixel-cache", cache, "--out", model); err != nil {
 		t.Fatal(err)
 	}
 	if fi, err := os.Stat(cache); err != nil || fi.Size() < 18*40*40*3 {
