@@ -216,3 +216,26 @@ func syncDir(dir string) error {
 	}
 	return err
 }
+
+// spillPixels returns n writable bytes backed by an unlinked temporary file
+// in dir, memory-mapped: page cache that the system can write back and
+// reclaim, rather than heap. The mapping lives until the process ends.
+func spillPixels(dir string, n int) ([]uint8, error) {
+	if n == 0 {
+		return []uint8{}, nil
+	}
+	f, err := os.CreateTemp(dir, ".lookalike-pixels-*")
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	os.Remove(f.Name()) // the mapping keeps the file; nothing is left behind
+	if err := f.Truncate(int64(n)); err != nil {
+		return nil, err
+	}
+	m, err := mapWritable(f, n)
+	if err != nil {
+		return nil, err
+	}
+	return m.bytes(), nil
+}

@@ -3,8 +3,10 @@ package data
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -81,5 +83,45 @@ func TestPixelCache(t *testing.T) {
 	check(Options{Size: 12}, "garbage cache")
 	if m, _ := filepath.Glob(cache + ".tmp*"); len(m) != 0 {
 		t.Fatalf("temporary files left: %v", m)
+	}
+}
+
+// TestPixelCacheSplit checks that splitting a dataset loaded through a
+// pixel cache gives the plain split's images, keeps the copies off the
+// heap (in unlinked mapped files) and leaves no files behind.
+func TestPixelCacheSplit(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	for i := range 40 {
+		writeFile(t, dir, filepath.Join([]string{"a", "b"}[i%2], fmt.Sprintf("%02d.png", i)), encode(t, pattern(20, 20, i), "png"))
+	}
+	cacheDir := t.TempDir()
+	cache := filepath.Join(cacheDir, "pixels.cache")
+	const size = 64 // 12 KiB an image, 480 KiB in all
+	plain, err := LoadFolder(ctx, dir, Options{Size: size})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := LoadFolder(ctx, dir, Options{Size: size, Cache: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	train, held, err := ds.Split(0.25, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	wantTrain, wantHeld, _ := plain.Split(0.25, 3)
+	if !bytes.Equal(train.Pixels, wantTrain.Pixels) || !bytes.Equal(held.Pixels, wantHeld.Pixels) {
+		t.Fatal("the cached split's images differ from the plain split's")
+	}
+	if grown := int64(after.TotalAlloc - before.TotalAlloc); grown > int64(len(ds.Pixels))/4 {
+		t.Errorf("the split allocated %d bytes on the heap for %d bytes of pixels", grown, len(ds.Pixels))
+	}
+	if ents, _ := os.ReadDir(cacheDir); len(ents) != 1 {
+		t.Errorf("files beside the cache: %v", ents)
 	}
 }

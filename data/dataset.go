@@ -30,8 +30,14 @@ type Dataset struct {
 	Paths []string
 	// Size is the width and height of every image, in pixels.
 	Size int
-	// Pixels holds all images, Size*Size*3 bytes each, back to back.
+	// Pixels holds all images, Size*Size*3 bytes each, back to back. It
+	// may be a read-only memory-mapped file (Options.Cache).
 	Pixels []uint8
+
+	// spill, when set, is a directory where Subset keeps its copies of
+	// the pixels, memory-mapped, instead of on the heap: that of the
+	// pixel cache the dataset came from.
+	spill string
 }
 
 // imageBytes returns the number of bytes of one image.
@@ -94,6 +100,11 @@ func (d *Dataset) ClassIndices() [][]int {
 // index may repeat). Pixels, Labels and Paths are copied; Classes is copied
 // too, so the result shares no memory with d. It panics if an index is out
 // of range.
+//
+// A dataset loaded through a pixel cache keeps its subsets' pixels in
+// memory-mapped files (unlinked temporary files beside the cache), so that
+// splitting a collection larger than memory does not copy it onto the
+// heap; if such a file cannot be made, the copy is on the heap.
 func (d *Dataset) Subset(idx []int) *Dataset {
 	n := d.imageBytes()
 	out := &Dataset{
@@ -101,7 +112,13 @@ func (d *Dataset) Subset(idx []int) *Dataset {
 		Labels:  make([]int, len(idx)),
 		Paths:   make([]string, len(idx)),
 		Size:    d.Size,
-		Pixels:  make([]uint8, len(idx)*n),
+		spill:   d.spill,
+	}
+	if d.spill != "" {
+		out.Pixels, _ = spillPixels(d.spill, len(idx)*n)
+	}
+	if out.Pixels == nil {
+		out.Pixels = make([]uint8, len(idx)*n)
 	}
 	for j, i := range idx {
 		copy(out.Pixels[j*n:(j+1)*n], d.Image(i))

@@ -393,6 +393,7 @@ func LoadFiles(ctx context.Context, paths []string, labels []int, classes []stri
 		if ds.Pixels, err = cache.finish(ds.Paths, fps, opt.Size); err != nil {
 			return nil, fmt.Errorf("load images: %w", err)
 		}
+		ds.spill = filepath.Dir(opt.Cache)
 	}
 	opt.Logger.Debug("loaded images", "images", ds.Len(), "size", opt.Size,
 		"workers", opt.Workers, "elapsed", time.Since(start))
