@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"golang.org/x/image/tiff"
 )
 
 func TestSearchUpload(t *testing.T) {
@@ -56,6 +58,17 @@ func TestSearchUpload(t *testing.T) {
 	if r := do(t, "POST", ts.url+"/api/search", bytes.NewReader(big), map[string]string{"Content-Type": "image/png"}); r.status != http.StatusOK {
 		t.Fatalf("200x90 image: status %d, body %s", r.status, r.body)
 	}
+	// A TIFF of the query finds it too (http.DetectContentType does not
+	// know TIFF: the server sniffs it itself).
+	img, err := png.Decode(bytes.NewReader(query))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tb bytes.Buffer
+	if err := tiff.Encode(&tb, img, nil); err != nil {
+		t.Fatal(err)
+	}
+	check("TIFF", do(t, "POST", ts.url+"/api/search?k=3", bytes.NewReader(tb.Bytes()), map[string]string{"Content-Type": "image/tiff"}), 3)
 }
 
 func TestSearchByID(t *testing.T) {

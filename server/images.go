@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"golang.org/x/image/draw"
 
@@ -189,7 +188,7 @@ func (s *Server) openImage(id uint64) (*os.File, fs.FileInfo, string, error) {
 	}
 	head := make([]byte, sniffLen)
 	n, _ := io.ReadFull(f, head)
-	ct, _, _ := strings.Cut(http.DetectContentType(head[:n]), ";")
+	ct := sniffType(head[:n])
 	if _, ok := supportedTypes[ct]; !ok {
 		f.Close()
 		return nil, nil, "", errorf(http.StatusNotFound, "the file of image %d is not an image (%s)", id, ct)

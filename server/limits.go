@@ -121,7 +121,7 @@ func (s *Server) enterPending() (func(), error) {
 // with it.
 type upload struct {
 	data   []byte
-	format string // "png", "jpeg", "gif", "bmp" or "webp"
+	format string // "png", "jpeg", "gif", "bmp", "webp" or "tiff"
 	width  int
 	height int
 	fields map[string]string // "k", "label"
@@ -153,6 +153,17 @@ var supportedTypes = map[string]string{
 	"image/gif":  "gif",
 	"image/bmp":  "bmp",
 	"image/webp": "webp",
+	"image/tiff": "tiff",
+}
+
+// sniffType returns the media type of content that starts with head, as
+// http.DetectContentType does, and also knows TIFF (which it does not).
+func sniffType(head []byte) string {
+	if len(head) >= 4 && (string(head[:4]) == "II*\x00" || string(head[:4]) == "MM\x00*") {
+		return "image/tiff"
+	}
+	t, _, _ := strings.Cut(http.DetectContentType(head), ";")
+	return t
 }
 
 // readUpload reads the image of a request: the multipart/form-data field
@@ -269,15 +280,14 @@ func (s *Server) readError(err error) error {
 // checkImage sniffs the upload's type and reads its header: the format
 // must be supported, the header whole and the pixel count within bounds.
 func (s *Server) checkImage(u *upload) error {
-	sniffed := http.DetectContentType(u.data[:min(len(u.data), sniffLen)])
-	sniffed, _, _ = strings.Cut(sniffed, ";")
+	sniffed := sniffType(u.data[:min(len(u.data), sniffLen)])
 	format, ok := supportedTypes[sniffed]
 	switch {
 	case ok:
 	case strings.HasPrefix(sniffed, "image/"):
-		return errorf(http.StatusUnsupportedMediaType, "unsupported image type %s: send PNG, JPEG, GIF, BMP or WebP", sniffed)
+		return errorf(http.StatusUnsupportedMediaType, "unsupported image type %s: send PNG, JPEG, GIF, BMP, TIFF or WebP", sniffed)
 	default:
-		return errorf(http.StatusBadRequest, "not an image (the content looks like %s): send PNG, JPEG, GIF, BMP or WebP", sniffed)
+		return errorf(http.StatusBadRequest, "not an image (the content looks like %s): send PNG, JPEG, GIF, BMP, TIFF or WebP", sniffed)
 	}
 	cfg, _, err := image.DecodeConfig(bytes.NewReader(u.data))
 	if err != nil {
