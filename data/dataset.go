@@ -1,6 +1,7 @@
-// Package data loads labelled image collections into memory for training and
-// searching: image folders laid out as DIR/<class>/<image> (PNG, JPEG, GIF,
-// BMP, WebP), the CIFAR-10 binary batches (a directory or the official
+// Package data loads labelled image collections for training and searching
+// (into memory, or into a memory-mapped pixel cache): image folders laid
+// out as DIR/<class>/<image> (PNG, JPEG, GIF, BMP, TIFF, WebP), the
+// CIFAR-10 binary batches (a directory or the official
 // .tar.gz), and single query images. It also downloads CIFAR-10 with checksum
 // verification and samples anchor/positive pairs for metric learning.
 //
