@@ -9,12 +9,12 @@ every fifth image is stored sideways with EXIF orientation 6, every
 seventh with 8. Without the shared CIFAR-10 (CIFAR env: its train folder),
 the scenes are synthetic gradients and shapes.
 """
-import io
+import multiprocessing
 import os
 import random
 import sys
 
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image, ImageDraw
 
 SIZES = [(2048, 1536), (3000, 2000), (4000, 3000)]
 
@@ -31,9 +31,29 @@ def scene(rng, cifar):
     return im
 
 
+def make(args):
+    i, out, seed, cifar = args
+    rng = random.Random(seed * 1000003 + i)
+    w, h = rng.choice(SIZES)
+    if rng.random() < 0.3:
+        w, h = h, w
+    im = scene(rng, cifar).resize((w, h), Image.BICUBIC)
+    # Sensor-like noise at full resolution, so that files are as large as
+    # cameras write them (2-5 MB).
+    noise = Image.effect_noise((w, h), 24).convert("L")
+    im = Image.blend(im, Image.merge("RGB", (noise, noise, noise)), 0.1)
+    orientation = 6 if i % 5 == 4 else 8 if i % 7 == 6 else 1
+    exif = Image.Exif()
+    if orientation != 1:
+        # Store the pixels as the camera would: rotated against the tag.
+        im = im.transpose(Image.ROTATE_90 if orientation == 6 else Image.ROTATE_270)
+        exif[0x0112] = orientation
+    im.save(os.path.join(out, f"img{i:05d}.jpg"), quality=90, subsampling=2, exif=exif.tobytes())
+
+
 def main():
     out, n = sys.argv[1], int(sys.argv[2])
-    rng = random.Random(int(sys.argv[3]) if len(sys.argv) > 3 else 1)
+    seed = int(sys.argv[3]) if len(sys.argv) > 3 else 1
     os.makedirs(out, exist_ok=True)
     cifar = []
     root = os.environ.get("CIFAR", "")
@@ -41,24 +61,10 @@ def main():
         for c in sorted(os.listdir(root)):
             files = sorted(os.listdir(os.path.join(root, c)))[:50]
             cifar += [os.path.join(root, c, f) for f in files]
-    noise = Image.effect_noise((512, 512), 12).convert("L")
-    for i in range(n):
-        w, h = rng.choice(SIZES)
-        if rng.random() < 0.3:
-            w, h = h, w
-        im = scene(rng, cifar).resize((w, h), Image.BICUBIC).filter(ImageFilter.GaussianBlur(2))
-        # Sensor-like noise, tiled.
-        tile = noise.resize((w // 4, h // 4)).resize((w, h))
-        im = Image.blend(im, Image.merge("RGB", (tile, tile, tile)), 0.08)
-        orientation = 6 if i % 5 == 4 else 8 if i % 7 == 6 else 1
-        exif = Image.Exif()
-        if orientation != 1:
-            # Store the pixels as the camera would: rotated against the tag.
-            im = im.transpose(Image.ROTATE_90 if orientation == 6 else Image.ROTATE_270)
-            exif[0x0112] = orientation
-        im.save(os.path.join(out, f"img{i:05d}.jpg"), quality=90, subsampling=2, exif=exif.tobytes())
-        if (i + 1) % 100 == 0:
-            print(f"gen: {i + 1}/{n}", file=sys.stderr)
+    with multiprocessing.Pool() as pool:
+        for k, _ in enumerate(pool.imap_unordered(make, [(i, out, seed, cifar) for i in range(n)], chunksize=4)):
+            if (k + 1) % 100 == 0:
+                print(f"gen: {k + 1}/{n}", file=sys.stderr)
 
 
 if __name__ == "__main__":
