@@ -42,9 +42,10 @@ var ErrTooManyPixels = errors.New("image has too many pixels")
 // size or maxPixels of zero or less means DefaultSize or DefaultMaxPixels.
 //
 // An image that is not size x size keeps its aspect ratio: its centred
-// square (the shorter side, all of it) is scaled to size x size with a
-// Catmull-Rom filter, which widens with the scale when shrinking so that
-// every source pixel counts (no aliasing). A JPEG's EXIF orientation is
+// square (the shorter side, all of it) is scaled to size x size by area
+// averaging down to between 2 and 4 times size (a whole factor) and then
+// a Catmull-Rom filter, so that every source pixel counts (no aliasing)
+// and a camera photo costs one pass over its pixels. A JPEG's EXIF orientation is
 // applied, so a photo taken sideways comes out upright. Greyscale,
 // paletted, 16-bit, YCbCr, CMYK and YCCK images are converted to RGB. Transparency is composited onto black: a pixel with alpha a and
 // colour c becomes c*a/255, and a fully transparent pixel becomes black. For
@@ -201,7 +202,11 @@ func toRGB(dst []uint8, img image.Image, size int) {
 	if b.Dx() == size && b.Dy() == size {
 		draw.Draw(rgba, rgba.Bounds(), img, b.Min, draw.Src)
 	} else {
-		draw.CatmullRom.Scale(rgba, rgba.Bounds(), img, centreSquare(b), draw.Src, nil)
+		src, crop := img, centreSquare(b)
+		if small := shrink(img, crop, size); small != nil {
+			src, crop = small, small.Bounds()
+		}
+		draw.CatmullRom.Scale(rgba, rgba.Bounds(), src, crop, draw.Src, nil)
 	}
 	toRGB(dst, rgba, size)
 }
