@@ -1,11 +1,12 @@
 package collection
 
 import (
-	"fmt"
 	"io/fs"
 	"path"
 	"path/filepath"
 	"strings"
+
+	"github.com/lookalike/lookalike/data"
 )
 
 // An entry of a collection is keyed by its file's path relative to the
@@ -49,11 +50,9 @@ func File(root, p string) string {
 }
 
 // Fingerprint is the content fingerprint of a file as collections record
-// it: its size and modification time in nanoseconds, "<size>-<mtime>".
-// Cheap to compute for every file at each update; a file rewritten with the
-// same size within the same nanosecond is not noticed.
+// it: data.Fingerprint, its size and modification time in nanoseconds.
 func Fingerprint(fi fs.FileInfo) string {
-	return fmt.Sprintf("%d-%d", fi.Size(), fi.ModTime().UnixNano())
+	return data.Fingerprint(fi)
 }
 
 // labelOf returns the label of the entry key: its first folder, or "" for

@@ -3,11 +3,13 @@ package data
 import (
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
+
+	"github.com/lookalike/lookalike/internal/atomicfile"
 )
 
 // A pixel cache file holds a folder's images decoded to one size, so that
@@ -42,14 +44,22 @@ type cacheEntry struct {
 	Fingerprint string `json:"fingerprint"`
 }
 
-// fingerprint returns the size and modification time of the file at path,
-// or "" when it cannot be read.
+// Fingerprint is the fingerprint of a file as pixel caches and
+// collections record it: its size and modification time in nanoseconds,
+// "<size>-<mtime>". Cheap to compute for every file at each load; a file
+// rewritten with the same size within the same nanosecond is not noticed.
+func Fingerprint(fi fs.FileInfo) string {
+	return strconv.FormatInt(fi.Size(), 10) + "-" + strconv.FormatInt(fi.ModTime().UnixNano(), 10)
+}
+
+// fingerprint returns the Fingerprint of the file at path, or "" when it
+// cannot be read.
 func fingerprint(path string) string {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return ""
 	}
-	return strconv.FormatInt(fi.Size(), 10) + "-" + strconv.FormatInt(fi.ModTime().UnixNano(), 10)
+	return Fingerprint(fi)
 }
 
 // openCache maps the cache file at path read-only and returns its header
@@ -182,7 +192,7 @@ func (c *cacheBuild) finish(paths, fps []string, size int) ([]uint8, error) {
 		err = os.Rename(c.tmp.Name(), c.path)
 	}
 	if err == nil {
-		err = syncDir(filepath.Dir(c.path))
+		err = atomicfile.SyncDir(filepath.Dir(c.path))
 	}
 	if err != nil {
 		os.Remove(c.tmp.Name())
@@ -202,19 +212,6 @@ func (c *cacheBuild) abort() {
 	}
 	c.tmp.Close()
 	os.Remove(c.tmp.Name())
-}
-
-// syncDir syncs the directory dir, so that a rename in it is durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil && !errors.Is(cerr, os.ErrClosed) {
-		err = cerr
-	}
-	return err
 }
 
 // spillPixels returns n writable bytes backed by an unlinked temporary file
