@@ -17,7 +17,7 @@ func SgemmBF16(transA, transB bool, m, n, k int, alpha float32, a []float32, lda
 	if g == nil {
 		g = active.gemm
 	}
-	sgemm(g, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	sgemm(g, transA, transB, false, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // SgemmBF16Paired is SgemmBF16 for an A already rounded and packed by
@@ -28,48 +28,21 @@ func SgemmBF16(transA, transB bool, m, n, k int, alpha float32, a []float32, lda
 // memory. Without bfloat16 instructions (HasBF16) it unpacks A and calls
 // Sgemm, allocating.
 func SgemmBF16Paired(transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	g := active.gemmBF16
+	if g != nil {
+		sgemm(g, false, transB, true, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
 	if m < 0 || n < 0 || k < 0 {
 		panic(fmt.Sprintf("kernels.SgemmBF16Paired: negative dimension m=%d n=%d k=%d", m, n, k))
 	}
 	pairs := (k + 1) / 2
 	checkMatrix("A", a, m, pairs, lda)
-	g := active.gemmBF16
-	if g == nil {
-		full := make([]float32, m*k)
-		for i := range m {
-			UnpackBF16(full[i*k:(i+1)*k], a[i*lda:i*lda+pairs])
-		}
-		Sgemm(false, transB, m, n, k, alpha, full, max(k, 1), b, ldb, beta, c, ldc)
-		return
+	full := make([]float32, m*k)
+	for i := range m {
+		UnpackBF16(full[i*k:(i+1)*k], a[i*lda:i*lda+pairs])
 	}
-	br, bc := k, n
-	if transB {
-		br, bc = n, k
-	}
-	checkMatrix("B", b, br, bc, ldb)
-	checkMatrix("C", c, m, n, ldc)
-	if m == 0 || n == 0 {
-		return
-	}
-	if k == 0 || alpha == 0 {
-		scaleMatrix(beta, c, m, n, ldc)
-		return
-	}
-	p := gemmArgs{
-		transB: transB, pairedA: true,
-		m: m, n: n, k: k,
-		alpha: alpha, beta: beta,
-		a: a, lda: lda,
-		b: b, ldb: ldb,
-		c: c, ldc: ldc,
-	}
-	if parts, alongM := g.split(m, n, k); parts > 1 {
-		g.runParallel(&p, parts, alongM)
-		return
-	}
-	s := getScratch(g)
-	g.run(s, &p, nil)
-	scratchPool.Put(s)
+	Sgemm(false, transB, m, n, k, alpha, full, max(k, 1), b, ldb, beta, c, ldc)
 }
 
 // PackBF16 rounds src to bfloat16 as RoundBF16 does and packs each two

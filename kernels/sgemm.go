@@ -20,16 +20,20 @@ import (
 // is too short for its matrix. Large products are split over the available
 // cores; Sgemm returns when all of C is written.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	sgemm(active.gemm, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	sgemm(active.gemm, transA, transB, false, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
-// sgemm is Sgemm computed with g.
-func sgemm(g *gemmImpl, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+// sgemm is Sgemm computed with g; with pairedA (and not transA), A holds
+// bfloat16 pairs, ceil(k/2) a row (see SgemmBF16Paired).
+func sgemm(g *gemmImpl, transA, transB, pairedA bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if m < 0 || n < 0 || k < 0 {
 		panic(fmt.Sprintf("kernels.Sgemm: negative dimension m=%d n=%d k=%d", m, n, k))
 	}
 	ar, ac := m, k
-	if transA {
+	switch {
+	case pairedA:
+		ac = (k + 1) / 2
+	case transA:
 		ar, ac = k, m
 	}
 	br, bc := k, n
@@ -47,7 +51,7 @@ func sgemm(g *gemmImpl, transA, transB bool, m, n, k int, alpha float32, a []flo
 		return
 	}
 	p := gemmArgs{
-		transA: transA, transB: transB,
+		transA: transA, transB: transB, pairedA: pairedA,
 		m: m, n: n, k: k,
 		alpha: alpha, beta: beta,
 		a: a, lda: lda,
