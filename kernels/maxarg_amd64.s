@@ -2,17 +2,6 @@
 
 #include "textflag.h"
 
-// maxArgIota holds the int32s 0, 1, ..., 15.
-DATA maxArgIota<>+0(SB)/8, $0x0000000100000000
-DATA maxArgIota<>+8(SB)/8, $0x0000000300000002
-DATA maxArgIota<>+16(SB)/8, $0x0000000500000004
-DATA maxArgIota<>+24(SB)/8, $0x0000000700000006
-DATA maxArgIota<>+32(SB)/8, $0x0000000900000008
-DATA maxArgIota<>+40(SB)/8, $0x0000000b0000000a
-DATA maxArgIota<>+48(SB)/8, $0x0000000d0000000c
-DATA maxArgIota<>+56(SB)/8, $0x0000000f0000000e
-GLOBL maxArgIota<>(SB), RODATA|NOPTR, $64
-
 // func maxArgAVX512(y *float32, arg *int32, x *float32, n int, base int32)
 //
 // DI y, SI arg, DX x, CX floats left; Z2 the indexes base+j of the current
@@ -25,7 +14,7 @@ TEXT ·maxArgAVX512(SB), NOSPLIT, $0-36
 	MOVQ         n+24(FP), CX
 	MOVL         base+32(FP), AX
 	VPBROADCASTD AX, Z2
-	VPADDD       maxArgIota<>(SB), Z2, Z2
+	VPADDD       ·iota32(SB), Z2, Z2
 	MOVL         $16, AX
 	VPBROADCASTD AX, Z3
 

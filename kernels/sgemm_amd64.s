@@ -444,16 +444,16 @@ prdone:
 	VZEROUPPER
 	RET
 
-// iota32 holds the int32s 0, 1, ..., 15.
-DATA iota32<>+0(SB)/8, $0x0000000100000000
-DATA iota32<>+8(SB)/8, $0x0000000300000002
-DATA iota32<>+16(SB)/8, $0x0000000500000004
-DATA iota32<>+24(SB)/8, $0x0000000700000006
-DATA iota32<>+32(SB)/8, $0x0000000900000008
-DATA iota32<>+40(SB)/8, $0x0000000b0000000a
-DATA iota32<>+48(SB)/8, $0x0000000d0000000c
-DATA iota32<>+56(SB)/8, $0x0000000f0000000e
-GLOBL iota32<>(SB), RODATA|NOPTR, $64
+// iota32 holds the int32s 0, 1, ..., 15 (also used by maxarg_amd64.s).
+DATA ·iota32+0(SB)/8, $0x0000000100000000
+DATA ·iota32+8(SB)/8, $0x0000000300000002
+DATA ·iota32+16(SB)/8, $0x0000000500000004
+DATA ·iota32+24(SB)/8, $0x0000000700000006
+DATA ·iota32+32(SB)/8, $0x0000000900000008
+DATA ·iota32+40(SB)/8, $0x0000000b0000000a
+DATA ·iota32+48(SB)/8, $0x0000000d0000000c
+DATA ·iota32+56(SB)/8, $0x0000000f0000000e
+GLOBL ·iota32(SB), RODATA|NOPTR, $64
 
 // func packCols512(dst, src *float32, rows, cols, srcStride, dstStride int)
 //
@@ -484,7 +484,7 @@ TEXT ·packCols512(SB), NOSPLIT, $0-48
 	// Z2 = iota * srcStride, Z3 = Z2 + 16*srcStride.
 	MOVQ         srcStride+32(FP), AX
 	VPBROADCASTD AX, Z4
-	VPMULLD      iota32<>(SB), Z4, Z2
+	VPMULLD      ·iota32(SB), Z4, Z2
 	VPSLLD       $4, Z4, Z4
 	VPADDD       Z4, Z2, Z3
 	TESTQ        BX, BX
