@@ -12,17 +12,8 @@ import (
 // of the image's and its mirror image's, and that model files keep the
 // setting.
 func TestFlipTTA(t *testing.T) {
-	m, err := KerasSmall(4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.Init(rand.New(rand.NewPCG(1, 2)))
-	rng := rand.New(rand.NewPCG(3, 4))
-	const n, size = 3, 32
-	px := make([]uint8, n*size*size*3)
-	for i := range px {
-		px[i] = uint8(rng.IntN(256))
-	}
+	m, px := ttaSetup(t)
+	const n, size = ttaImages, 32
 	mirrored := make([]uint8, len(px))
 	for r := 0; r < n*size; r++ {
 		for x := range size {
@@ -84,17 +75,8 @@ func TestTranslate(t *testing.T) {
 // normalised 1/2, 1/4, 1/4 mean of the image's and its two translations'
 // flip-averaged embeddings, and that model files keep the setting.
 func TestTranslateTTA(t *testing.T) {
-	m, err := KerasSmall(4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.Init(rand.New(rand.NewPCG(1, 2)))
-	rng := rand.New(rand.NewPCG(3, 4))
-	const n, size = 3, 32
-	px := make([]uint8, n*size*size*3)
-	for i := range px {
-		px[i] = uint8(rng.IntN(256))
-	}
+	m, px := ttaSetup(t)
+	const n, size = ttaImages, 32
 	// view returns the images translated by d, mirrored if flip.
 	view := func(d int, flip bool) []uint8 {
 		x := make([]float32, len(px))
@@ -151,4 +133,24 @@ func TestTranslateTTA(t *testing.T) {
 	if c, _ := back.Clone(); c.TranslateTTA != 2 {
 		t.Fatal("clone lost translate TTA")
 	}
+}
+
+// ttaImages is the number of images ttaSetup returns.
+const ttaImages = 3
+
+// ttaSetup returns an initialised keras-small and ttaImages random 32x32
+// images, for the test-time augmentation tests.
+func ttaSetup(t *testing.T) (*Model, []uint8) {
+	t.Helper()
+	m, err := KerasSmall(4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Init(rand.New(rand.NewPCG(1, 2)))
+	rng := rand.New(rand.NewPCG(3, 4))
+	px := make([]uint8, ttaImages*32*32*3)
+	for i := range px {
+		px[i] = uint8(rng.IntN(256))
+	}
+	return m, px
 }
