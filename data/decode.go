@@ -16,6 +16,8 @@ import (
 	"golang.org/x/image/draw"
 	_ "golang.org/x/image/tiff"
 	_ "golang.org/x/image/webp"
+
+	"github.com/lookalike/lookalike/data/scaledjpeg"
 )
 
 // DefaultSize is the image size used when Options.Size (or the size argument
@@ -118,14 +120,17 @@ func decodeInto(dst, buf []byte, size, maxPixels int, fast *pngFast) error {
 	if err := checkDimensions(cfg.Width, cfg.Height, maxPixels); err != nil {
 		return fmt.Errorf("%s: %w", format, err)
 	}
-	img, _, err := image.Decode(bytes.NewReader(buf))
-	if err != nil {
-		return fmt.Errorf("decode %s: %w", format, err)
+	img, crop := decodeReduced(buf, format, cfg, size)
+	if img == nil {
+		if img, _, err = image.Decode(bytes.NewReader(buf)); err != nil {
+			return fmt.Errorf("decode %s: %w", format, err)
+		}
+		crop = centreSquare(img.Bounds())
 	}
 	if b := img.Bounds(); b.Empty() {
 		return fmt.Errorf("decode %s: empty image %dx%d", format, b.Dx(), b.Dy())
 	}
-	toRGB(dst, img, size)
+	cropToRGB(dst, img, crop, size)
 	if format == "jpeg" {
 		if o := jpegOrientation(buf); o != 1 {
 			src := append([]uint8(nil), dst...)
@@ -133,6 +138,33 @@ func decodeInto(dst, buf []byte, size, maxPixels int, fast *pngFast) error {
 		}
 	}
 	return nil
+}
+
+// decodeReduced decodes a JPEG whose shorter side is at least twice size
+// straight to 1/2, 1/4 or 1/8 of its dimensions (the largest that keeps the
+// shorter side at size or more), in the DCT domain, as Pillow's draft mode
+// does: most of a camera photo's decoding work is never done. It returns
+// nil for other images and for JPEGs package scaledjpeg does not decode
+// (progressive, CMYK, damaged...), which image/jpeg then decodes in full
+// and reports on. The crop is the full image's centre square in the reduced
+// image's pixels, to the nearest pixel (the reduced sides are rounded up).
+func decodeReduced(buf []byte, format string, cfg image.Config, size int) (image.Image, image.Rectangle) {
+	if format != "jpeg" {
+		return nil, image.Rectangle{}
+	}
+	s := scaledjpeg.Scale(cfg.Width, cfg.Height, size)
+	if s == 1 {
+		return nil, image.Rectangle{}
+	}
+	img, err := scaledjpeg.Decode(buf, s)
+	if err != nil {
+		return nil, image.Rectangle{}
+	}
+	full := centreSquare(image.Rect(0, 0, cfg.Width, cfg.Height))
+	scaled := func(v int) int { return (2*v + s) / (2 * s) } // v/s rounded
+	x0, y0 := scaled(full.Min.X), scaled(full.Min.Y)
+	side := min(scaled(full.Dx()), img.Bounds().Dx()-x0, img.Bounds().Dy()-y0)
+	return img, image.Rect(x0, y0, x0+side, y0+side)
 }
 
 // checkDimensions refuses empty images and those over maxPixels pixels,
@@ -151,8 +183,14 @@ func checkDimensions(w, h, maxPixels int) error {
 // toRGB writes img, resized to size x size when needed and composited onto
 // black, into dst as interleaved RGB.
 func toRGB(dst []uint8, img image.Image, size int) {
+	cropToRGB(dst, img, centreSquare(img.Bounds()), size)
+}
+
+// cropToRGB writes the square crop of img, resized to size x size when
+// needed and composited onto black, into dst as interleaved RGB.
+func cropToRGB(dst []uint8, img image.Image, crop image.Rectangle, size int) {
 	b := img.Bounds()
-	if b.Dx() == size && b.Dy() == size {
+	if b == crop && b.Dx() == size && b.Dy() == size {
 		switch m := img.(type) {
 		case *image.RGBA:
 			// Premultiplied: the colour channels already are the
@@ -199,10 +237,10 @@ func toRGB(dst []uint8, img image.Image, size int) {
 		}
 	}
 	rgba := image.NewRGBA(image.Rect(0, 0, size, size))
-	if b.Dx() == size && b.Dy() == size {
-		draw.Draw(rgba, rgba.Bounds(), img, b.Min, draw.Src)
+	if crop.Dx() == size && crop.Dy() == size {
+		draw.Draw(rgba, rgba.Bounds(), img, crop.Min, draw.Src)
 	} else {
-		src, crop := img, centreSquare(b)
+		src := img
 		if small := shrink(img, crop, size); small != nil {
 			src, crop = small, small.Bounds()
 		}

@@ -7,7 +7,9 @@ import (
 	"image/color"
 	"image/color/palette"
 	"image/draw"
+	"image/jpeg"
 	"image/png"
+	"math"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -356,5 +358,54 @@ func TestDecodeImageCameraFormats(t *testing.T) {
 		if d := maxAbsDiff(t, got, c.want); d > c.tol {
 			t.Errorf("%s: max difference %d", c.name, d)
 		}
+	}
+}
+
+// TestDecodeImageReducedJPEG checks that a large JPEG, decoded in the DCT
+// domain at 1/8, 1/4 or 1/2 of its size, comes out as the full decode
+// resized: the two differ only by their filters (an 8x8 box and a
+// Catmull-Rom over 1.8 pixels, against a 7x7 box and one over 2 for 64
+// pixels, say), a few levels on these strong sine waves (amplitude 100).
+func TestDecodeImageReducedJPEG(t *testing.T) {
+	w, h := 1200, 900
+	src := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			i := src.PixOffset(x, y)
+			src.Pix[i+0] = uint8(128 + 100*math.Sin(float64(x)/50))
+			src.Pix[i+1] = uint8(128 + 100*math.Cos(float64(y)/70))
+			src.Pix[i+2] = uint8((x + y) / 9)
+			src.Pix[i+3] = 255
+		}
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, src, &jpeg.Options{Quality: 90}); err != nil {
+		t.Fatal(err)
+	}
+	full, err := jpeg.Decode(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, size := range []int{64, 100, 128, 224, 400} {
+		cfg := image.Config{Width: w, Height: h}
+		if m, _ := decodeReduced(buf.Bytes(), "jpeg", cfg, size); m == nil {
+			t.Fatalf("size %d: no reduced decode", size)
+		}
+		got, err := DecodeImage(bytes.NewReader(buf.Bytes()), size, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := make([]uint8, size*size*3)
+		toRGB(want, full, size)
+		var sum int
+		for i := range got {
+			sum += abs(int(got[i]) - int(want[i]))
+		}
+		if mean := float64(sum) / float64(len(got)); mean > 3.5 {
+			t.Errorf("size %d: mean difference %.2f from the full decode", size, mean)
+		}
+	}
+	if m, _ := decodeReduced(buf.Bytes(), "jpeg", image.Config{Width: w, Height: h}, 451); m != nil {
+		t.Error("reduced decode where no reduction keeps 451 pixels")
 	}
 }
