@@ -236,17 +236,20 @@ func cropToRGB(dst []uint8, img image.Image, crop image.Rectangle, size int) {
 			return
 		}
 	}
-	rgba := image.NewRGBA(image.Rect(0, 0, size, size))
 	if crop.Dx() == size && crop.Dy() == size {
+		rgba := image.NewRGBA(image.Rect(0, 0, size, size))
 		draw.Draw(rgba, rgba.Bounds(), img, crop.Min, draw.Src)
-	} else {
-		src := img
-		if small := shrink(img, crop, size); small != nil {
-			src, crop = small, small.Bounds()
-		}
-		draw.CatmullRom.Scale(rgba, rgba.Bounds(), src, crop, draw.Src, nil)
+		toRGB(dst, rgba, size)
+		return
 	}
-	toRGB(dst, rgba, size)
+	src, ok := img.(*image.RGBA)
+	if small := shrink(img, crop, size); small != nil {
+		src, crop = small, small.Bounds()
+	} else if !ok {
+		src = image.NewRGBA(b)
+		draw.Draw(src, b, img, b.Min, draw.Src)
+	}
+	resampleRGBA(dst, src, crop, size)
 }
 
 // centreSquare returns the largest square centred in b.

@@ -172,13 +172,17 @@ func TestIDCTBasis(t *testing.T) {
 		return cu * cv / 4 * math.Cos(float64(2*x+1)*float64(u)*math.Pi/16) * math.Cos(float64(2*y+1)*float64(v)*math.Pi/16)
 	}
 	for _, n := range []int{2, 4} {
+		idct := idct4
+		if n == 2 {
+			idct = idct2
+		}
 		g := 8 / n
 		for k := 1; k < 64; k++ {
 			u, v := k%8, k/8
 			var coef [64]int32
 			coef[0], coef[k] = 8*50, 160 // mean 50 above the 128 level shift
 			dst := make([]byte, n*n)
-			idctN(dst, n, &coef, basis(n), n)
+			idct(dst, n, &coef)
 			for y := range n {
 				for x := range n {
 					want := 128 + 50.0
@@ -344,6 +348,60 @@ func TestDecodeAgainstLibjpeg(t *testing.T) {
 				t.Errorf("%s at 1/%d: worst difference from libjpeg %.0f (limit %.0f), mean %.3f (limit %.2f)",
 					c.name, s, worst, c.worst, mean, c.mean)
 			}
+		}
+	}
+}
+
+// idctRef is the plain reduced transform, the sum over all 64 frequencies
+// of F(v, u) A(y, v) A(x, u), in float64.
+func idctRef(dst []byte, stride int, coef *[64]int32, n int) {
+	a := basis(n)
+	for y := range n {
+		for x := range n {
+			s := 128.5
+			for v := range 8 {
+				for u := range 8 {
+					s += float64(coef[v*8+u]) * float64(a[y*8+v]) * float64(a[x*8+u])
+				}
+			}
+			dst[y*stride+x] = uint8(min(max(s, 0), 255))
+		}
+	}
+}
+
+// TestIDCTRandom checks the fast transforms on random blocks against the
+// plain sum: the same pixels but where float32 rounding moves one across
+// an integer (by one level).
+func TestIDCTRandom(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, n := range []int{2, 4} {
+		fast := idct4
+		if n == 2 {
+			fast = idct2
+		}
+		off := 0
+		for range 2000 {
+			var coef [64]int32
+			coef[0] = int32(rng.IntN(2048) - 1024)
+			for i := 1; i < 64; i++ {
+				if rng.IntN(3) == 0 {
+					coef[i] = int32(rng.IntN(401) - 200)
+				}
+			}
+			got, want := make([]byte, n*n), make([]byte, n*n)
+			fast(got, n, &coef)
+			idctRef(want, n, &coef, n)
+			for i := range got {
+				if d := int(got[i]) - int(want[i]); d != 0 {
+					if d < -1 || d > 1 {
+						t.Fatalf("n=%d: pixel %d = %d, want %d", n, i, got[i], want[i])
+					}
+					off++
+				}
+			}
+		}
+		if off > 20 {
+			t.Errorf("n=%d: %d pixels one level off of %d", n, off, 2000*n*n)
 		}
 	}
 }

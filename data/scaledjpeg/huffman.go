@@ -143,6 +143,22 @@ func (b *bitReader) fill() {
 	}
 }
 
+// refill is fill's fast path on the reader's state held in locals: acc
+// topped up from the next eight bytes when none of them is 0xff, else ok
+// is false and nothing changes. Small enough to be inlined.
+func refill(data []byte, pos int, acc uint64, n uint) (int, uint64, uint, bool) {
+	if pos+8 > len(data) {
+		return pos, acc, n, false
+	}
+	v := binary.BigEndian.Uint64(data[pos:])
+	if x := ^v; (x-0x0101010101010101)&^x&0x8080808080808080 != 0 {
+		return pos, acc, n, false
+	}
+	k := (64 - n) >> 3
+	m := n + 8*k
+	return pos + int(k), (acc | v>>n) & (^uint64(0) << (64 - m)), m, true
+}
+
 // overrun reports whether more bits were consumed than the data held.
 func (b *bitReader) overrun() bool {
 	return uint(b.past)*8 > b.n
@@ -182,20 +198,58 @@ func (b *bitReader) receive(s uint) int32 {
 	return v
 }
 
-// skipAC consumes the AC coefficients of a block from index k (1 to 63)
-// to the end of the block without computing them. This loop is most of
-// the work of a decode at 1/8: it keeps the bits in locals and takes
-// several codes and their magnitude bits in one lookup, except where they
-// could reach the end of the block (which needs no end-of-block code).
-func (b *bitReader) skipAC(t *huffman, k int) error {
-	acc, n := b.acc, b.n
+// dcOnly reads a block's DC difference, coded with dc, and skips its AC
+// coefficients, coded with ac, without computing them. This loop is most
+// of the work of a decode at 1/8: it keeps the reader's state in locals
+// and takes several codes and their magnitude bits in one lookup, except
+// where they could reach the end of the block (which needs no end-of-block
+// code).
+func (b *bitReader) dcOnly(dc, ac *huffman) (int32, error) {
+	pos, acc, n := b.pos, b.acc, b.n
+	var ok bool
+	if n < 32 {
+		if pos, acc, n, ok = refill(b.data, pos, acc, n); !ok {
+			b.pos, b.acc, b.n = pos, acc, n
+			b.fill()
+			pos, acc, n = b.pos, b.acc, b.n
+		}
+	}
+	var s uint
+	if e := dc.lut[acc>>(64-lutBits)]; e != 0 {
+		l := uint(e >> 8)
+		acc <<= l
+		n -= l
+		s = uint(e & 0xff)
+	} else {
+		b.pos, b.acc, b.n = pos, acc, n
+		sym, err := b.decode(dc)
+		if err != nil {
+			return 0, err
+		}
+		pos, acc, n, s = b.pos, b.acc, b.n, uint(sym)
+	}
+	if s > 11 {
+		return 0, corrupt("DC magnitude of %d bits", s)
+	}
+	var diff int32
+	if s > 0 {
+		diff = int32(acc >> (64 - s))
+		acc <<= s
+		n -= s
+		if diff < 1<<(s-1) {
+			diff += -1<<s + 1
+		}
+	}
+	k := 1
 	for k < 64 {
 		if n < 32 {
-			b.acc, b.n = acc, n
-			b.fill()
-			acc, n = b.acc, b.n
+			if pos, acc, n, ok = refill(b.data, pos, acc, n); !ok {
+				b.pos, b.acc, b.n = pos, acc, n
+				b.fill()
+				pos, acc, n = b.pos, b.acc, b.n
+			}
 		}
-		e := t.skip[acc>>(64-lutBits)]
+		e := ac.skip[acc>>(64-lutBits)]
 		if adv := int(e >> skipShift & 63); e != 0 && k+adv < 64 {
 			l := uint(e & skipBits)
 			acc <<= l
@@ -208,12 +262,12 @@ func (b *bitReader) skipAC(t *huffman, k int) error {
 			continue
 		}
 		// One code at a time.
-		b.acc, b.n = acc, n
-		sym, err := b.decode(t)
+		b.pos, b.acc, b.n = pos, acc, n
+		sym, err := b.decode(ac)
 		if err != nil {
-			return err
+			return 0, err
 		}
-		acc, n = b.acc, b.n
+		pos, acc, n = b.pos, b.acc, b.n
 		run, size := int(sym>>4), uint(sym&15)
 		if size == 0 && run != 15 {
 			k = 64
@@ -223,9 +277,60 @@ func (b *bitReader) skipAC(t *huffman, k int) error {
 		n -= size
 		k += run + 1 // ZRL: 15 + 1
 	}
-	b.acc, b.n = acc, n
+	b.pos, b.acc, b.n = pos, acc, n
 	if k > 64 {
-		return corrupt("coefficient run past the end of a block")
+		return 0, corrupt("coefficient run past the end of a block")
 	}
+	return diff, nil
+}
+
+// readAC reads the AC coefficients of a block into coef, dequantised with
+// q and in natural order, keeping the bits in locals as dcOnly does.
+func (b *bitReader) readAC(t *huffman, q *[64]int32, coef *[64]int32) error {
+	pos, acc, n := b.pos, b.acc, b.n
+	var ok bool
+	for k := 1; k < 64; {
+		if n < 32 {
+			if pos, acc, n, ok = refill(b.data, pos, acc, n); !ok {
+				b.pos, b.acc, b.n = pos, acc, n
+				b.fill()
+				pos, acc, n = b.pos, b.acc, b.n
+			}
+		}
+		var sym byte
+		if e := t.lut[acc>>(64-lutBits)]; e != 0 {
+			l := uint(e >> 8)
+			acc <<= l
+			n -= l
+			sym = byte(e)
+		} else {
+			b.pos, b.acc, b.n = pos, acc, n
+			var err error
+			if sym, err = b.decode(t); err != nil {
+				return err
+			}
+			pos, acc, n = b.pos, b.acc, b.n
+		}
+		run, size := int(sym>>4), uint(sym&15)
+		if size == 0 {
+			if run != 15 {
+				break
+			}
+			k += 16
+			continue
+		}
+		if k += run; k > 63 {
+			return corrupt("coefficient run past the end of a block")
+		}
+		v := int32(acc >> (64 - size))
+		acc <<= size
+		n -= size
+		if v < 1<<(size-1) {
+			v += -1<<size + 1
+		}
+		coef[unzig[k]] = v * q[k]
+		k++
+	}
+	b.pos, b.acc, b.n = pos, acc, n
 	return nil
 }

@@ -14,10 +14,6 @@ var unzig = [64]uint8{
 	53, 60, 61, 54, 47, 55, 62, 63,
 }
 
-// needed is, per scale, the last zigzag index whose coefficient the reduced
-// inverse DCT reads: at 1/8 the DC only; at 1/4 and 1/2 frequencies up to
-// the highest (see idct.go).
-var needed = map[int]int{8: 0, 4: 63, 2: 63}
 
 // scanComp is a component of the current scan with its tables.
 type scanComp struct {
@@ -82,7 +78,6 @@ func (d *decoder) scan(seg []byte) error {
 
 // scanInterleaved decodes a scan of several components, MCU by MCU.
 func (d *decoder) scanInterleaved(br *bitReader, comps []scanComp) error {
-	k := needed[d.scale]
 	mcus, n := d.mcux*d.mcuy, 0
 	for my := range d.mcuy {
 		for mx := range d.mcux {
@@ -90,7 +85,7 @@ func (d *decoder) scanInterleaved(br *bitReader, comps []scanComp) error {
 				c := sc.c
 				for by := range c.v {
 					for bx := range c.h {
-						if err := d.block(br, sc, k, (my*c.v+by)*d.bs, (mx*c.h+bx)*d.bs); err != nil {
+						if err := d.block(br, sc, (my*c.v+by)*d.bs, (mx*c.h+bx)*d.bs); err != nil {
 							return err
 						}
 					}
@@ -113,11 +108,10 @@ func (d *decoder) scanOne(br *bitReader, sc scanComp) error {
 	w := (d.width*c.h + d.hmax - 1) / d.hmax
 	h := (d.height*c.v + d.vmax - 1) / d.vmax
 	bw, bh := (w+7)/8, (h+7)/8
-	k := needed[d.scale]
 	blocks, n := bw*bh, 0
 	for by := range bh {
 		for bx := range bw {
-			if err := d.block(br, sc, k, by*d.bs, bx*d.bs); err != nil {
+			if err := d.block(br, sc, by*d.bs, bx*d.bs); err != nil {
 				return err
 			}
 			if n++; d.restart > 0 && n%d.restart == 0 && n < blocks {
@@ -149,9 +143,19 @@ func (d *decoder) nextInterval(br *bitReader, i int, comps []scanComp) error {
 }
 
 // block decodes one 8x8 block and writes its reduced pixels at (y, x) of
-// the component's plane, reading the coefficients up to zigzag index need
-// and skipping the rest.
-func (d *decoder) block(br *bitReader, sc scanComp, need, y, x int) error {
+// the component's plane: at 1/8 from the DC coefficient alone, skipping
+// the others; at 1/4 and 1/2 from all of them (see idct.go).
+func (d *decoder) block(br *bitReader, sc scanComp, y, x int) error {
+	c := sc.c
+	if d.bs == 1 {
+		diff, err := br.dcOnly(sc.dc, sc.ac)
+		if err != nil {
+			return err
+		}
+		c.pred += diff
+		c.pix[y*c.stride+x] = clamp((c.pred*sc.q[0]+4)>>3 + 128)
+		return nil
+	}
 	if br.n < 32 {
 		br.fill()
 	}
@@ -162,49 +166,11 @@ func (d *decoder) block(br *bitReader, sc scanComp, need, y, x int) error {
 	if s > 11 {
 		return corrupt("DC magnitude of %d bits", s)
 	}
-	c := sc.c
 	c.pred += br.receive(uint(s))
-	if need == 0 {
-		if err := br.skipAC(sc.ac, 1); err != nil {
-			return err
-		}
-		v := (c.pred*sc.q[0]+4)>>3 + 128
-		c.pix[y*c.stride+x] = clamp(v)
-		return nil
-	}
 	var coef [64]int32
 	coef[0] = c.pred * sc.q[0]
-	k := 1
-	for k <= need {
-		if br.n < 32 {
-			br.fill()
-		}
-		rs, err := br.decode(sc.ac)
-		if err != nil {
-			return err
-		}
-		run, size := int(rs>>4), uint(rs&15)
-		if size == 0 {
-			if run != 15 {
-				k = 64
-				break
-			}
-			k += 16
-			continue
-		}
-		if k += run; k > 63 {
-			return corrupt("coefficient run past the end of a block")
-		}
-		v := br.receive(size)
-		if k <= need {
-			coef[unzig[k]] = v * sc.q[k]
-		}
-		k++
-	}
-	if k < 64 {
-		if err := br.skipAC(sc.ac, k); err != nil {
-			return err
-		}
+	if err := br.readAC(sc.ac, sc.q, &coef); err != nil {
+		return err
 	}
 	switch d.bs {
 	case 2:
