@@ -14,7 +14,6 @@ var unzig = [64]uint8{
 	53, 60, 61, 54, 47, 55, 62, 63,
 }
 
-
 // scanComp is a component of the current scan with its tables.
 type scanComp struct {
 	c      *component
