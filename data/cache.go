@@ -113,7 +113,7 @@ type cacheBuild struct {
 // newCacheBuild starts the cache at path for the images paths at size x
 // size, copying every image whose file is unchanged from the cache there,
 // if any.
-func newCacheBuild(path string, paths []string, size int) (*cacheBuild, error) {
+func newCacheBuild(path string, paths []string, size int, res *residency) (*cacheBuild, error) {
 	per := size * size * 3
 	c := &cacheBuild{path: path, per: per, fps: make([]string, len(paths)), have: make([]bool, len(paths))}
 	for i, p := range paths {
@@ -134,17 +134,20 @@ func newCacheBuild(path string, paths []string, size int) (*cacheBuild, error) {
 	if c.m, err = mapWritable(tmp, cachePrefix+len(paths)*per); err != nil {
 		return fail(err)
 	}
+	res.add(c.pixels())
 	if old, om, err := openCache(path, size); err == nil {
 		at := make(map[string]int, len(old.Entries))
 		for j, e := range old.Entries {
 			at[e.Path+"\x00"+e.Fingerprint] = j
 		}
 		src, dst := om.bytes()[cachePrefix:], c.pixels()
+		res.add(src)
 		for i, p := range paths {
 			if j, ok := at[p+"\x00"+c.fps[i]]; ok && c.fps[i] != "" {
 				copy(dst[i*per:(i+1)*per], src[j*per:(j+1)*per])
 				c.have[i] = true
 				c.reused++
+				res.touch(2 * per)
 			}
 		}
 		om.close()

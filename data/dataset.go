@@ -39,6 +39,9 @@ type Dataset struct {
 	// the pixels, memory-mapped, instead of on the heap: that of the
 	// pixel cache the dataset came from.
 	spill string
+	// resident, when set, bounds the resident memory of the mapped
+	// pixels of the dataset and its subsets (Options.MaxMemory).
+	resident *residency
 }
 
 // imageBytes returns the number of bytes of one image.
@@ -62,7 +65,21 @@ func (d *Dataset) Image(i int) []uint8 {
 	if i < 0 || i >= d.Len() {
 		panic(fmt.Sprintf("data: image index %d out of range [0,%d)", i, d.Len()))
 	}
+	d.resident.touch(n)
 	return d.Pixels[i*n : (i+1)*n : (i+1)*n]
+}
+
+// Images returns the pixels of images i to j-1, back to back, aliasing
+// Pixels as Image does: what to read instead of Pixels itself, so that a
+// memory bound is kept (Options.MaxMemory). It panics if the range is out
+// of bounds.
+func (d *Dataset) Images(i, j int) []uint8 {
+	n := d.imageBytes()
+	if i < 0 || j < i || j > d.Len() {
+		panic(fmt.Sprintf("data: images [%d,%d) out of range [0,%d)", i, j, d.Len()))
+	}
+	d.resident.touch((j - i) * n)
+	return d.Pixels[i*n : j*n : j*n]
 }
 
 // RGBA returns a copy of image i as an opaque *image.RGBA, for drawing
@@ -117,12 +134,17 @@ func (d *Dataset) Subset(idx []int) *Dataset {
 	}
 	if d.spill != "" {
 		out.Pixels, _ = spillPixels(d.spill, len(idx)*n)
+		if out.Pixels != nil && d.resident != nil {
+			out.resident = d.resident
+			out.resident.add(out.Pixels)
+		}
 	}
 	if out.Pixels == nil {
 		out.Pixels = make([]uint8, len(idx)*n)
 	}
 	for j, i := range idx {
 		copy(out.Pixels[j*n:(j+1)*n], d.Image(i))
+		out.resident.touch(n)
 		if i < len(d.Labels) {
 			out.Labels[j] = d.Labels[i]
 		} else {
@@ -131,6 +153,23 @@ func (d *Dataset) Subset(idx []int) *Dataset {
 		if i < len(d.Paths) {
 			out.Paths[j] = d.Paths[i]
 		}
+	}
+	return out
+}
+
+// EmbedChunk is how many images Dataset.Map hands its function at a time.
+const EmbedChunk = 1024
+
+// Map runs f over the images in order, EmbedChunk at a time (pixels and
+// their count), reading them through Images so that a memory bound holds,
+// and returns f's results back to back: the way to embed a whole dataset,
+//
+//	emb := ds.Map(func(px []uint8, n int) []float32 { return m.Embed(px, n, 256) })
+func (d *Dataset) Map(f func(pixels []uint8, n int) []float32) []float32 {
+	var out []float32
+	for i := 0; i < d.Len(); i += EmbedChunk {
+		j := min(i+EmbedChunk, d.Len())
+		out = append(out, f(d.Images(i, j), j-i)...)
 	}
 	return out
 }

@@ -61,6 +61,14 @@ type Options struct {
 	// cache rather than heap (on systems without mmap they are read into
 	// memory). A damaged or foreign cache is rebuilt.
 	Cache string
+	// MaxMemory, when positive, bounds the decoded pixels held in memory,
+	// in bytes. Images that fit are decoded onto the heap as usual; a
+	// collection whose decoded pixels exceed it needs Cache, and then at
+	// most about MaxMemory bytes of the mapped cache (and of the files its
+	// subsets spill to) stay resident, while loading and after: the rest
+	// is in the file, read again when needed. Without Cache such a load
+	// is an error saying how much space the cache needs.
+	MaxMemory int64
 }
 
 // withDefaults returns o with its zero fields set to their defaults.
@@ -279,9 +287,18 @@ func LoadFiles(ctx context.Context, paths []string, labels []int, classes []stri
 		pix   []uint8
 		cache *cacheBuild
 	)
+	var res *residency
+	if total := int64(n) * int64(per); opt.MaxMemory > 0 && total > opt.MaxMemory {
+		if opt.Cache == "" {
+			return nil, fmt.Errorf("load images: %d images at %dx%d take %.1f MiB decoded, over the memory bound of %.1f MiB: "+
+				"give a pixel cache file on a disk with that much space free", n, opt.Size, opt.Size,
+				float64(total)/(1<<20), float64(opt.MaxMemory)/(1<<20))
+		}
+		res = newResidency(opt.MaxMemory)
+	}
 	if opt.Cache != "" {
 		var err error
-		if cache, err = newCacheBuild(opt.Cache, paths, opt.Size); err != nil {
+		if cache, err = newCacheBuild(opt.Cache, paths, opt.Size, res); err != nil {
 			return nil, fmt.Errorf("load images: %w", err)
 		}
 		pix = cache.pixels()
@@ -332,6 +349,7 @@ func LoadFiles(ctx context.Context, paths []string, labels []int, classes []stri
 				buf, err = readFile(paths[i], buf, opt.MaxBytes)
 				if err == nil {
 					err = decodeInto(pix[i*per:(i+1)*per], buf, opt.Size, opt.MaxPixels, &fast)
+					res.touch(per)
 				}
 				if err != nil {
 					errs[i] = fmt.Errorf("decode %s: %w", paths[i], err)
@@ -394,6 +412,11 @@ func LoadFiles(ctx context.Context, paths []string, labels []int, classes []stri
 			return nil, fmt.Errorf("load images: %w", err)
 		}
 		ds.spill = filepath.Dir(opt.Cache)
+		if res != nil {
+			res = newResidency(opt.MaxMemory) // the build's mappings are gone
+			res.add(ds.Pixels)
+			ds.resident = res
+		}
 	}
 	opt.Logger.Debug("loaded images", "images", ds.Len(), "size", opt.Size,
 		"workers", opt.Workers, "elapsed", time.Since(start))

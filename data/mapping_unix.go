@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"syscall"
+	"unsafe"
 )
 
 // mapping is a memory-mapped file.
@@ -53,4 +54,21 @@ func mapWritable(f *os.File, n int) (*mapping, error) {
 		return nil, fmt.Errorf("map %s: %w", f.Name(), err)
 	}
 	return &mapping{b}, nil
+}
+
+// release hands the resident pages of the mapped region b back to the
+// system (the part of b on whole pages): a file-backed shared mapping
+// keeps its data in the file and the page cache.
+func release(b []byte) {
+	page := uintptr(os.Getpagesize())
+	start := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	skip := int((page - start%page) % page)
+	if skip >= len(b) {
+		return
+	}
+	b = b[skip:]
+	b = b[:len(b)/int(page)*int(page)]
+	if len(b) > 0 {
+		syscall.Madvise(b, syscall.MADV_DONTNEED)
+	}
 }

@@ -106,7 +106,7 @@ func Evaluate(m *nn.Model, info *nn.Info, ds *data.Dataset, dataName, dir string
 		return nil, fmt.Errorf("evaluate: %w", err)
 	}
 	start := time.Now()
-	emb := m.Embed(ds.Pixels, ds.Len(), opt.Batch)
+	emb := ds.Map(func(px []uint8, n int) []float32 { return m.Embed(px, n, opt.Batch) })
 	dim := m.Dim()
 	ev := &Evaluation{Model: info.Name, Fingerprint: info.Fingerprint, Data: dataName, Classes: ds.Classes, EmbedSecs: time.Since(start).Seconds()}
 	for _, c := range ds.Classes {

@@ -331,7 +331,7 @@ func (t *Trainer) WithAverage(fn func() error) error {
 func (t *Trainer) Validate(val *data.Dataset) (float64, error) {
 	var p1 float64
 	err := t.WithAverage(func() error {
-		emb := t.Model.Embed(val.Pixels, val.Len(), 256)
+		emb := val.Map(func(px []uint8, n int) []float32 { return t.Model.Embed(px, n, 256) })
 		m, err := eval.Retrieval(emb, t.Model.Dim(), val.Labels, eval.Options{})
 		p1 = m.PrecisionAt1
 		return err

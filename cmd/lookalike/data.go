@@ -20,6 +20,7 @@ type dataFlags struct {
 	maxBytes string
 	only     []string
 	cache    string
+	maxMem   string
 }
 
 func (f *dataFlags) register(cmd *cobra.Command, usage string) {
@@ -29,6 +30,7 @@ func (f *dataFlags) register(cmd *cobra.Command, usage string) {
 	cmd.Flags().StringVar(&f.maxBytes, "max-file-size", "64MiB", "largest image file read; larger ones are refused before reading")
 	cmd.Flags().StringSliceVar(&f.only, "classes", nil, "use only these classes (comma-separated), e.g. to train on some and evaluate on others")
 	cmd.Flags().StringVar(&f.cache, "pixel-cache", "", "pixel cache file for an image folder: decoded images are kept there, memory-mapped (page cache, not heap), and reused next time for unchanged files")
+	cmd.Flags().StringVar(&f.maxMem, "max-memory", "", "bound on the decoded images held in memory, e.g. 512MiB: a folder whose images take more needs --pixel-cache, of which at most this much stays resident (the model, its activations and an index come on top)")
 }
 
 // load opens the dataset with a progress bar, its images decoded to size x
@@ -39,9 +41,16 @@ func (f *dataFlags) load(ctx context.Context, a *app, split string, classes []st
 	if err != nil {
 		return nil, fmt.Errorf("--max-file-size: %w", err)
 	}
+	var maxMem int64
+	if f.maxMem != "" {
+		if maxMem, err = parseBytes(f.maxMem); err != nil {
+			return nil, fmt.Errorf("--max-memory: %w", err)
+		}
+	}
 	var bar *progress.Bar
 	opt := data.Options{
 		Size: size, Cache: f.cache, Classes: classes, Only: f.only, SkipBad: f.skipBad, Workers: f.workers, Logger: a.log, MaxBytes: maxBytes,
+		MaxMemory: maxMem,
 		Progress: func(done, total int) {
 			if bar == nil {
 				bar = progress.New(os.Stderr, a.log, "load "+split, total, "img", 5*time.Second)

@@ -36,7 +36,7 @@ In Python: emb = numpy.load("FILE.npy"); rows = pandas.read_csv("FILE.csv").`,
 			if err != nil {
 				return err
 			}
-			emb := m.Embed(ds.Pixels, ds.Len(), batch)
+			emb := ds.Map(func(px []uint8, n int) []float32 { return m.Embed(px, n, batch) })
 			if err := export.WriteNPY(out, emb, ds.Len(), m.Dim()); err != nil {
 				return err
 			}
