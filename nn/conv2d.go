@@ -18,25 +18,34 @@ const (
 	// extra row or column, when the padding is odd, goes to the bottom and
 	// right, as TensorFlow does.
 	Same
+	// Explicit pads every side with the convolution's P rows and columns
+	// of zeros, as PyTorch's padding=P: the output is
+	// (input+2P-K)/stride+1.
+	Explicit
 )
 
-// String returns "valid" or "same".
+// String returns "valid", "same" or "explicit".
 func (p Padding) String() string {
-	if p == Same {
+	switch p {
+	case Same:
 		return "same"
+	case Explicit:
+		return "explicit"
 	}
 	return "valid"
 }
 
-// ParsePadding parses "valid" or "same".
+// ParsePadding parses "valid", "same" or "explicit".
 func ParsePadding(s string) (Padding, error) {
 	switch s {
 	case "valid", "":
 		return Valid, nil
 	case "same":
 		return Same, nil
+	case "explicit":
+		return Explicit, nil
 	}
-	return 0, fmt.Errorf("unknown padding %q (want valid or same)", s)
+	return 0, fmt.Errorf("unknown padding %q (want valid, same or explicit)", s)
 }
 
 // Conv2D is a 2-D convolution over NHWC input with a square kernel, a bias
@@ -45,6 +54,7 @@ func ParsePadding(s string) (Padding, error) {
 type Conv2D struct {
 	InC, OutC, K, Stride int
 	Pad                  Padding
+	P                    int // the padding on every side when Pad is Explicit
 	W, B                 *Param
 	// FrozenKernel keeps W as set (by InitWhitening, say) instead of
 	// training it: W is then state, not a parameter; B still trains.
@@ -74,6 +84,14 @@ func NewConv2D(inC, outC, k, stride int, pad Padding) *Conv2D {
 	}
 }
 
+// NewConv2DPadded returns a convolution with p rows and columns of zero
+// padding on every side (PyTorch's Conv2d(inC, outC, k, stride, p)).
+func NewConv2DPadded(inC, outC, k, stride, p int) *Conv2D {
+	c := NewConv2D(inC, outC, k, stride, Explicit)
+	c.P = p
+	return c
+}
+
 // Init draws the kernel from Glorot-uniform and zeroes the bias.
 func (l *Conv2D) Init(rng *rand.Rand) {
 	glorotUniform(rng, l.W.Value.Data, l.K*l.K*l.InC, l.K*l.K*l.OutC)
@@ -92,6 +110,9 @@ func (l *Conv2D) geometry(h, w int) (oh, ow, padT, padL int) {
 		padT = max((oh-1)*l.Stride+l.K-h, 0) / 2
 		padL = max((ow-1)*l.Stride+l.K-w, 0) / 2
 		return
+	}
+	if l.Pad == Explicit {
+		return (h+2*l.P-l.K)/l.Stride + 1, (w+2*l.P-l.K)/l.Stride + 1, l.P, l.P
 	}
 	return (h-l.K)/l.Stride + 1, (w-l.K)/l.Stride + 1, 0, 0
 }
@@ -320,7 +341,7 @@ func (l *Conv2D) State() []*Param {
 
 // Spec describes the layer.
 func (l *Conv2D) Spec() Spec {
-	return Spec{Type: "conv2d", InC: l.InC, Filters: l.OutC, Kernel: l.K, Stride: l.Stride, Padding: l.Pad.String(), FrozenKernel: l.FrozenKernel}
+	return Spec{Type: "conv2d", InC: l.InC, Filters: l.OutC, Kernel: l.K, Stride: l.Stride, Padding: l.Pad.String(), Pad: l.P, FrozenKernel: l.FrozenKernel}
 }
 
 // transpose writes the rows x cols matrix src to dst as cols x rows, in

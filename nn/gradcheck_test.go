@@ -102,6 +102,11 @@ func TestGradients(t *testing.T) {
 		{"gap", NewGlobalAvgPool(), []int{2, 3, 4, 5}, false},
 		{"l2", NewL2Normalize(), []int{4, 6}, false},
 		{"rescaling", NewRescaling(0.5), []int{2, 3}, false},
+		{"conv explicit 3 s2", NewConv2DPadded(3, 4, 7, 2, 3), []int{2, 9, 8, 3}, false},
+		{"conv explicit 1", NewConv2DPadded(2, 3, 3, 1, 1), []int{2, 5, 4, 2}, false},
+		{"max pool 3 s2 p1", NewMaxPool2DPadded(3, 2, 1), []int{2, 7, 6, 2}, false},
+		{"standardize", NewStandardize([]float64{0.485, 0.456, 0.406}, []float64{0.229, 0.224, 0.225}), []int{2, 3, 2, 3}, false},
+		{"center crop", NewCenterCrop(3), []int{2, 6, 5, 2}, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { gradCheck(t, c.name, c.layer, c.in, rng, c.avoidZero) })
@@ -118,9 +123,12 @@ func slicedConv(l *Conv2D) *Conv2D {
 // TestConvAgainstDirect checks im2col convolution against a direct loop.
 func TestConvAgainstDirect(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	for _, pad := range []Padding{Valid, Same} {
+	for _, pad := range []Padding{Valid, Same, Explicit} {
 		for _, stride := range []int{1, 2, 3} {
 			l := NewConv2D(3, 5, 3, stride, pad)
+			if pad == Explicit {
+				l.P = 1
+			}
 			l.Init(rng)
 			for i := range l.B.Value.Data {
 				l.B.Value.Data[i] = float32(rng.NormFloat64())
@@ -245,6 +253,51 @@ func TestMaxPoolAndGELUValues(t *testing.T) {
 	for i, v := range []float64{0, 0.8413447, -0.1586553} {
 		if math.Abs(float64(gy.Data[i])-v) > 1e-6 {
 			t.Fatalf("gelu %v", gy.Data)
+		}
+	}
+}
+
+// TestPaddedMaxPoolValues checks padded max pooling against the direct
+// definition: the maximum over each window's taps inside the image.
+func TestPaddedMaxPoolValues(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	l := NewMaxPool2DPadded(3, 2, 1)
+	x := tensor.New(2, 7, 6, 3)
+	for i := range x.Data {
+		x.Data[i] = float32(rng.NormFloat64())
+	}
+	y := l.Forward(x, false)
+	if !tensor.ShapeEqual(y.Shape, []int{2, 4, 3, 3}) {
+		t.Fatalf("shape %v, want [2 4 3 3]", y.Shape)
+	}
+	for b := range 2 {
+		for oy := range 4 {
+			for ox := range 3 {
+				for c := range 3 {
+					want := float32(math.Inf(-1))
+					for ky := range 3 {
+						for kx := range 3 {
+							iy, ix := oy*2-1+ky, ox*2-1+kx
+							if iy >= 0 && iy < 7 && ix >= 0 && ix < 6 {
+								want = max(want, x.Data[((b*7+iy)*6+ix)*3+c])
+							}
+						}
+					}
+					if got := y.Data[((b*4+oy)*3+ox)*3+c]; got != want {
+						t.Fatalf("(%d,%d,%d,%d) = %v, want %v", b, oy, ox, c, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestCenterCropOffsets checks torchvision's rounding of odd margins.
+func TestCenterCropOffsets(t *testing.T) {
+	l := NewCenterCrop(4)
+	for _, c := range []struct{ h, top int }{{4, 0}, {5, 0}, {6, 1}, {7, 2}, {9, 2}, {256 - 224 + 4, 16}} {
+		if top, _ := l.offsets(c.h, c.h); top != c.top {
+			t.Errorf("crop 4 of %d: top %d, want %d (Python round)", c.h, top, c.top)
 		}
 	}
 }

@@ -8,11 +8,12 @@ import (
 )
 
 // MaxPool2D takes the maximum of each K x K window of NHWC input, windows
-// Stride apart, without padding: an input of h rows gives (h-K)/Stride+1
-// (PyTorch's MaxPool2d(K, Stride) with floor rounding). The gradient goes to
-// the first maximum of each window.
+// Stride apart, with P rows and columns of padding on every side that
+// never win (minus infinity): an input of h rows gives (h+2P-K)/Stride+1
+// (PyTorch's MaxPool2d(K, Stride, P) with floor rounding). The gradient
+// goes to the first maximum of each window.
 type MaxPool2D struct {
-	K, Stride int
+	K, Stride, P int
 
 	in     []int
 	arg    []int32 // per output value, the input offset of its maximum
@@ -23,18 +24,24 @@ type MaxPool2D struct {
 // NewMaxPool2D returns max pooling over k x k windows with the given stride.
 func NewMaxPool2D(k, stride int) *MaxPool2D { return &MaxPool2D{K: k, Stride: stride} }
 
-// OutShape returns [n, (h-K)/Stride+1, (w-K)/Stride+1, c].
+// NewMaxPool2DPadded returns max pooling with p rows and columns of padding
+// on every side (at most k/2, as PyTorch allows).
+func NewMaxPool2DPadded(k, stride, p int) *MaxPool2D {
+	return &MaxPool2D{K: k, Stride: stride, P: p}
+}
+
+// OutShape returns [n, (h+2P-K)/Stride+1, (w+2P-K)/Stride+1, c].
 func (l *MaxPool2D) OutShape(in []int) ([]int, error) {
-	if l.K <= 0 || l.Stride <= 0 {
-		return nil, fmt.Errorf("max_pool: kernel %d and stride %d must be positive", l.K, l.Stride)
+	if l.K <= 0 || l.Stride <= 0 || l.P < 0 || l.P > l.K/2 {
+		return nil, fmt.Errorf("max_pool: kernel %d, stride %d, padding %d: want positive, positive, at most half the kernel", l.K, l.Stride, l.P)
 	}
 	if len(in) != 4 {
 		return nil, fmt.Errorf("max_pool: input shape %v, want [n h w c]", in)
 	}
-	if in[1] < l.K || in[2] < l.K {
+	if in[1]+2*l.P < l.K || in[2]+2*l.P < l.K {
 		return nil, fmt.Errorf("max_pool: input %dx%d is smaller than the %dx%d window", in[1], in[2], l.K, l.K)
 	}
-	return []int{in[0], (in[1]-l.K)/l.Stride + 1, (in[2]-l.K)/l.Stride + 1, in[3]}, nil
+	return []int{in[0], (in[1]+2*l.P-l.K)/l.Stride + 1, (in[2]+2*l.P-l.K)/l.Stride + 1, in[3]}, nil
 }
 
 // Forward takes the window maxima and, in training, remembers where they
@@ -66,24 +73,27 @@ func (l *MaxPool2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	return l.y
 }
 
-// pool computes the output of image b.
+// pool computes the output of image b. Each window's taps inside the
+// image are compared; the first of them starts the maximum.
 func (l *MaxPool2D) pool(x []float32, b, h, w, c int) {
-	K, S := l.K, l.Stride
+	K, S, P := l.K, l.Stride, l.P
 	for oy := 0; oy < l.oh; oy++ {
+		y0, y1 := max(oy*S-P, 0), min(oy*S-P+K, h)
 		for ox := 0; ox < l.ow; ox++ {
+			x0, x1 := max(ox*S-P, 0), min(ox*S-P+K, w)
 			o := ((b*l.oh+oy)*l.ow + ox) * c
 			y, arg := l.y.Data[o:o+c], l.arg[o:o+c]
-			first := ((b*h+oy*S)*w + ox*S) * c
+			first := ((b*h+y0)*w + x0) * c
 			copy(y, x[first:first+c])
 			for j := range arg {
 				arg[j] = int32(first + j)
 			}
-			for ky := 0; ky < K; ky++ {
-				for kx := 0; kx < K; kx++ {
-					if ky == 0 && kx == 0 {
+			for iy := y0; iy < y1; iy++ {
+				for ix := x0; ix < x1; ix++ {
+					if iy == y0 && ix == x0 {
 						continue
 					}
-					p := ((b*h+oy*S+ky)*w + ox*S + kx) * c
+					p := ((b*h+iy)*w + ix) * c
 					kernels.MaxArg(y, arg, x[p:p+c], int32(p))
 				}
 			}
@@ -105,4 +115,6 @@ func (l *MaxPool2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 func (l *MaxPool2D) Params() []*Param { return nil }
 
 // Spec describes the layer.
-func (l *MaxPool2D) Spec() Spec { return Spec{Type: "max_pool", Kernel: l.K, Stride: l.Stride} }
+func (l *MaxPool2D) Spec() Spec {
+	return Spec{Type: "max_pool", Kernel: l.K, Stride: l.Stride, Pad: l.P}
+}

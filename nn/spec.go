@@ -8,15 +8,21 @@ import (
 // Spec is the serialisable description of one layer: its type and
 // configuration, without weights. Unused fields are omitted from JSON.
 type Spec struct {
-	Type    string  `json:"type"`
-	Filters int     `json:"filters,omitempty"`
-	Kernel  int     `json:"kernel,omitempty"`
-	Stride  int     `json:"stride,omitempty"`
-	Padding string  `json:"padding,omitempty"`
+	Type    string `json:"type"`
+	Filters int    `json:"filters,omitempty"`
+	Kernel  int    `json:"kernel,omitempty"`
+	Stride  int    `json:"stride,omitempty"`
+	Padding string `json:"padding,omitempty"`
+	// Pad is the padding on every side of an "explicit" conv2d or of a
+	// max_pool.
+	Pad     int     `json:"pad,omitempty"`
 	Units   int     `json:"units,omitempty"`
 	Scale   float64 `json:"scale,omitempty"`
 	InC     int     `json:"in_channels,omitempty"`
 	InUnits int     `json:"in_units,omitempty"`
+	// Mean and Std configure standardize, per channel.
+	Mean []float64 `json:"mean,omitempty"`
+	Std  []float64 `json:"std,omitempty"`
 	// Momentum and Epsilon configure batch_norm, in PyTorch's convention;
 	// zero means the default (0.1 and 1e-5).
 	Momentum float64 `json:"momentum,omitempty"`
@@ -34,6 +40,21 @@ type Spec struct {
 // LayerFromSpec builds a layer from its description, with zero weights.
 func LayerFromSpec(s Spec) (Layer, error) {
 	switch s.Type {
+	case "standardize":
+		if len(s.Mean) == 0 || len(s.Mean) != len(s.Std) {
+			return nil, fmt.Errorf("standardize: %d means and %d standard deviations", len(s.Mean), len(s.Std))
+		}
+		for _, v := range s.Std {
+			if !(v > 0) {
+				return nil, fmt.Errorf("standardize: standard deviation %v", v)
+			}
+		}
+		return NewStandardize(s.Mean, s.Std), nil
+	case "center_crop":
+		if s.Units <= 0 {
+			return nil, fmt.Errorf("center_crop: side %d", s.Units)
+		}
+		return NewCenterCrop(s.Units), nil
 	case "rescaling":
 		return NewRescaling(float32(s.Scale)), nil
 	case "conv2d":
@@ -44,7 +65,11 @@ func LayerFromSpec(s Spec) (Layer, error) {
 		if err != nil {
 			return nil, err
 		}
+		if s.Pad < 0 || s.Pad >= s.Kernel || s.Pad > 0 && pad != Explicit {
+			return nil, fmt.Errorf("conv2d: padding %d with mode %s and kernel %d", s.Pad, pad, s.Kernel)
+		}
 		c := NewConv2D(s.InC, s.Filters, s.Kernel, s.Stride, pad)
+		c.P = s.Pad
 		c.FrozenKernel = s.FrozenKernel
 		return c, nil
 	case "relu":
@@ -55,7 +80,7 @@ func LayerFromSpec(s Spec) (Layer, error) {
 		if s.Kernel <= 0 || s.Stride <= 0 {
 			return nil, fmt.Errorf("max_pool: bad configuration %+v", s)
 		}
-		return NewMaxPool2D(s.Kernel, s.Stride), nil
+		return NewMaxPool2DPadded(s.Kernel, s.Stride, s.Pad), nil
 	case "global_avg_pool":
 		return NewGlobalAvgPool(), nil
 	case "dense":
