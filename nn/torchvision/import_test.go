@@ -1,0 +1,126 @@
+package torchvision
+
+import (
+	"encoding/binary"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/lookalike/lookalike/nn"
+	"github.com/lookalike/lookalike/tensor"
+)
+
+// python returns a Python interpreter with torchvision, or skips the test
+// (but fails it in CI, whose .ci/run installs python3-torchvision).
+func python(t *testing.T) string {
+	t.Helper()
+	for _, p := range []string{os.Getenv("LOOKALIKE_PYTHON"), "python3", "/usr/bin/python3"} {
+		if p == "" {
+			continue
+		}
+		if exec.Command(p, "-c", "import torchvision").Run() == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("no python3 with torchvision (Debian python3-torchvision), which CI installs")
+	}
+	t.Skip("no python3 with torchvision (Debian python3-torchvision)")
+	return ""
+}
+
+// reference runs testdata/reference.py for arch in a temporary folder and
+// returns the folder.
+func reference(t *testing.T, arch string) string {
+	t.Helper()
+	py := python(t)
+	dir := t.TempDir()
+	cmd := exec.Command(py, "testdata/reference.py", arch, dir, "7")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("reference.py %s: %v\n%s", arch, err, out)
+	}
+	return dir
+}
+
+// readF32 reads a little-endian float32 file.
+func readF32(t *testing.T, path string) []float32 {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]float32, len(b)/4)
+	for i := range out {
+		out[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	return out
+}
+
+// TestImportMatchesTorchvision imports each architecture's seeded random
+// weights and compares the model's embeddings of 16 images with
+// torchvision's pooled features (eval mode), L2-normalised: within 1e-4
+// relative, image by image.
+func TestImportMatchesTorchvision(t *testing.T) {
+	for _, arch := range []string{"resnet18", "resnet50"} {
+		t.Run(arch, func(t *testing.T) {
+			dir := reference(t, arch)
+			sd, err := ReadPTH(filepath.Join(dir, arch+".pth"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := Import(arch, sd, Options{Size: 224})
+			if err != nil {
+				t.Fatal(err)
+			}
+			other := map[string]string{"resnet18": "resnet50", "resnet50": "resnet18"}[arch]
+			if _, err := Import(other, sd, Options{}); err == nil {
+				t.Errorf("%s weights imported as %s", arch, other)
+			} else {
+				t.Logf("as %s: %v", other, err)
+			}
+			// What is saved is what is imported.
+			saved := t.TempDir()
+			if err := nn.Save(saved, m, nil, nil); err != nil {
+				t.Fatal(err)
+			}
+			if m, _, err = nn.Load(saved); err != nil {
+				t.Fatal(err)
+			}
+			px, err := os.ReadFile(filepath.Join(dir, "images.u8"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := readF32(t, filepath.Join(dir, "features.f32"))
+			n := 16
+			x := tensor.New(n, 224, 224, 3)
+			for i, v := range px {
+				x.Data[i] = float32(v)
+			}
+			got := m.Forward(x, false)
+			dim := len(want) / n
+			if got.Shape[1] != dim {
+				t.Fatalf("embedding of %d values, torchvision's features %d", got.Shape[1], dim)
+			}
+			for i := range n {
+				var norm float64
+				w := want[i*dim : (i+1)*dim]
+				for _, v := range w {
+					norm += float64(v) * float64(v)
+				}
+				norm = math.Sqrt(norm)
+				var diff float64
+				for j, v := range got.Data[i*dim : (i+1)*dim] {
+					d := float64(v) - float64(w[j])/norm
+					diff += d * d
+				}
+				if rel := math.Sqrt(diff); rel > 1e-4 {
+					t.Errorf("image %d: relative difference %.2e from torchvision", i, rel)
+				} else if i == 0 {
+					t.Logf("image 0: relative difference %.2e", rel)
+				}
+			}
+		})
+	}
+}
