@@ -4,45 +4,13 @@ import (
 	"encoding/binary"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 
+	"github.com/lookalike/lookalike/internal/torchtest"
 	"github.com/lookalike/lookalike/nn"
 	"github.com/lookalike/lookalike/tensor"
 )
-
-// python returns a Python interpreter with torchvision, or skips the test
-// (but fails it in CI, whose .ci/run installs python3-torchvision).
-func python(t *testing.T) string {
-	t.Helper()
-	for _, p := range []string{os.Getenv("LOOKALIKE_PYTHON"), "python3", "/usr/bin/python3"} {
-		if p == "" {
-			continue
-		}
-		if exec.Command(p, "-c", "import torchvision").Run() == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("no python3 with torchvision (Debian python3-torchvision), which CI installs")
-	}
-	t.Skip("no python3 with torchvision (Debian python3-torchvision)")
-	return ""
-}
-
-// reference runs testdata/reference.py for arch in a temporary folder and
-// returns the folder.
-func reference(t *testing.T, arch string) string {
-	t.Helper()
-	py := python(t)
-	dir := t.TempDir()
-	cmd := exec.Command(py, "testdata/reference.py", arch, dir, "7")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("reference.py %s: %v\n%s", arch, err, out)
-	}
-	return dir
-}
 
 // readF32 reads a little-endian float32 file.
 func readF32(t *testing.T, path string) []float32 {
@@ -65,7 +33,7 @@ func readF32(t *testing.T, path string) []float32 {
 func TestImportMatchesTorchvision(t *testing.T) {
 	for _, arch := range []string{"resnet18", "resnet50"} {
 		t.Run(arch, func(t *testing.T) {
-			dir := reference(t, arch)
+			dir := torchtest.Reference(t, arch, 7)
 			sd, err := ReadPTH(filepath.Join(dir, arch+".pth"))
 			if err != nil {
 				t.Fatal(err)

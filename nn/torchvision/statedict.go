@@ -11,6 +11,9 @@ import (
 	"container/list"
 	"fmt"
 	"slices"
+	"strings"
+
+	"github.com/lookalike/lookalike/nn"
 
 	"github.com/nlpodyssey/gopickle/pytorch"
 	"github.com/nlpodyssey/gopickle/types"
@@ -117,4 +120,22 @@ func (sd StateDict) take(used map[string]bool, name string, shape ...int) (Tenso
 	}
 	used[name] = true
 	return t, nil
+}
+
+// ReadWeights reads a state dict from a .safetensors file (float32
+// tensors, as torchvision's weights converted with safetensors.torch's
+// save_file) or, for any other name, a torch.save file (ReadPTH).
+func ReadWeights(path string) (StateDict, error) {
+	if !strings.HasSuffix(strings.ToLower(path), ".safetensors") {
+		return ReadPTH(path)
+	}
+	ts, _, err := nn.ReadSafetensors(path)
+	if err != nil {
+		return nil, err
+	}
+	sd := StateDict{}
+	for name, t := range ts {
+		sd[name] = Tensor{Shape: slices.Clone(t.Shape), Data: t.Data}
+	}
+	return sd, nil
 }

@@ -1,6 +1,6 @@
 """reference.py writes what the torchvision import tests compare with.
 
-Usage: python3 reference.py ARCH OUT_DIR SEED
+Usage: python3 reference.py ARCH OUT_DIR SEED (see torchtest.go)
 
 A torchvision ARCH with seeded random weights (and random BatchNorm
 statistics and affine parameters, so that folding them is tested), saved
