@@ -25,6 +25,12 @@ type Model struct {
 	// normalised 1/2, 1/4, 1/4 weighted mean of the image's and the two
 	// translations' (each with its mirror image under FlipTTA).
 	TranslateTTA int
+	// Frozen is the number of leading layers that are not trained: in
+	// training they run as in inference (BatchNorm on its running
+	// statistics, which stay), Backward stops before them, and
+	// TrainableParams leaves their parameters out, so they stay bit for
+	// bit (fine-tuning a pretrained network's first layers).
+	Frozen int
 
 	prec      Precision      // of the matrix products (SetPrecision)
 	x, xf, xt *tensor.Tensor // input buffers for Embed
@@ -80,20 +86,43 @@ func (m *Model) Init(rng *rand.Rand) {
 	}
 }
 
-// Forward runs the layers on x.
+// Forward runs the layers on x (the Frozen ones as in inference).
 func (m *Model) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
-	for _, l := range m.Layers {
-		x = l.Forward(x, train)
+	for i, l := range m.Layers {
+		x = l.Forward(x, train && i >= m.Frozen)
 	}
 	return x
 }
 
 // Backward propagates the gradient of the loss with respect to the output
-// through every layer, adding to the parameter gradients.
+// through every layer but the Frozen ones, adding to the parameter
+// gradients.
 func (m *Model) Backward(dy *tensor.Tensor) {
-	for i := len(m.Layers) - 1; i >= 0 && dy != nil; i-- {
+	for i := len(m.Layers) - 1; i >= m.Frozen && dy != nil; i-- {
 		dy = m.Layers[i].Backward(dy)
 	}
+}
+
+// TrainableParams returns the parameters of the layers after the Frozen
+// ones, in the order of Params.
+func (m *Model) TrainableParams() []*Param {
+	var ps []*Param
+	for _, l := range m.Layers[min(m.Frozen, len(m.Layers)):] {
+		ps = append(ps, l.Params()...)
+	}
+	return ps
+}
+
+// TrainableState returns the state tensors of the layers after the Frozen
+// ones (the BatchNorm statistics that training updates).
+func (m *Model) TrainableState() []*Param {
+	var ps []*Param
+	for _, l := range m.Layers[min(m.Frozen, len(m.Layers)):] {
+		if s, ok := l.(Stateful); ok {
+			ps = append(ps, s.State()...)
+		}
+	}
+	return ps
 }
 
 // Params returns the trainable parameters with their names qualified by

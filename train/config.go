@@ -22,7 +22,16 @@ type Config struct {
 	Recipe string `json:"recipe,omitempty"`
 	Model  string `json:"model"`
 	Dim    int    `json:"embedding_dim"`
-	Epochs int    `json:"epochs"`
+	// Init, when set, is a model directory to start from (fine-tuning):
+	// its network and weights replace Model's fresh ones; Dim, when
+	// positive, replaces its last Dense layer (or adds one after the
+	// pooled features) with a new projection of Dim units. The input size
+	// is the model's.
+	Init string `json:"init,omitempty"`
+	// Freeze is the number of leading layers of the model kept as they
+	// are (nn.Model.Frozen).
+	Freeze int `json:"freeze,omitempty"`
+	Epochs int `json:"epochs"`
 	// Steps is the number of batches per epoch; 0, with the "epochs"
 	// sampler, means one pass over the images.
 	Steps int    `json:"steps_per_epoch"`
@@ -102,11 +111,14 @@ func DefaultConfig() Config {
 // Validate reports the settings that cannot work.
 func (c Config) Validate() error {
 	var errs []error
-	if _, ok := nn.Architectures()[c.Model]; !ok {
+	if _, ok := nn.Architectures()[c.Model]; !ok && c.Init == "" {
 		errs = append(errs, fmt.Errorf("unknown model %q (have %v)", c.Model, nn.ArchitectureNames()))
 	}
-	if c.Dim <= 0 {
+	if c.Dim <= 0 && (c.Init == "" || c.Dim < 0) {
 		errs = append(errs, fmt.Errorf("embedding dimension %d must be positive", c.Dim))
+	}
+	if c.Freeze < 0 || c.Freeze > 0 && c.Init == "" {
+		errs = append(errs, fmt.Errorf("freezing %d layers: only a model started from --init has layers worth freezing", c.Freeze))
 	}
 	if c.Epochs <= 0 || c.Steps < 0 || (c.Steps == 0 && c.Sampler != "epochs") {
 		errs = append(errs, fmt.Errorf("epochs (%d) and steps per epoch (%d) must be positive", c.Epochs, c.Steps))
@@ -114,7 +126,7 @@ func (c Config) Validate() error {
 	if !slices.Contains(loss.Names(), c.Loss) {
 		errs = append(errs, fmt.Errorf("unknown loss %q (have %v)", c.Loss, loss.Names()))
 	}
-	if _, ok := nn.Architectures()[c.Model]; ok && c.Dim > 0 {
+	if _, ok := nn.Architectures()[c.Model]; ok && c.Dim > 0 && c.Init == "" {
 		// The architecture says which sizes it takes.
 		if _, err := nn.NewArchitecture(c.Model, c.Dim, c.Size); err != nil {
 			errs = append(errs, err)

@@ -80,6 +80,13 @@ func New(cfg Config, ds *data.Dataset) (*Trainer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	if cfg.Init != "" {
+		m, err := initModel(cfg)
+		if err != nil {
+			return nil, err
+		}
+		return newTrainer(cfg, m, ds)
+	}
 	m, err := nn.NewArchitecture(cfg.Model, cfg.Dim, cfg.Size)
 	if err != nil {
 		return nil, err
@@ -121,6 +128,10 @@ func newTrainer(cfg Config, m *nn.Model, ds *data.Dataset) (*Trainer, error) {
 	if ds.Size != m.Size {
 		return nil, fmt.Errorf("train: images are %dx%d but model %s takes %dx%d", ds.Size, ds.Size, m.Name, m.Size, m.Size)
 	}
+	if cfg.Freeze >= len(m.Layers) {
+		return nil, fmt.Errorf("train: freezing %d layers of a model of %d leaves nothing to train", cfg.Freeze, len(m.Layers))
+	}
+	m.Frozen = cfg.Freeze
 	m.FlipTTA, m.TranslateTTA = cfg.FlipTTA, cfg.TranslateTTA
 	prec, err := nn.ParsePrecision(cfg.Precision)
 	if err != nil {
@@ -171,7 +182,7 @@ func (t *Trainer) build() error {
 	if err != nil {
 		return err
 	}
-	params := append(t.Model.Params(), t.loss.Params()...)
+	params := append(t.Model.TrainableParams(), t.loss.Params()...)
 	switch cfg.Optimizer {
 	case "adam":
 		t.opt = optim.NewAdam(params, cfg.LR)
@@ -198,14 +209,14 @@ func (t *Trainer) build() error {
 }
 
 // averaged returns the tensors the weight average follows: the model's
-// parameters and state (BatchNorm statistics).
+// trainable parameters and state (BatchNorm statistics), not the frozen
+// layers', which stay bit for bit.
 func (t *Trainer) averaged() []*tensor.Tensor {
 	var ts []*tensor.Tensor
-	for _, p := range t.Model.Params() {
+	for _, p := range t.Model.TrainableParams() {
 		ts = append(ts, p.Value)
 	}
-	_, state := t.Model.State()
-	for _, p := range state {
+	for _, p := range t.Model.TrainableState() {
 		ts = append(ts, p.Value)
 	}
 	return ts

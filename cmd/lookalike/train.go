@@ -38,7 +38,9 @@ func (f *trainFlags) register(cmd *cobra.Command) {
 	c := &f.cfg
 	fl.StringVar(&f.recipe, "recipe", "keras-example", fmt.Sprintf("training recipe, one of %v (see above); the flags below override it", train.RecipeNames()))
 	fl.StringVar(&c.Model, "model", c.Model, fmt.Sprintf("architecture: %v", nn.ArchitectureNames()))
-	fl.IntVar(&c.Dim, "dim", c.Dim, "embedding dimension")
+	fl.IntVar(&c.Dim, "dim", c.Dim, "embedding dimension (with --init: a new projection head of this many units; left out, the model's head is kept)")
+	fl.StringVar(&c.Init, "init", "", "fine-tune: start from this model directory (imported or trained) instead of random weights; its architecture and input size are used, the schedule starts afresh")
+	fl.IntVar(&c.Freeze, "freeze", 0, "with --init: keep the first N layers as they are (run as in inference, not trained; lookalike show MODEL_DIR lists the layers)")
 	fl.IntVar(&c.Size, "size", c.Size, "input size in pixels (images are scaled to it; fast, resnet-small and resnet-stem take any size >= 25, keras-small 32 only; 0: 32)")
 	fl.IntVar(&c.Epochs, "epochs", c.Epochs, "epochs")
 	fl.IntVar(&c.Steps, "steps", c.Steps, "batches per epoch (0 with --sampler epochs: one pass)")
@@ -96,6 +98,7 @@ func (f *trainFlags) config() (train.Config, error) {
 		"checkpoint-every": func() { cfg.CheckpointEvery = set.CheckpointEvery },
 		"precision":        func() { cfg.Precision = set.Precision },
 		"translate-tta":    func() { cfg.TranslateTTA = set.TranslateTTA },
+		"init":             func() { cfg.Init = set.Init }, "freeze": func() { cfg.Freeze = set.Freeze },
 	}
 	for name, apply := range over {
 		if f.flags.Changed(name) {
@@ -104,6 +107,23 @@ func (f *trainFlags) config() (train.Config, error) {
 	}
 	if f.valFraction < 0 || f.valFraction >= 1 {
 		return cfg, fmt.Errorf("--val-fraction %g must be in [0, 1)", f.valFraction)
+	}
+	if cfg.Init != "" {
+		// The model decides the network and the input size.
+		_, info, err := nn.Load(cfg.Init)
+		if err != nil {
+			return cfg, fmt.Errorf("--init: %w", err)
+		}
+		if f.flags.Changed("model") && cfg.Model != info.Name {
+			return cfg, fmt.Errorf("--init %s is a %s model, not --model %s", cfg.Init, info.Name, cfg.Model)
+		}
+		if f.flags.Changed("size") && cfg.Size != info.Size {
+			return cfg, fmt.Errorf("--init %s takes %dx%d images, not --size %d", cfg.Init, info.Size, info.Size, cfg.Size)
+		}
+		cfg.Model, cfg.Size = info.Name, info.Size
+		if !f.flags.Changed("dim") {
+			cfg.Dim = 0
+		}
 	}
 	return cfg, cfg.Validate()
 }
