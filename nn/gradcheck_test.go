@@ -107,10 +107,23 @@ func TestGradients(t *testing.T) {
 		{"max pool 3 s2 p1", NewMaxPool2DPadded(3, 2, 1), []int{2, 7, 6, 2}, false},
 		{"standardize", NewStandardize([]float64{0.485, 0.456, 0.406}, []float64{0.229, 0.224, 0.225}), []int{2, 3, 2, 3}, false},
 		{"center crop", NewCenterCrop(3), []int{2, 6, 5, 2}, false},
+		{"depthwise 3 s1 p1", NewDepthwiseConv2D(3, 3, 1, 1), []int{2, 5, 4, 3}, false},
+		{"depthwise 5 s2 p2", NewDepthwiseConv2D(4, 5, 2, 2), []int{2, 7, 8, 4}, false},
+		{"hardswish", NewHardswish(), []int{3, 4, 4, 2}, false},
+		{"squeeze excite", NewSqueezeExcite(6, 3), []int{2, 3, 4, 6}, false},
+		{"linear residual", linearResidual(), []int{2, 4, 4, 3}, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { gradCheck(t, c.name, c.layer, c.in, rng, c.avoidZero) })
 	}
+}
+
+// linearResidual is an inverted-residual-like block without the final
+// ReLU: 1x1 expansion, depthwise 3x3, 1x1 projection, identity shortcut.
+func linearResidual() *Residual {
+	r := NewResidual([]Layer{NewConv2D(3, 6, 1, 1, Valid), NewHardswish(), NewDepthwiseConv2D(6, 3, 1, 1), NewConv2D(6, 3, 1, 1, Valid)}, nil)
+	r.Linear = true
+	return r
 }
 
 // slicedConv makes a convolution work through its batch one image at a

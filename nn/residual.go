@@ -14,6 +14,9 @@ import (
 // "inner.<j>.<name>" and "shortcut.<j>.<name>" by position.
 type Residual struct {
 	Inner, Shortcut []Layer
+	// Linear leaves out the ReLU after the sum (MobileNet's inverted
+	// residuals): the block is inner(x) + shortcut(x).
+	Linear bool
 
 	params, state []*Param
 
@@ -120,7 +123,9 @@ func (r *Residual) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	r.y = tensor.Ensure(r.y, a.Shape...)
 	copy(r.y.Data, a.Data)
 	kernels.Add(r.y.Data, s.Data)
-	kernels.ReLU(r.y.Data, r.y.Data)
+	if !r.Linear {
+		kernels.ReLU(r.y.Data, r.y.Data)
+	}
 	return r.y
 }
 
@@ -128,7 +133,11 @@ func (r *Residual) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 // sum of their input gradients.
 func (r *Residual) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	r.dz = tensor.Ensure(r.dz, dy.Shape...)
-	kernels.ReLUBackward(r.dz.Data, dy.Data, r.y.Data)
+	if r.Linear {
+		copy(r.dz.Data, dy.Data)
+	} else {
+		kernels.ReLUBackward(r.dz.Data, dy.Data, r.y.Data)
+	}
 	g := r.dz
 	for j := len(r.Inner) - 1; j >= 0; j-- {
 		g = r.Inner[j].Backward(g)
@@ -152,7 +161,7 @@ func (r *Residual) State() []*Param { return r.state[:len(r.state):len(r.state)]
 
 // Spec describes the block with the specs of its branches.
 func (r *Residual) Spec() Spec {
-	s := Spec{Type: "residual"}
+	s := Spec{Type: "residual", Linear: r.Linear}
 	for _, l := range r.Inner {
 		s.Layers = append(s.Layers, l.Spec())
 	}

@@ -35,11 +35,25 @@ type Spec struct {
 	// empty Shortcut is the identity.
 	Layers   []Spec `json:"layers,omitempty"`
 	Shortcut []Spec `json:"shortcut,omitempty"`
+	// Linear makes a residual block's sum the output, without ReLU.
+	Linear bool `json:"linear,omitempty"`
 }
 
 // LayerFromSpec builds a layer from its description, with zero weights.
 func LayerFromSpec(s Spec) (Layer, error) {
 	switch s.Type {
+	case "depthwise_conv2d":
+		if s.InC <= 0 || s.Kernel <= 0 || s.Stride <= 0 || s.Pad < 0 || s.Pad >= s.Kernel {
+			return nil, fmt.Errorf("depthwise_conv2d: bad configuration %+v", s)
+		}
+		return NewDepthwiseConv2D(s.InC, s.Kernel, s.Stride, s.Pad), nil
+	case "hardswish":
+		return NewHardswish(), nil
+	case "squeeze_excite":
+		if s.InC <= 0 || s.Units <= 0 {
+			return nil, fmt.Errorf("squeeze_excite: bad configuration %+v", s)
+		}
+		return NewSqueezeExcite(s.InC, s.Units), nil
 	case "standardize":
 		if len(s.Mean) == 0 || len(s.Mean) != len(s.Std) {
 			return nil, fmt.Errorf("standardize: %d means and %d standard deviations", len(s.Mean), len(s.Std))
@@ -116,7 +130,9 @@ func LayerFromSpec(s Spec) (Layer, error) {
 		if err != nil {
 			return nil, fmt.Errorf("residual shortcut: %w", err)
 		}
-		return NewResidual(inner, shortcut), nil
+		r := NewResidual(inner, shortcut)
+		r.Linear = s.Linear
+		return r, nil
 	}
 	return nil, fmt.Errorf("unknown layer type %q", s.Type)
 }

@@ -2,7 +2,6 @@ package torchvision
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -42,11 +41,12 @@ type architecture struct {
 
 // architectures are the networks Import knows, by torchvision's names.
 var architectures = map[string]architecture{
-	"resnet18":  resnetArch("ResNet-18", basic, 2, 2, 2, 2),
-	"resnet34":  resnetArch("ResNet-34", basic, 3, 4, 6, 3),
-	"resnet50":  resnetArch("ResNet-50", bottleneck, 3, 4, 6, 3),
-	"resnet101": resnetArch("ResNet-101", bottleneck, 3, 4, 23, 3),
-	"resnet152": resnetArch("ResNet-152", bottleneck, 3, 8, 36, 3),
+	"resnet18":           resnetArch("ResNet-18", basic, 2, 2, 2, 2),
+	"resnet34":           resnetArch("ResNet-34", basic, 3, 4, 6, 3),
+	"resnet50":           resnetArch("ResNet-50", bottleneck, 3, 4, 6, 3),
+	"resnet101":          resnetArch("ResNet-101", bottleneck, 3, 4, 23, 3),
+	"resnet152":          resnetArch("ResNet-152", bottleneck, 3, 8, 36, 3),
+	"mobilenet_v3_large": mobilenetArch("MobileNetV3-Large", mobilenetV3Large, 960),
 }
 
 // Architectures returns the names Import accepts, sorted.
@@ -107,6 +107,7 @@ func Import(arch string, sd StateDict, opt Options) (*nn.Model, error) {
 type builder struct {
 	sd   StateDict
 	used map[string]bool
+	eps  float64 // BatchNorm epsilon, 0 for bnEpsilon
 }
 
 // bnEpsilon is torchvision's BatchNorm2d epsilon.
@@ -120,26 +121,22 @@ func (b *builder) convBN(conv, bn string, in, out, k, stride, pad int) (*nn.Conv
 	if err != nil {
 		return nil, err
 	}
-	var p [4]Tensor
-	for i, n := range []string{"weight", "bias", "running_mean", "running_var"} {
-		if p[i], err = b.sd.take(b.used, bn+"."+n, out); err != nil {
-			return nil, err
-		}
+	scale, shift, err := b.bnAffine(bn, out)
+	if err != nil {
+		return nil, err
 	}
 	c := nn.NewConv2DPadded(in, out, k, stride, pad)
-	gamma, beta, mean, variance := p[0].Data, p[1].Data, p[2].Data, p[3].Data
 	// Ours is [k, k, in, out]; PyTorch's [out, in, k, k].
 	kw := c.W.Value.Data
 	for o := range out {
-		s := float64(gamma[o]) / math.Sqrt(float64(variance[o])+bnEpsilon)
 		for i := range in {
 			for y := range k {
 				for x := range k {
-					kw[((y*k+x)*in+i)*out+o] = float32(float64(w.Data[((o*in+i)*k+y)*k+x]) * s)
+					kw[((y*k+x)*in+i)*out+o] = float32(float64(w.Data[((o*in+i)*k+y)*k+x]) * scale[o])
 				}
 			}
 		}
-		c.B.Value.Data[o] = float32(float64(beta[o]) - float64(mean[o])*s)
+		c.B.Value.Data[o] = float32(shift[o])
 	}
 	return c, nil
 }
