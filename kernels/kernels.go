@@ -30,6 +30,7 @@ type kernelSet struct {
 	axpy         func(alpha float32, x, y []float32)
 	scale        func(alpha float32, x []float32)
 	add          func(dst, x []float32)
+	mulAdd       func(dst, x, w []float32)
 	relu         func(dst, x []float32)
 	reluBackward func(dx, dy, y []float32)
 	adam         func(p, g, m, v []float32, lr, beta1, beta2, eps, bc1, bc2 float32)
@@ -48,6 +49,7 @@ var genericSet = &kernelSet{
 	axpy:         axpyGeneric,
 	scale:        scaleGeneric,
 	add:          addGeneric,
+	mulAdd:       mulAddGeneric,
 	relu:         reluGeneric,
 	reluBackward: reluBackwardGeneric,
 	adam:         adamGeneric,

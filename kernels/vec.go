@@ -35,6 +35,16 @@ func Add(dst, x []float32) {
 	active.add(dst, x)
 }
 
+// MulAdd computes dst += x*w, element by element (one fused multiply-add
+// each on the assembly paths): a depthwise convolution's tap. It panics if
+// the lengths differ.
+func MulAdd(dst, x, w []float32) {
+	if len(dst) != len(x) || len(dst) != len(w) {
+		panic(fmt.Sprintf("kernels.MulAdd: lengths %d, %d and %d differ", len(dst), len(x), len(w)))
+	}
+	active.mulAdd(dst, x, w)
+}
+
 // ReLU sets dst[i] = max(x[i], 0). dst and x may be the same slice. It
 // panics if their lengths differ. A NaN in x gives 0.
 func ReLU(dst, x []float32) {
@@ -112,6 +122,13 @@ func addGeneric(dst, x []float32) {
 	x = x[:len(dst)]
 	for i := range dst {
 		dst[i] += x[i]
+	}
+}
+
+func mulAddGeneric(dst, x, w []float32) {
+	x, w = x[:len(dst)], w[:len(dst)]
+	for i := range dst {
+		dst[i] = float32(math.FMA(float64(x[i]), float64(w[i]), float64(dst[i])))
 	}
 }
 

@@ -38,6 +38,14 @@ func addAVX512Go(dst, x []float32) {
 	addAVX512(&dst[0], &x[0], len(dst))
 }
 
+func mulAddAVX512Go(dst, x, w []float32) {
+	if len(dst) == 0 {
+		return
+	}
+	x, w = x[:len(dst)], w[:len(dst)]
+	mulAddAVX512(&dst[0], &x[0], &w[0], len(dst))
+}
+
 func reluAVX512Go(dst, x []float32) {
 	if len(dst) == 0 {
 		return
@@ -102,6 +110,15 @@ func addAVX2Go(dst, x []float32) {
 	addGeneric(dst[n:], x[n:])
 }
 
+func mulAddAVX2Go(dst, x, w []float32) {
+	x, w = x[:len(dst)], w[:len(dst)]
+	n := len(dst) &^ 7
+	if n > 0 {
+		mulAddAVX2(&dst[0], &x[0], &w[0], n)
+	}
+	mulAddGeneric(dst[n:], x[n:], w[n:])
+}
+
 func reluAVX2Go(dst, x []float32) {
 	x = x[:len(dst)]
 	n := len(dst) &^ 7
@@ -144,6 +161,12 @@ func scaleAVX512(alpha float32, x *float32, n int)
 
 //go:noescape
 func addAVX512(dst, x *float32, n int)
+
+//go:noescape
+func mulAddAVX512(dst, x, w *float32, n int)
+
+//go:noescape
+func mulAddAVX2(dst, x, w *float32, n int)
 
 //go:noescape
 func reluAVX512(dst, x *float32, n int)

@@ -230,6 +230,68 @@ add512done:
 	VZEROUPPER
 	RET
 
+// func mulAddAVX512(dst, x, w *float32, n int)
+//
+// DI dst, SI x, DX w, CX floats left; Z0..Z3 rows of dst.
+TEXT ·mulAddAVX512(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ w+16(FP), DX
+	MOVQ n+24(FP), CX
+	CMPQ CX, $64
+	JLT  muladd512tail
+
+muladd512loop:
+	VMOVUPS     (DI), Z0
+	VMOVUPS     64(DI), Z1
+	VMOVUPS     128(DI), Z2
+	VMOVUPS     192(DI), Z3
+	VMOVUPS     (SI), Z4
+	VMOVUPS     64(SI), Z5
+	VMOVUPS     128(SI), Z6
+	VMOVUPS     192(SI), Z7
+	VFMADD231PS (DX), Z4, Z0
+	VFMADD231PS 64(DX), Z5, Z1
+	VFMADD231PS 128(DX), Z6, Z2
+	VFMADD231PS 192(DX), Z7, Z3
+	VMOVUPS     Z0, (DI)
+	VMOVUPS     Z1, 64(DI)
+	VMOVUPS     Z2, 128(DI)
+	VMOVUPS     Z3, 192(DI)
+	ADDQ        $256, SI
+	ADDQ        $256, DI
+	ADDQ        $256, DX
+	SUBQ        $64, CX
+	CMPQ        CX, $64
+	JGE         muladd512loop
+
+muladd512tail:
+	CMPQ        CX, $16
+	JLT         muladd512last
+	VMOVUPS     (DI), Z0
+	VMOVUPS     (SI), Z4
+	VFMADD231PS (DX), Z4, Z0
+	VMOVUPS     Z0, (DI)
+	ADDQ        $64, SI
+	ADDQ        $64, DI
+	ADDQ        $64, DX
+	SUBQ        $16, CX
+	JMP         muladd512tail
+
+muladd512last:
+	TESTQ       CX, CX
+	JZ          muladd512done
+	TAILMASK
+	VMOVUPS.Z   (DI), K1, Z0
+	VMOVUPS.Z   (SI), K1, Z4
+	VMOVUPS.Z   (DX), K1, Z5
+	VFMADD231PS Z5, Z4, K1, Z0
+	VMOVUPS     Z0, K1, (DI)
+
+muladd512done:
+	VZEROUPPER
+	RET
+
 // func reluAVX512(dst, x *float32, n int)
 //
 // DI dst, SI x, CX floats left; Z31 zero, Z0..Z3 rows of x.
@@ -551,6 +613,32 @@ scale256by8:
 	JMP     scale256by8
 
 scale256done:
+	VZEROUPPER
+	RET
+
+// func mulAddAVX2(dst, x, w *float32, n int)
+//
+// n is a multiple of 8. DI dst, SI x, DX w, CX floats left.
+TEXT ·mulAddAVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ w+16(FP), DX
+	MOVQ n+24(FP), CX
+
+muladd256by8:
+	TESTQ       CX, CX
+	JZ          muladd256done
+	VMOVUPS     (DI), Y0
+	VMOVUPS     (SI), Y1
+	VFMADD231PS (DX), Y1, Y0
+	VMOVUPS     Y0, (DI)
+	ADDQ        $32, SI
+	ADDQ        $32, DI
+	ADDQ        $32, DX
+	SUBQ        $8, CX
+	JMP         muladd256by8
+
+muladd256done:
 	VZEROUPPER
 	RET
 

@@ -266,3 +266,24 @@ func BenchmarkVec(b *testing.B) {
 		}
 	}
 }
+
+// TestMulAdd checks dst += x*w on every path against a float64 fused
+// multiply-add, exactly (one rounding, as FMA).
+func TestMulAdd(t *testing.T) {
+	forEachPath(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(9, 9))
+		for _, n := range vecLengths {
+			dst, x, w := randSlice(r, n+3), randSlice(r, n+3), randSlice(r, n+3)
+			want := append([]float32(nil), dst...)
+			for i := range n {
+				want[i] = float32(math.FMA(float64(x[i]), float64(w[i]), float64(want[i])))
+			}
+			MulAdd(dst[:n], x[:n], w[:n])
+			for i := range dst {
+				if !same(dst[i], want[i]) {
+					t.Fatalf("n=%d: dst[%d] = %g, want %g (past n: untouched)", n, i, dst[i], want[i])
+				}
+			}
+		}
+	})
+}

@@ -189,9 +189,7 @@ func (l *Conv2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	kk, per := l.K*l.K*l.InC, l.oh*l.ow
 	l.y = tensor.Ensure(l.y, n, l.oh, l.ow, l.OutC)
 	y := l.y.Data
-	for r := 0; r < n*per; r++ {
-		copy(y[r*l.OutC:(r+1)*l.OutC], l.B.Value.Data)
-	}
+	fillRows(y, l.B.Value.Data)
 	chunk := l.chunk(n)
 	paired := l.paired()
 	if paired {
@@ -342,6 +340,19 @@ func (l *Conv2D) State() []*Param {
 // Spec describes the layer.
 func (l *Conv2D) Spec() Spec {
 	return Spec{Type: "conv2d", InC: l.InC, Filters: l.OutC, Kernel: l.K, Stride: l.Stride, Padding: l.Pad.String(), Pad: l.P, FrozenKernel: l.FrozenKernel}
+}
+
+// fillRows sets every row of dst (len(row) values each) to row, doubling
+// the copied part each time: a few long copies instead of one per row,
+// which for narrow layers cost more than the rows.
+func fillRows(dst, row []float32) {
+	if len(dst) == 0 {
+		return
+	}
+	n := copy(dst, row)
+	for n < len(dst) {
+		n += copy(dst[n:], dst[:n])
+	}
 }
 
 // transpose writes the rows x cols matrix src to dst as cols x rows, in

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 
+	"github.com/lookalike/lookalike/kernels"
 	"github.com/lookalike/lookalike/tensor"
 )
 
@@ -45,24 +46,15 @@ func (l *DepthwiseConv2D) OutShape(in []int) ([]int, error) {
 	return []int{in[0], oh, ow, l.C}, nil
 }
 
-// taps calls fn for each kernel tap of output (oy, ox) inside the input:
-// the tap's index in the kernel and its input pixel.
-func (l *DepthwiseConv2D) taps(h, w, oy, ox int, fn func(tap, iy, ix int)) {
-	for ky := range l.K {
-		iy := oy*l.Stride + ky - l.P
-		if iy < 0 || iy >= h {
-			continue
-		}
-		for kx := range l.K {
-			ix := ox*l.Stride + kx - l.P
-			if ix >= 0 && ix < w {
-				fn(ky*l.K+kx, iy, ix)
-			}
-		}
-	}
+// window returns the kernel rows and columns of output (oy, ox) that fall
+// inside an h x w input: [ky0, ky1) x [kx0, kx1).
+func (l *DepthwiseConv2D) window(h, w, oy, ox int) (ky0, ky1, kx0, kx1 int) {
+	y, x := oy*l.Stride-l.P, ox*l.Stride-l.P
+	return max(0, -y), min(l.K, h-y), max(0, -x), min(l.K, w-x)
 }
 
-// Forward computes the convolution.
+// Forward computes the convolution, a multiply-add over the channels per
+// kernel tap.
 func (l *DepthwiseConv2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	out, err := l.OutShape(x.Shape)
 	if err != nil {
@@ -70,33 +62,36 @@ func (l *DepthwiseConv2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	}
 	l.in = append(l.in[:0], x.Shape...)
 	l.x = x
-	n, h, w, c := x.Shape[0], x.Shape[1], x.Shape[2], l.C
+	n, h, w := x.Shape[0], x.Shape[1], x.Shape[2]
 	l.oh, l.ow = out[1], out[2]
 	l.y = tensor.Ensure(l.y, out...)
-	kw, bias := l.W.Value.Data, l.B.Value.Data
-	run := func(b0, b1 int) {
-		for b := b0; b < b1; b++ {
-			for oy := range l.oh {
-				for ox := range l.ow {
-					y := l.y.Data[((b*l.oh+oy)*l.ow+ox)*c:][:c]
-					copy(y, bias)
-					l.taps(h, w, oy, ox, func(tap, iy, ix int) {
-						xs := x.Data[((b*h+iy)*w+ix)*c:][:c]
-						ws := kw[tap*c:][:c]
-						for i, v := range xs {
-							y[i] += v * ws[i]
-						}
-					})
+	if s := splits(n, l.oh*l.ow*l.C*l.K*l.K); s > 1 {
+		parallelImages(n, s, func(b0, b1 int) { l.forward(x.Data, b0, b1, h, w) })
+	} else {
+		l.forward(x.Data, 0, n, h, w)
+	}
+	return l.y
+}
+
+// forward computes images b0..b1.
+func (l *DepthwiseConv2D) forward(x []float32, b0, b1, h, w int) {
+	c, kw := l.C, l.W.Value.Data
+	fillRows(l.y.Data[b0*l.oh*l.ow*c:b1*l.oh*l.ow*c], l.B.Value.Data)
+	for b := b0; b < b1; b++ {
+		for oy := range l.oh {
+			for ox := range l.ow {
+				y := l.y.Data[((b*l.oh+oy)*l.ow+ox)*c:][:c]
+				ky0, ky1, kx0, kx1 := l.window(h, w, oy, ox)
+				for ky := ky0; ky < ky1; ky++ {
+					iy := oy*l.Stride + ky - l.P
+					for kx := kx0; kx < kx1; kx++ {
+						ix := ox*l.Stride + kx - l.P
+						kernels.MulAdd(y, x[((b*h+iy)*w+ix)*c:][:c], kw[(ky*l.K+kx)*c:][:c])
+					}
 				}
 			}
 		}
 	}
-	if s := splits(n, l.oh*l.ow*c*l.K*l.K); s > 1 {
-		parallelImages(n, s, run)
-	} else {
-		run(0, n)
-	}
-	return l.y
 }
 
 // Backward adds the kernel and bias gradients and returns the input's.
@@ -104,25 +99,24 @@ func (l *DepthwiseConv2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	n, h, w, c := l.in[0], l.in[1], l.in[2], l.C
 	l.dx = tensor.Ensure(l.dx, l.in...)
 	clear(l.dx.Data)
-	kw, gw, gb := l.W.Value.Data, l.W.Grad.Data, l.B.Grad.Data
+	kw, gw := l.W.Value.Data, l.W.Grad.Data
 	x := l.x.Data
 	// One goroutine: the kernel gradient sums over the whole batch.
 	for b := range n {
 		for oy := range l.oh {
 			for ox := range l.ow {
 				g := dy.Data[((b*l.oh+oy)*l.ow+ox)*c:][:c]
-				for i, v := range g {
-					gb[i] += v
-				}
-				l.taps(h, w, oy, ox, func(tap, iy, ix int) {
-					off := ((b*h+iy)*w + ix) * c
-					xs, dxs := x[off:][:c], l.dx.Data[off:][:c]
-					ws, gws := kw[tap*c:][:c], gw[tap*c:][:c]
-					for i, v := range g {
-						gws[i] += v * xs[i]
-						dxs[i] += v * ws[i]
+				kernels.Add(l.B.Grad.Data, g)
+				ky0, ky1, kx0, kx1 := l.window(h, w, oy, ox)
+				for ky := ky0; ky < ky1; ky++ {
+					iy := oy*l.Stride + ky - l.P
+					for kx := kx0; kx < kx1; kx++ {
+						ix := ox*l.Stride + kx - l.P
+						off, tap := ((b*h+iy)*w+ix)*c, (ky*l.K+kx)*c
+						kernels.MulAdd(gw[tap:][:c], g, x[off:][:c])
+						kernels.MulAdd(l.dx.Data[off:][:c], g, kw[tap:][:c])
 					}
-				})
+				}
 			}
 		}
 	}

@@ -314,3 +314,17 @@ func TestCenterCropOffsets(t *testing.T) {
 		}
 	}
 }
+
+// TestFillRows checks the row broadcast for lengths around the doublings.
+func TestFillRows(t *testing.T) {
+	row := []float32{1, 2, 3}
+	for rows := range 9 {
+		dst := make([]float32, rows*3)
+		fillRows(dst, row)
+		for i, v := range dst {
+			if v != row[i%3] {
+				t.Fatalf("%d rows: dst[%d] = %v", rows, i, v)
+			}
+		}
+	}
+}

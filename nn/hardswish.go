@@ -11,8 +11,18 @@ type Hardswish struct {
 // NewHardswish returns the activation.
 func NewHardswish() *Hardswish { return &Hardswish{} }
 
-// hardSigmoid is relu6(x+3) / 6.
-func hardSigmoid(x float32) float32 { return min(max(x+3, 0), 6) / 6 }
+// hardSigmoid is relu6(x+3) / 6 (NaN gives 1: the comparisons are
+// branches the compiler keeps cheap, where min and max must order NaN and
+// signed zeros).
+func hardSigmoid(x float32) float32 {
+	t := x + 3
+	if t < 0 {
+		t = 0
+	} else if !(t <= 6) {
+		t = 6
+	}
+	return t * (1.0 / 6)
+}
 
 // hardSigmoidGrad is its derivative: 1/6 inside (-3, 3), 0 outside.
 func hardSigmoidGrad(x float32) float32 {
