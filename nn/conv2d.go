@@ -346,7 +346,13 @@ func (l *Conv2D) Spec() Spec {
 // the copied part each time: a few long copies instead of one per row,
 // which for narrow layers cost more than the rows.
 func fillRows(dst, row []float32) {
-	if len(dst) == 0 {
+	if len(dst) == 0 || len(row) == 0 {
+		return
+	}
+	rows := len(dst) / len(row)
+	if s := splits(rows, len(row)); s > 1 && len(dst) >= 1<<20 {
+		// Large: the two halves on two cores, each by doublings.
+		parallelImages(rows, s, func(r0, r1 int) { fillRows(dst[r0*len(row):r1*len(row)], row) })
 		return
 	}
 	n := copy(dst, row)

@@ -73,3 +73,18 @@ func (m *Model) Precision() Precision {
 
 func (l *Conv2D) setPrecision(p Precision) { l.prec = p }
 func (l *Dense) setPrecision(p Precision)  { l.prec = p }
+
+// setPrecision sets the precision of both branches' layers.
+func (r *Residual) setPrecision(p Precision) {
+	for _, l := range append(r.Inner[:len(r.Inner):len(r.Inner)], r.Shortcut...) {
+		if s, ok := l.(precisionSetter); ok {
+			s.setPrecision(p)
+		}
+	}
+}
+
+// setPrecision sets the precision of the two Dense layers.
+func (l *SqueezeExcite) setPrecision(p Precision) {
+	l.Fc1.setPrecision(p)
+	l.Fc2.setPrecision(p)
+}

@@ -211,3 +211,41 @@ func TestConvPaired(t *testing.T) {
 		}
 	}
 }
+
+// TestPrecisionReachesBlocks checks that SetPrecision reaches the layers
+// inside residual blocks and squeeze-and-excitation.
+func TestPrecisionReachesBlocks(t *testing.T) {
+	m, err := ResNetStem(8, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	se := NewSqueezeExcite(4, 2)
+	m.Layers = append(m.Layers, se)
+	m.SetPrecision(BF16)
+	var walk func(ls []Layer) int
+	walk = func(ls []Layer) int {
+		n := 0
+		for _, l := range ls {
+			switch l := l.(type) {
+			case *Conv2D:
+				if l.prec != BF16 {
+					t.Errorf("a convolution is in %q", l.prec)
+				}
+				n++
+			case *Dense:
+				if l.prec != BF16 {
+					t.Errorf("a dense layer is in %q", l.prec)
+				}
+				n++
+			case *Residual:
+				n += walk(l.Inner) + walk(l.Shortcut)
+			case *SqueezeExcite:
+				n += walk([]Layer{l.Fc1, l.Fc2})
+			}
+		}
+		return n
+	}
+	if n := walk(m.Layers); n < 10 {
+		t.Fatalf("only %d layers checked", n)
+	}
+}
