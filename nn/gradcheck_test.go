@@ -112,6 +112,8 @@ func TestGradients(t *testing.T) {
 		{"hardswish", NewHardswish(), []int{3, 4, 4, 2}, false},
 		{"squeeze excite", NewSqueezeExcite(6, 3), []int{2, 3, 4, 6}, false},
 		{"linear residual", linearResidual(), []int{2, 4, 4, 3}, false},
+		{"grouped conv 3x3 s2 g2", NewGroupedConv2D(4, 6, 3, 2, 1, 2), []int{2, 6, 5, 4}, false},
+		{"grouped conv 1x1 g3", NewGroupedConv2D(6, 3, 1, 1, 0, 3), []int{2, 3, 3, 6}, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { gradCheck(t, c.name, c.layer, c.in, rng, c.avoidZero) })
@@ -325,6 +327,42 @@ func TestFillRows(t *testing.T) {
 			if v != row[i%3] {
 				t.Fatalf("%d rows: dst[%d] = %v", rows, i, v)
 			}
+		}
+	}
+}
+
+// TestGroupedEqualsBlockDiagonal checks a grouped convolution against a
+// full one whose kernel is zero between groups.
+func TestGroupedEqualsBlockDiagonal(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	const in, out, k, groups = 6, 9, 3, 3
+	g := NewGroupedConv2D(in, out, k, 2, 1, groups)
+	g.Init(rng)
+	full := NewConv2DPadded(in, out, k, 2, 1)
+	for gi, c := range g.Convs {
+		for i := range c.B.Value.Data {
+			c.B.Value.Data[i] = float32(rng.NormFloat64())
+			full.B.Value.Data[gi*3+i] = c.B.Value.Data[i]
+		}
+		for y := range k {
+			for x := range k {
+				for i := range 2 {
+					for o := range 3 {
+						full.W.Value.Data[((y*k+x)*in+gi*2+i)*out+gi*3+o] = c.W.Value.Data[((y*k+x)*2+i)*3+o]
+					}
+				}
+			}
+		}
+	}
+	x := tensor.New(2, 7, 6, in)
+	for i := range x.Data {
+		x.Data[i] = float32(rng.NormFloat64())
+	}
+	want := full.Forward(x, false).Clone()
+	got := g.Forward(x, false)
+	for i := range want.Data {
+		if math.Abs(float64(got.Data[i]-want.Data[i])) > 1e-5 {
+			t.Fatalf("value %d: %v, want %v", i, got.Data[i], want.Data[i])
 		}
 	}
 }

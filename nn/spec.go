@@ -13,6 +13,8 @@ type Spec struct {
 	Kernel  int    `json:"kernel,omitempty"`
 	Stride  int    `json:"stride,omitempty"`
 	Padding string `json:"padding,omitempty"`
+	// Groups is a grouped_conv2d's number of channel groups.
+	Groups int `json:"groups,omitempty"`
 	// Pad is the padding on every side of an "explicit" conv2d or of a
 	// max_pool.
 	Pad     int     `json:"pad,omitempty"`
@@ -47,6 +49,12 @@ func LayerFromSpec(s Spec) (Layer, error) {
 			return nil, fmt.Errorf("depthwise_conv2d: bad configuration %+v", s)
 		}
 		return NewDepthwiseConv2D(s.InC, s.Kernel, s.Stride, s.Pad), nil
+	case "grouped_conv2d":
+		if s.InC <= 0 || s.Filters <= 0 || s.Kernel <= 0 || s.Stride <= 0 || s.Pad < 0 || s.Pad >= s.Kernel ||
+			s.Groups <= 0 || s.InC%s.Groups != 0 || s.Filters%s.Groups != 0 {
+			return nil, fmt.Errorf("grouped_conv2d: bad configuration %+v", s)
+		}
+		return NewGroupedConv2D(s.InC, s.Filters, s.Kernel, s.Stride, s.Pad, s.Groups), nil
 	case "hardswish":
 		return NewHardswish(), nil
 	case "squeeze_excite":

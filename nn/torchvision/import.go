@@ -47,6 +47,9 @@ var architectures = map[string]architecture{
 	"resnet101":          resnetArch("ResNet-101", bottleneck, 3, 4, 23, 3),
 	"resnet152":          resnetArch("ResNet-152", bottleneck, 3, 8, 36, 3),
 	"mobilenet_v3_large": mobilenetArch("MobileNetV3-Large", mobilenetV3Large, 960),
+	"resnext50_32x4d":    resnextArch("ResNeXt-50 32x4d", bottleneck, 32, 4, 3, 4, 6, 3),
+	"resnext101_32x8d":   resnextArch("ResNeXt-101 32x8d", bottleneck, 32, 8, 3, 4, 23, 3),
+	"wide_resnet50_2":    resnextArch("Wide ResNet-50-2", bottleneck, 1, 128, 3, 4, 6, 3),
 }
 
 // Architectures returns the names Import accepts, sorted.
@@ -108,6 +111,39 @@ type builder struct {
 	sd   StateDict
 	used map[string]bool
 	eps  float64 // BatchNorm epsilon, 0 for bnEpsilon
+	// groups and widthPerGroup shape ResNet bottlenecks (1 and 64 for
+	// the plain ResNet).
+	groups, widthPerGroup int
+}
+
+// groupedBN is convBN for a grouped convolution (PyTorch weight [out,
+// in/groups, k, k]).
+func (b *builder) groupedBN(conv, bn string, in, out, k, stride, pad, groups int) (*nn.GroupedConv2D, error) {
+	inG, outG := in/groups, out/groups
+	w, err := b.sd.take(b.used, conv+".weight", out, inG, k, k)
+	if err != nil {
+		return nil, err
+	}
+	scale, shift, err := b.bnAffine(bn, out)
+	if err != nil {
+		return nil, err
+	}
+	gc := nn.NewGroupedConv2D(in, out, k, stride, pad, groups)
+	for g, c := range gc.Convs {
+		kw := c.W.Value.Data // [k, k, inG, outG]
+		for j := range outG {
+			o := g*outG + j
+			for i := range inG {
+				for y := range k {
+					for x := range k {
+						kw[((y*k+x)*inG+i)*outG+j] = float32(float64(w.Data[((o*inG+i)*k+y)*k+x]) * scale[o])
+					}
+				}
+			}
+			c.B.Value.Data[j] = float32(shift[o])
+		}
+	}
+	return gc, nil
 }
 
 // bnEpsilon is torchvision's BatchNorm2d epsilon.

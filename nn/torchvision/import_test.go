@@ -31,7 +31,7 @@ func readF32(t *testing.T, path string) []float32 {
 // torchvision's pooled features (eval mode), L2-normalised: within 1e-4
 // relative, image by image.
 func TestImportMatchesTorchvision(t *testing.T) {
-	for _, arch := range []string{"resnet18", "resnet50", "mobilenet_v3_large"} {
+	for _, arch := range []string{"resnet18", "resnet50", "mobilenet_v3_large", "resnext50_32x4d"} {
 		t.Run(arch, func(t *testing.T) {
 			dir := torchtest.Reference(t, arch, 7)
 			sd, err := ReadPTH(filepath.Join(dir, arch+".pth"))
@@ -42,7 +42,7 @@ func TestImportMatchesTorchvision(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			other := map[string]string{"resnet18": "resnet50", "resnet50": "resnet18", "mobilenet_v3_large": "resnet18"}[arch]
+			other := map[string]string{"resnet18": "resnet50", "resnet50": "resnet18", "mobilenet_v3_large": "resnet18", "resnext50_32x4d": "resnet50"}[arch]
 			if _, err := Import(other, sd, Options{}); err == nil {
 				t.Errorf("%s weights imported as %s", arch, other)
 			} else {

@@ -16,10 +16,18 @@ const (
 
 // resnetArch is torchvision's ResNet with the given blocks per stage.
 func resnetArch(summary string, kind block, stages ...int) architecture {
+	return resnextArch(summary, kind, 1, 64, stages...)
+}
+
+// resnextArch is a ResNet whose bottlenecks' 3x3 convolutions have groups
+// groups of widthPerGroup channels per 64 planes (torchvision's
+// ResNeXt and wide ResNets; 1 and 64 for the plain ResNet).
+func resnextArch(summary string, kind block, groups, widthPerGroup int, stages ...int) architecture {
 	return architecture{
 		summary: summary,
 		ignored: []string{"fc."},
 		build: func(b *builder) ([]nn.Layer, int, error) {
+			b.groups, b.widthPerGroup = groups, widthPerGroup
 			return b.resnet(kind, stages)
 		},
 	}
@@ -94,17 +102,24 @@ func (b *builder) basicBlock(p string, in, planes, stride int) (*nn.Residual, er
 	return nn.NewResidual([]nn.Layer{c1, nn.NewReLU(), c2}, sc), nil
 }
 
-// bottleneckBlock is torchvision's Bottleneck (expansion 4).
+// bottleneckBlock is torchvision's Bottleneck (expansion 4), its 3x3
+// convolution of planes*widthPerGroup/64*groups channels in groups.
 func (b *builder) bottleneckBlock(p string, in, planes, stride int) (*nn.Residual, error) {
-	c1, err := b.convBN(p+".conv1", p+".bn1", in, planes, 1, 1, 0)
+	width := planes * b.widthPerGroup / 64 * b.groups
+	c1, err := b.convBN(p+".conv1", p+".bn1", in, width, 1, 1, 0)
 	if err != nil {
 		return nil, err
 	}
-	c2, err := b.convBN(p+".conv2", p+".bn2", planes, planes, 3, stride, 1)
+	var c2 nn.Layer
+	if b.groups == 1 {
+		c2, err = b.convBN(p+".conv2", p+".bn2", width, width, 3, stride, 1)
+	} else {
+		c2, err = b.groupedBN(p+".conv2", p+".bn2", width, width, 3, stride, 1, b.groups)
+	}
 	if err != nil {
 		return nil, err
 	}
-	c3, err := b.convBN(p+".conv3", p+".bn3", planes, planes*4, 1, 1, 0)
+	c3, err := b.convBN(p+".conv3", p+".bn3", width, planes*4, 1, 1, 0)
 	if err != nil {
 		return nil, err
 	}
