@@ -48,6 +48,10 @@ type BatchNorm struct {
 	Momentum    float64 // weight of the batch in the running averages
 	Eps         float64 // added to the variance
 	FrozenScale bool    // Gamma is fixed, not a trainable parameter
+	// FrozenStats normalises with the running statistics in training too,
+	// and keeps them (fine-tuning a pretrained network: its statistics
+	// stay those of its data; Gamma and Beta still train).
+	FrozenStats bool
 
 	Gamma, Beta             *Param // trainable scale and shift
 	RunningMean, RunningVar *Param // running statistics, not trained
@@ -118,6 +122,7 @@ func (l *BatchNorm) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	}
 	c := l.C
 	m := x.Len() / c
+	train = train && !l.FrozenStats
 	l.x, l.train = x, train
 	if train {
 		// Σx and Σx² per channel, in float64.

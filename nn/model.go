@@ -103,6 +103,25 @@ func (m *Model) Backward(dy *tensor.Tensor) {
 	}
 }
 
+// FreezeBatchNorm makes every BatchNorm layer of the model, inside residual
+// blocks too, normalise with its running statistics in training and keep
+// them (BatchNorm.FrozenStats).
+func (m *Model) FreezeBatchNorm() {
+	var walk func([]Layer)
+	walk = func(ls []Layer) {
+		for _, l := range ls {
+			switch l := l.(type) {
+			case *BatchNorm:
+				l.FrozenStats = true
+			case *Residual:
+				walk(l.Inner)
+				walk(l.Shortcut)
+			}
+		}
+	}
+	walk(m.Layers)
+}
+
 // TrainableParams returns the parameters of the layers after the Frozen
 // ones, in the order of Params.
 func (m *Model) TrainableParams() []*Param {

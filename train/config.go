@@ -31,7 +31,10 @@ type Config struct {
 	// Freeze is the number of leading layers of the model kept as they
 	// are (nn.Model.Frozen).
 	Freeze int `json:"freeze,omitempty"`
-	Epochs int `json:"epochs"`
+	// FreezeBN keeps every BatchNorm's running statistics and normalises
+	// with them in training too (nn.Model.FreezeBatchNorm).
+	FreezeBN bool `json:"freeze_batchnorm,omitempty"`
+	Epochs   int  `json:"epochs"`
 	// Steps is the number of batches per epoch; 0, with the "epochs"
 	// sampler, means one pass over the images.
 	Steps int    `json:"steps_per_epoch"`

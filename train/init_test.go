@@ -98,3 +98,50 @@ func TestFineTuneFrozen(t *testing.T) {
 		t.Errorf("fine-tuning a 32-pixel model at 40: %v", err)
 	}
 }
+
+// TestFineTuneFrozenBatchNorm fine-tunes with FreezeBN: every BatchNorm's
+// running statistics, inside blocks too, stay bit for bit while the
+// network trains.
+func TestFineTuneFrozenBatchNorm(t *testing.T) {
+	ds := orientations(8, 5)
+	cfg := tinyFast()
+	cfg.Epochs = 1
+	start, err := New(cfg, ds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := start.Run(context.Background(), "", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "start")
+	if err := nn.Save(dir, start.Model, ds.Classes, nil); err != nil {
+		t.Fatal(err)
+	}
+	ft := tinyFast()
+	ft.Init, ft.Model, ft.Size, ft.Dim, ft.FreezeBN, ft.Epochs = dir, "", 0, 0, true, 6 // past the lookahead's first average
+	tr, err := New(ft, ds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, state := tr.Model.State()
+	if len(state) == 0 {
+		t.Fatal("no BatchNorm statistics: the test checks nothing")
+	}
+	var was [][]float32
+	for _, p := range state {
+		was = append(was, slices.Clone(p.Value.Data))
+	}
+	mid := tr.Model.Params()[len(tr.Model.Params())/2]
+	w0 := slices.Clone(mid.Value.Data)
+	if err := tr.Run(context.Background(), "", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range state {
+		if !slices.Equal(p.Value.Data, was[i]) {
+			t.Fatalf("BatchNorm statistics %d changed", i)
+		}
+	}
+	if slices.Equal(w0, mid.Value.Data) {
+		t.Fatal("the network did not train")
+	}
+}

@@ -132,6 +132,9 @@ func newTrainer(cfg Config, m *nn.Model, ds *data.Dataset) (*Trainer, error) {
 		return nil, fmt.Errorf("train: freezing %d layers of a model of %d leaves nothing to train", cfg.Freeze, len(m.Layers))
 	}
 	m.Frozen = cfg.Freeze
+	if cfg.FreezeBN {
+		m.FreezeBatchNorm()
+	}
 	m.FlipTTA, m.TranslateTTA = cfg.FlipTTA, cfg.TranslateTTA
 	prec, err := nn.ParsePrecision(cfg.Precision)
 	if err != nil {
@@ -215,6 +218,9 @@ func (t *Trainer) averaged() []*tensor.Tensor {
 	var ts []*tensor.Tensor
 	for _, p := range t.Model.TrainableParams() {
 		ts = append(ts, p.Value)
+	}
+	if t.Config.FreezeBN {
+		return ts // the statistics stay as they are, bit for bit
 	}
 	for _, p := range t.Model.TrainableState() {
 		ts = append(ts, p.Value)

@@ -40,6 +40,7 @@ func (f *trainFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&c.Model, "model", c.Model, fmt.Sprintf("architecture: %v", nn.ArchitectureNames()))
 	fl.IntVar(&c.Dim, "dim", c.Dim, "embedding dimension (with --init: a new projection head of this many units; left out, the model's head is kept)")
 	fl.StringVar(&c.Init, "init", "", "fine-tune: start from this model directory (imported or trained) instead of random weights; its architecture and input size are used, the schedule starts afresh")
+	fl.BoolVar(&c.FreezeBN, "freeze-batchnorm", false, "normalise with every BatchNorm's running statistics in training too, and keep them (fine-tuning; imported networks have theirs folded into the convolutions)")
 	fl.IntVar(&c.Freeze, "freeze", 0, "with --init: keep the first N layers as they are (run as in inference, not trained; model.json lists the layers in order)")
 	fl.IntVar(&c.Size, "size", c.Size, "input size in pixels (images are scaled to it; fast, resnet-small and resnet-stem take any size >= 25, keras-small 32 only; 0: 32)")
 	fl.IntVar(&c.Epochs, "epochs", c.Epochs, "epochs")
@@ -99,6 +100,7 @@ func (f *trainFlags) config() (train.Config, error) {
 		"precision":        func() { cfg.Precision = set.Precision },
 		"translate-tta":    func() { cfg.TranslateTTA = set.TranslateTTA },
 		"init":             func() { cfg.Init = set.Init }, "freeze": func() { cfg.Freeze = set.Freeze },
+		"freeze-batchnorm": func() { cfg.FreezeBN = set.FreezeBN },
 	}
 	for name, apply := range over {
 		if f.flags.Changed(name) {

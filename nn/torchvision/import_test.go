@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/lookalike/lookalike/internal/torchtest"
@@ -41,6 +42,9 @@ func TestImportMatchesTorchvision(t *testing.T) {
 			m, err := Import(arch, sd, Options{Size: 224})
 			if err != nil {
 				t.Fatal(err)
+			}
+			if arch == "resnet18" {
+				checkSafetensors(t, sd)
 			}
 			other := map[string]string{"resnet18": "resnet50", "resnet50": "resnet18", "mobilenet_v3_large": "resnet18", "resnext50_32x4d": "resnet50"}[arch]
 			if _, err := Import(other, sd, Options{}); err == nil {
@@ -90,5 +94,32 @@ func TestImportMatchesTorchvision(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// checkSafetensors writes sd as a .safetensors file and checks that
+// ReadWeights reads it back the same.
+func checkSafetensors(t *testing.T, sd StateDict) {
+	t.Helper()
+	ts := map[string]*tensor.Tensor{}
+	for name, v := range sd {
+		ts[name] = tensor.From(v.Data, v.Shape...)
+	}
+	path := filepath.Join(t.TempDir(), "weights.safetensors")
+	if err := nn.WriteSafetensors(path, ts, nil); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadWeights(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(back) != len(sd) {
+		t.Fatalf("safetensors: %d tensors, want %d", len(back), len(sd))
+	}
+	for name, v := range sd {
+		b := back[name]
+		if !slices.Equal(b.Shape, v.Shape) || !slices.Equal(b.Data, v.Data) {
+			t.Fatalf("safetensors: %s differs", name)
+		}
 	}
 }
