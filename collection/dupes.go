@@ -24,7 +24,7 @@ type DupesOptions struct {
 // Euclidean distance for L2. Groups come largest first, members ordered by
 // ID; each member's Score is its distance to its nearest neighbour in the
 // group.
-func Duplicates(ix *index.Index, threshold float64, opt DupesOptions) ([][]Hit, error) {
+func Duplicates(ix Store, threshold float64, opt DupesOptions) ([][]Hit, error) {
 	if threshold <= 0 {
 		return nil, fmt.Errorf("dupes: threshold %g must be positive", threshold)
 	}
@@ -67,7 +67,7 @@ func Duplicates(ix *index.Index, threshold float64, opt DupesOptions) ([][]Hit, 
 			}
 			qs = append(qs, e.Vector...)
 		}
-		res, err := ix.SearchBatch(qs, end-start, opt.Neighbours+1)
+		res, err := ix.SearchBatchEf(qs, end-start, opt.Neighbours+1, 0)
 		if err != nil {
 			return nil, fmt.Errorf("dupes: %w", err)
 		}

@@ -3,8 +3,6 @@ package collection
 import (
 	"fmt"
 	"path/filepath"
-
-	"github.com/lookalike/lookalike/index"
 )
 
 // Rankings searches ix with every embedding of a dataset whose images are
@@ -14,7 +12,7 @@ import (
 // index's search breadth (raised to k). It fails if an entry of ix is not
 // an image of the dataset, since the metrics would then be meaningless.
 // root is the collection root that entry keys are relative to (see File).
-func Rankings(ix *index.Index, root string, emb []float32, paths []string, k, ef int) ([][]int, error) {
+func Rankings(ix Store, root string, emb []float32, paths []string, k, ef int) ([][]int, error) {
 	pos := make(map[string]int, len(paths))
 	for i, p := range paths {
 		abs, err := filepath.Abs(p)

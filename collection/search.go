@@ -22,13 +22,13 @@ type Hit struct {
 
 // CheckModel reports whether ix holds embeddings of the model described by
 // info, so that their vectors can be compared.
-func CheckModel(ix *index.Index, info *nn.Info) error {
+func CheckModel(ix Store, info *nn.Info) error {
 	meta := ix.Meta()
 	if meta.Model != info.Fingerprint {
-		return fmt.Errorf("the index %s was built with model %.12s, not with this one (%.12s): re-index with this model or pass the other", ix.Dir(), meta.Model, info.Fingerprint)
+		return fmt.Errorf("the index %s was built with model %.12s, not with this one (%.12s): re-index with this model or pass the other", ix.Location(), meta.Model, info.Fingerprint)
 	}
 	if meta.Dim != info.Dim {
-		return fmt.Errorf("the index %s holds %d-dimensional vectors, the model makes %d", ix.Dir(), meta.Dim, info.Dim)
+		return fmt.Errorf("the index %s holds %d-dimensional vectors, the model makes %d", ix.Location(), meta.Dim, info.Dim)
 	}
 	return nil
 }
@@ -36,7 +36,7 @@ func CheckModel(ix *index.Index, info *nn.Info) error {
 // Search embeds the decoded query image (pixels at the model's size) and
 // returns its k best matches in ix. ef > 0 sets an HNSW index's search
 // breadth for this query.
-func Search(m *nn.Model, ix *index.Index, pixels []uint8, k, ef int) ([]Hit, error) {
+func Search(m *nn.Model, ix Store, pixels []uint8, k, ef int) ([]Hit, error) {
 	q, err := EmbedImage(m, pixels)
 	if err != nil {
 		return nil, err
@@ -50,7 +50,7 @@ func Search(m *nn.Model, ix *index.Index, pixels []uint8, k, ef int) ([]Hit, err
 
 // hits resolves results to entries, leaving out the entry skip (nonzero)
 // and any that was deleted meanwhile.
-func hits(ix *index.Index, res []index.Result, skip uint64) []Hit {
+func hits(ix Store, res []index.Result, skip uint64) []Hit {
 	out := make([]Hit, 0, len(res))
 	for _, r := range res {
 		if r.ID == skip && skip != 0 {
@@ -67,7 +67,7 @@ func hits(ix *index.Index, res []index.Result, skip uint64) []Hit {
 
 // Similar returns the k entries most similar to entry id ("more like
 // this"), without the entry itself.
-func Similar(ix *index.Index, id uint64, k, ef int) ([]Hit, error) {
+func Similar(ix Store, id uint64, k, ef int) ([]Hit, error) {
 	e, ok := ix.Get(id)
 	if !ok {
 		return nil, fmt.Errorf("entry %d: %w", id, ErrNotFound)

@@ -45,7 +45,7 @@ type Summary struct {
 // interruption embeds only what is missing. Uploads left pending by a crash
 // are settled first (see Recover), and absolute entry paths of older
 // indexes that lie inside root are converted to keys, duplicates dropped.
-func Update(ctx context.Context, m *nn.Model, ix *index.Index, root string, opt UpdateOptions) (Summary, error) {
+func Update(ctx context.Context, m *nn.Model, ix Store, root string, opt UpdateOptions) (Summary, error) {
 	var s Summary
 	abs, err := filepath.Abs(root)
 	if err != nil {
@@ -150,7 +150,7 @@ func Update(ctx context.Context, m *nn.Model, ix *index.Index, root string, opt 
 // keeping their ID, vector, label and fingerprint; an entry whose key is
 // already indexed (the same file added again under its key) is deleted.
 // It returns how many entries it changed.
-func convertAbsolute(ix *index.Index, root string) (int, error) {
+func convertAbsolute(ix Store, root string) (int, error) {
 	var moved []index.Entry
 	var dupes []uint64
 	for e := range ix.All() {

@@ -56,7 +56,7 @@ func IsUpload(p string, id uint64) bool {
 // before the entry is logged leaves a pending file that Recover removes; a
 // crash after, one that Recover renames. So a file is in the collection
 // when, and only when, its entry is.
-func AddUpload(ix *index.Index, root string, e index.Entry, data []byte) (index.Entry, error) {
+func AddUpload(ix Store, root string, e index.Entry, data []byte) (index.Entry, error) {
 	if !IsKey(e.Path) || path.Dir(e.Path) != UploadsDir {
 		return index.Entry{}, fmt.Errorf("add upload: %q is not a file of the %s folder", e.Path, UploadsDir)
 	}
@@ -98,7 +98,7 @@ func AddUpload(ix *index.Index, root string, e index.Entry, data []byte) (index.
 // like AddUpload: the upload first takes its pending name (so that no
 // update indexes it again), then the deletion is logged, then the file
 // goes; Recover settles an interruption.
-func Delete(ix *index.Index, root string, id uint64) (index.Entry, bool, error) {
+func Delete(ix Store, root string, id uint64) (index.Entry, bool, error) {
 	e, ok := ix.Get(id)
 	if !ok {
 		return index.Entry{}, false, nil
@@ -139,7 +139,7 @@ func Delete(ix *index.Index, root string, id uint64) (index.Entry, bool, error) 
 // removed (an add that was never acknowledged, or a delete that was). It
 // logs what it did. Call it with the index open for writing, before
 // updating or serving.
-func Recover(ix *index.Index, root string, log *slog.Logger) error {
+func Recover(ix Store, root string, log *slog.Logger) error {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}

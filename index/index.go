@@ -400,6 +400,9 @@ func (ix *Index) Kind() Kind { return ix.kind }
 // Dir returns the directory the index is stored in, "" for New.
 func (ix *Index) Dir() string { return ix.dir }
 
+// Location returns the index's directory, for messages (collection.Store).
+func (ix *Index) Location() string { return ix.dir }
+
 // Len returns the number of entries.
 func (ix *Index) Len() int {
 	ix.mu.RLock()
