@@ -41,7 +41,7 @@ type EvalOptions struct {
 	// Index, when set, must hold the same images: the metrics are then also
 	// computed from its search results, exact or approximate, so that what
 	// an approximate index loses is visible.
-	Index *index.Index
+	Index collection.Store
 	// IndexRoot is the root of the index's collection, that its entry
 	// keys are relative to.
 	IndexRoot string
@@ -169,7 +169,7 @@ func Evaluate(m *nn.Model, info *nn.Info, ds *data.Dataset, dataName, dir string
 }
 
 // evaluateIndex scores the rankings that ix returns for every image of ds.
-func evaluateIndex(ix *index.Index, root string, ef int, emb []float32, dim int, ds *data.Dataset) (*IndexEvaluation, error) {
+func evaluateIndex(ix collection.Store, root string, ef int, emb []float32, dim int, ds *data.Dataset) (*IndexEvaluation, error) {
 	// The longest ranking MAP@R needs: the largest class, less the query.
 	longest := 10
 	for _, idx := range ds.ClassIndices() {
@@ -180,9 +180,12 @@ func evaluateIndex(ix *index.Index, root string, ef int, emb []float32, dim int,
 	if err != nil {
 		return nil, err
 	}
-	ie := &IndexEvaluation{Kind: ix.Kind().String(), Seconds: time.Since(start).Seconds()}
-	if ix.Kind() == index.KindHNSW {
-		ie.Ef, ie.EfSearch = max(ef, longest+1), ef
+	ie := &IndexEvaluation{Kind: "weaviate", Seconds: time.Since(start).Seconds()}
+	if k, ok := ix.(interface{ Kind() index.Kind }); ok {
+		ie.Kind = k.Kind().String()
+		if k.Kind() == index.KindHNSW {
+			ie.Ef, ie.EfSearch = max(ef, longest+1), ef
+		}
 	}
 	if ie.Metrics, err = eval.FromRankings(ds.Labels, ranked, eval.Options{}); err != nil {
 		return nil, err

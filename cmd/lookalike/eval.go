@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -53,7 +55,7 @@ func (f *evalFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.out, "out", "report", "report directory to write")
 	cmd.Flags().StringVar(&f.split, "split", "test", "split to read from a dataset root or the CIFAR-10 archive")
 	cmd.Flags().Uint64Var(&f.seed, "seed", 1, "random seed for the collage's queries")
-	f.index.register(cmd, "index", "also measure through this index, built from the same images with lookalike index", false)
+	f.index.register(cmd, "index", "also measure through this index, built from the same images with lookalike index")
 }
 
 func runEval(cmd *cobra.Command, a *app, f *evalFlags) (*report.Evaluation, error) {
@@ -68,7 +70,7 @@ func runEval(cmd *cobra.Command, a *app, f *evalFlags) (*report.Evaluation, erro
 		return nil, err
 	}
 	opt := report.EvalOptions{Seed: f.seed, Logger: a.log}
-	if f.index.dir != "" {
+	if f.index.dir != "" || f.index.store != "" {
 		ix, err := f.index.open(a, info, true)
 		if err != nil {
 			return nil, err
@@ -76,6 +78,11 @@ func runEval(cmd *cobra.Command, a *app, f *evalFlags) (*report.Evaluation, erro
 		defer ix.Close()
 		if opt.IndexRoot, err = f.index.root(); err != nil {
 			return nil, err
+		}
+		if f.index.store != "" {
+			// A class records no root: its keys are relative to the
+			// folder indexed, which is the one evaluated.
+			opt.IndexRoot = evaluatedFolder(f.data.path, f.split)
 		}
 		opt.Index, opt.IndexEf = ix, f.index.cfg.EfSearch
 	}
@@ -95,4 +102,17 @@ func runEval(cmd *cobra.Command, a *app, f *evalFlags) (*report.Evaluation, erro
 			ie.Kind, im.PrecisionAt1, im.PrecisionAt10, im.RPrecision, im.MAPAtR, ie.NeighbourRecall10, ie.Seconds)
 	}
 	return ev, nil
+}
+
+// evaluatedFolder returns the image folder eval reads for a dataset path
+// and split, absolute: path/split when it is a folder, else path.
+func evaluatedFolder(path, split string) string {
+	dir := path
+	if fi, err := os.Stat(filepath.Join(path, split)); err == nil && fi.IsDir() {
+		dir = filepath.Join(path, split)
+	}
+	if abs, err := filepath.Abs(dir); err == nil {
+		return abs
+	}
+	return dir
 }

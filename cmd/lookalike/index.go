@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,29 +20,60 @@ import (
 	"github.com/lookalike/lookalike/viz"
 )
 
-// indexFlags choose and tune the vector index when opening one.
+// indexFlags choose and tune the store when opening one: the embedded
+// index in a directory (dirFlag), or a Weaviate class (--store).
 type indexFlags struct {
-	dir  string
-	hnsw bool
-	cfg  index.HNSWConfig
+	dir     string
+	dirFlag string
+	hnsw    bool
+	cfg     index.HNSWConfig
+	store   string
+	wv      collection.WeaviateOptions
 }
 
-func (f *indexFlags) register(cmd *cobra.Command, dirFlag, usage string, required bool) {
-	cmd.Flags().StringVar(&f.dir, dirFlag, "", usage)
+func (f *indexFlags) register(cmd *cobra.Command, dirFlag, usage string) {
+	f.dirFlag = dirFlag
+	cmd.Flags().StringVar(&f.dir, dirFlag, "", usage+"; or --store")
 	cmd.Flags().BoolVar(&f.hnsw, "hnsw", false, "search with an approximate HNSW graph instead of exactly")
 	cmd.Flags().IntVar(&f.cfg.M, "m", index.DefaultM, "HNSW links per node")
 	cmd.Flags().IntVar(&f.cfg.EfConstruction, "ef-construction", index.DefaultEfConstruction, "HNSW candidate list size while building")
 	cmd.Flags().IntVar(&f.cfg.EfSearch, "ef", index.DefaultEfSearch, "HNSW candidate list size while searching")
-	if required {
-		cmd.MarkFlagRequired(dirFlag)
+	cmd.Flags().StringVar(&f.store, "store", "", "a Weaviate class instead of an index directory: weaviate://HOST:PORT/CLASS (created when missing; needs --model, and --images to index)")
+	cmd.Flags().IntVar(&f.wv.Shards, "shards", 1, "with --store: shards of a class it creates")
+	cmd.Flags().IntVar(&f.wv.Replicas, "replicas", 1, "with --store: replication factor of a class it creates")
+	cmd.Flags().StringVar(&f.wv.Consistency, "consistency", "QUORUM", "with --store: consistency level of reads and writes (ONE, QUORUM, ALL)")
+}
+
+// check reports a missing or doubled choice of store.
+func (f *indexFlags) check() error {
+	switch {
+	case f.dir == "" && f.store == "":
+		return fmt.Errorf("--%s or --store is required", f.dirFlag)
+	case f.dir != "" && f.store != "":
+		return fmt.Errorf("--%s and --store: choose one", f.dirFlag)
 	}
+	return nil
+}
+
+// openWeaviate opens the --store class for the model described by info.
+func (f *indexFlags) openWeaviate(ctx context.Context, info *nn.Info) (collection.Store, error) {
+	if info.Fingerprint == "" {
+		return nil, errors.New("--store needs --model: a Weaviate class records no model directory")
+	}
+	return collection.OpenWeaviate(ctx, f.store, index.Meta{Model: info.Fingerprint, Dim: info.Dim, Metric: index.Cosine}, f.wv)
 }
 
 // load loads the model (modelDir, or the one the index's manifest records
 // when modelDir is empty) and opens (or creates) the index for it. A
 // writable index records where the model is in its manifest, with the
 // collection root when root is not empty.
-func (f *indexFlags) load(a *app, modelDir string, readOnly bool, root string) (*nn.Model, *index.Index, error) {
+func (f *indexFlags) load(a *app, modelDir string, readOnly bool, root string) (*nn.Model, collection.Store, error) {
+	if err := f.check(); err != nil {
+		return nil, nil, err
+	}
+	if f.store != "" && modelDir == "" {
+		return nil, nil, errors.New("--store needs --model: a Weaviate class records no model directory")
+	}
 	m, info, dir, err := f.loadModel(modelDir)
 	if err != nil {
 		return nil, nil, err
@@ -50,7 +82,7 @@ func (f *indexFlags) load(a *app, modelDir string, readOnly bool, root string) (
 	if err != nil {
 		return nil, nil, err
 	}
-	if !readOnly && root != "" {
+	if !readOnly && root != "" && f.store == "" {
 		if err := collection.WriteManifest(f.dir, root, dir, info.Fingerprint); err != nil {
 			ix.Close()
 			return nil, nil, err
@@ -76,12 +108,21 @@ func (f *indexFlags) loadModel(modelDir string) (*nn.Model, *nn.Info, string, er
 // root returns the collection root of the index: its manifest's, or ""
 // for an index without one (whose entry paths are absolute).
 func (f *indexFlags) root() (string, error) {
+	if f.store != "" {
+		return "", nil // keys are printed as they are
+	}
 	return collection.Root(f.dir, "", false)
 }
 
 // open opens (or creates) the index for the model described by info; an
 // empty info opens an existing index whatever its model.
-func (f *indexFlags) open(a *app, info *nn.Info, readOnly bool) (*index.Index, error) {
+func (f *indexFlags) open(a *app, info *nn.Info, readOnly bool) (collection.Store, error) {
+	if err := f.check(); err != nil {
+		return nil, err
+	}
+	if f.store != "" {
+		return f.openWeaviate(context.Background(), info)
+	}
 	kind := index.KindExact
 	if f.hnsw {
 		kind = index.KindHNSW
@@ -133,7 +174,15 @@ continues. The index records the model's fingerprint and refuses another.`,
 			if opt.Limits.MaxBytes, err = parseBytes(maxBytes); err != nil {
 				return fmt.Errorf("--max-file-size: %w", err)
 			}
-			root, err := collection.Root(f.dir, images, relocate)
+			if err := f.check(); err != nil {
+				return err
+			}
+			root, err := images, error(nil)
+			if f.store == "" {
+				root, err = collection.Root(f.dir, images, relocate)
+			} else if root != "" {
+				root, err = filepath.Abs(root)
+			}
 			if errors.Is(err, collection.ErrRootMismatch) {
 				return fmt.Errorf("%w: index another folder into another --out, or pass --relocate if the collection moved there", err)
 			}
@@ -172,15 +221,17 @@ continues. The index records the model's fingerprint and refuses another.`,
 			case err != nil:
 				return fmt.Errorf("%w (the %d images added before this are saved)", err, s.Added)
 			}
-			if err := ix.Compact(); err != nil {
-				return err
+			if c, ok := ix.(interface{ Compact() error }); ok {
+				if err := c.Compact(); err != nil {
+					return err
+				}
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: %d images found, %d added, %d unchanged, %d skipped, %d removed; %d in the index (%s)\n",
-				f.dir, s.Found, s.Added, s.Unchanged, s.Skipped, s.Removed, ix.Len(), time.Since(start).Round(time.Millisecond))
+				ix.Location(), s.Found, s.Added, s.Unchanged, s.Skipped, s.Removed, ix.Len(), time.Since(start).Round(time.Millisecond))
 			return nil
 		},
 	}
-	f.register(cmd, "out", "index directory to create or update (required)", true)
+	f.register(cmd, "out", "index directory to create or update")
 	cmd.Flags().StringVar(&model, "model", "", "model directory (default: the one the index records)")
 	cmd.Flags().StringVar(&images, "images", "", "folder of images to index, recursively (default: the one the index records)")
 	cmd.Flags().BoolVar(&relocate, "relocate", false, "the collection moved: index --images although the index records another folder")
@@ -257,7 +308,7 @@ now).`,
 			return nil
 		},
 	}
-	f.register(cmd, "index", "index directory (required)", true)
+	f.register(cmd, "index", "index directory")
 	cmd.Flags().StringVar(&model, "model", "", "model directory (default: where the index last saw its model)")
 	cmd.Flags().StringVar(&query, "image", "", "query image file (required)")
 	cmd.Flags().IntVarP(&k, "k", "k", 10, "number of results")
@@ -354,7 +405,7 @@ such pairs. Useful to clean a photo collection.`,
 			return nil
 		},
 	}
-	f.register(cmd, "index", "index directory (required)", true)
+	f.register(cmd, "index", "index directory")
 	cmd.Flags().StringVar(&model, "model", "", "model directory to check the index against (not needed)")
 	cmd.Flags().Float64Var(&threshold, "threshold", 0.01, "largest cosine distance (1 - similarity) between near-duplicates")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the groups as JSON")
