@@ -193,3 +193,30 @@ func TestEmbedFilesMatchesEmbed(t *testing.T) {
 		t.Fatal("cancelled: want error")
 	}
 }
+
+// TestInShard checks the shard split: every key in exactly one shard,
+// stable, and about even.
+func TestInShard(t *testing.T) {
+	counts := make([]int, 4)
+	for i := range 4000 {
+		key := fmt.Sprintf("folder%d/img%05d.jpg", i%7, i)
+		n := 0
+		for s := range 4 {
+			if InShard(key, s, 4) {
+				counts[s]++
+				n++
+			}
+		}
+		if n != 1 || !InShard(key, 0, 1) {
+			t.Fatalf("%s is in %d of 4 shards", key, n)
+		}
+	}
+	for s, c := range counts {
+		if c < 850 || c > 1150 {
+			t.Errorf("shard %d holds %d of 4000 keys", s, c)
+		}
+	}
+	if InShard("a.png", 1, 3) != InShard("a.png", 1, 3) {
+		t.Fatal("unstable")
+	}
+}

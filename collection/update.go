@@ -3,6 +3,7 @@ package collection
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"path/filepath"
 
 	"github.com/lookalike/lookalike/data"
@@ -16,11 +17,27 @@ type UpdateOptions struct {
 	// Progress, when set, is called after each batch with the number of
 	// files embedded so far and the number to embed.
 	Progress func(done, total int)
+	// Shard and Shards, when Shards > 1, make Update look after only the
+	// keys of shard Shard of Shards (see InShard): its files are embedded
+	// and its entries removed when their file is gone; the others' are
+	// left alone, so that Shards processes can fill one store at once.
+	Shard, Shards int
+}
+
+// InShard reports whether key belongs to shard i of n: a stable split by
+// the key's FNV-1a hash, the same on every machine.
+func InShard(key string, i, n int) bool {
+	if n <= 1 {
+		return true
+	}
+	h := fnv.New64a()
+	h.Write([]byte(key))
+	return h.Sum64()%uint64(n) == uint64(i)
 }
 
 // Summary tells what Update did.
 type Summary struct {
-	Found     int `json:"found"`     // image files in the folder
+	Found     int `json:"found"`     // image files in the folder (of the shard)
 	Added     int `json:"added"`     // new or changed files embedded and added
 	Unchanged int `json:"unchanged"` // files already indexed as they are
 	Skipped   int `json:"skipped"`   // unreadable files left out (SkipBad)
@@ -61,7 +78,9 @@ func Update(ctx context.Context, m *nn.Model, ix Store, root string, opt UpdateO
 	if err != nil {
 		return s, err
 	}
-	s.Found = len(files)
+	if opt.Shards > 1 && (opt.Shard < 0 || opt.Shard >= opt.Shards) {
+		return s, fmt.Errorf("index %s: shard %d of %d", root, opt.Shard, opt.Shards)
+	}
 	present := make(map[string]bool, len(files))
 	var todo, keys, prints, labels []string
 	var ids []uint64
@@ -70,6 +89,10 @@ func Update(ctx context.Context, m *nn.Model, ix Store, root string, opt UpdateO
 		if !ok {
 			return s, fmt.Errorf("index %s: %s lies outside the folder", root, f)
 		}
+		if !InShard(key, opt.Shard, opt.Shards) {
+			continue
+		}
+		s.Found++
 		present[key] = true
 		fi, err := data.StatFile(f)
 		if err != nil {
@@ -103,7 +126,7 @@ func Update(ctx context.Context, m *nn.Model, ix Store, root string, opt UpdateO
 
 	var gone []uint64
 	for e := range ix.All() {
-		if IsKey(e.Path) && !present[e.Path] {
+		if IsKey(e.Path) && !present[e.Path] && InShard(e.Path, opt.Shard, opt.Shards) {
 			gone = append(gone, e.ID)
 		}
 	}

@@ -44,6 +44,7 @@ type Weaviate struct {
 	client      *http.Client
 	retries     int
 	next        uint64 // the next ID to give out
+	limit       uint64 // IDs stay below it, 0 for no limit
 }
 
 // WeaviateOptions configures OpenWeaviate.
@@ -58,9 +59,11 @@ type WeaviateOptions struct {
 	// times a transient failure is retried (default 5).
 	Timeout time.Duration
 	Retries int
-	// IDBase, when set, makes the first ID given out at least this:
-	// index --shard I/N starts shard I at I<<40.
-	IDBase uint64
+	// IDBase and IDLimit, when IDLimit is set, confine the IDs this
+	// store gives out to [IDBase, IDLimit): index --shard I/N gives shard
+	// I the range [I<<40, (I+1)<<40), so that shards filling one class at
+	// once never give out the same ID.
+	IDBase, IDLimit uint64
 }
 
 // weaviateKeyNamespace is the UUID namespace of entry keys.
@@ -146,7 +149,11 @@ func OpenWeaviate(ctx context.Context, storeURL string, meta index.Meta, opt Wea
 				w.Location(), d.Model, d.Dim, d.Metric, meta.Model, meta.Dim, meta.Metric)
 		}
 	}
-	top, err := w.maxID(ctx)
+	if opt.IDLimit != 0 && opt.IDLimit <= opt.IDBase {
+		return nil, fmt.Errorf("open %s: ID range [%d, %d) is empty", w.Location(), opt.IDBase, opt.IDLimit)
+	}
+	w.limit = opt.IDLimit
+	top, err := w.maxID(ctx, opt.IDBase, opt.IDLimit)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", w.Location(), err)
 	}
@@ -305,14 +312,19 @@ func (o weaviateObject) entry() index.Entry {
 		Fingerprint: o.Properties.Fingerprint, Vector: o.Vector}
 }
 
-// maxID returns the largest entry ID in the class, 0 when empty.
-func (w *Weaviate) maxID(ctx context.Context) (uint64, error) {
+// maxID returns the largest entry ID in the class within [lo, hi) (hi 0:
+// no bound), 0 when there is none.
+func (w *Weaviate) maxID(ctx context.Context, lo, hi uint64) (uint64, error) {
 	var agg []struct {
 		LID struct {
 			Maximum *float64 `json:"maximum"`
 		} `json:"lid"`
 	}
-	if err := w.graphql(ctx, fmt.Sprintf("{Aggregate{%s{lid{maximum}}}}", w.class), "Aggregate", &agg); err != nil {
+	where := ""
+	if hi != 0 {
+		where = fmt.Sprintf(`(where:{operator:And,operands:[{path:["lid"],operator:GreaterThanEqual,valueInt:%d},{path:["lid"],operator:LessThan,valueInt:%d}]})`, lo, hi)
+	}
+	if err := w.graphql(ctx, fmt.Sprintf("{Aggregate{%s%s{lid{maximum}}}}", w.class, where), "Aggregate", &agg); err != nil {
 		return 0, err
 	}
 	if len(agg) == 0 || agg[0].LID.Maximum == nil {
@@ -435,6 +447,9 @@ func (w *Weaviate) AddBatch(entries []index.Entry) ([]uint64, error) {
 			if old, ok := w.LookupPath(e.Path); ok {
 				e.ID = old.ID
 			} else {
+				if w.limit != 0 && w.next >= w.limit {
+					return nil, fmt.Errorf("add %s: this shard's IDs, below %d, are used up", e.Path, w.limit)
+				}
 				e.ID = w.next
 				w.next++
 			}

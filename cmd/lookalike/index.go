@@ -8,6 +8,8 @@ import (
 	"image"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -151,6 +153,7 @@ func newIndexCmd(a *app) *cobra.Command {
 		images   string
 		relocate bool
 		maxBytes string
+		shard    string
 		opt      collection.EmbedOptions
 	)
 	cmd := &cobra.Command{
@@ -177,6 +180,13 @@ continues. The index records the model's fingerprint and refuses another.`,
 			if err := f.check(); err != nil {
 				return err
 			}
+			si, sn, err := parseShard(shard)
+			if err != nil {
+				return err
+			}
+			if sn > 1 {
+				f.wv.IDBase, f.wv.IDLimit = uint64(si)<<40, uint64(si+1)<<40
+			}
 			root, err := images, error(nil)
 			if f.store == "" {
 				root, err = collection.Root(f.dir, images, relocate)
@@ -201,7 +211,7 @@ continues. The index records the model's fingerprint and refuses another.`,
 			start := time.Now()
 			var bar *progress.Bar
 			s, err := collection.Update(cmd.Context(), m, ix, root, collection.UpdateOptions{
-				EmbedOptions: opt,
+				EmbedOptions: opt, Shard: si, Shards: sn,
 				Progress: func(done, total int) {
 					a.log.Debug("batch committed", "done", done, "total", total)
 					if bar == nil {
@@ -238,6 +248,7 @@ continues. The index records the model's fingerprint and refuses another.`,
 	cmd.Flags().BoolVar(&opt.SkipBad, "skip-bad", false, "skip unreadable images with a warning instead of stopping")
 	cmd.Flags().StringVar(&maxBytes, "max-file-size", "64MiB", "largest image file read; larger ones are refused before reading")
 	cmd.Flags().IntVar(&opt.Batch, "batch", 256, "images embedded at once")
+	cmd.Flags().StringVar(&shard, "shard", "", "I/N: embed only shard I (0 to N-1) of the folder's files, a stable split by key, so that N machines fill one --store at once (each removes only its own shard's gone files)")
 	cmd.Flags().IntVar(&opt.Workers, "workers", 0, "images decoded in parallel (0: one per CPU)")
 	return cmd
 }
@@ -410,4 +421,18 @@ such pairs. Useful to clean a photo collection.`,
 	cmd.Flags().Float64Var(&threshold, "threshold", 0.01, "largest cosine distance (1 - similarity) between near-duplicates")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the groups as JSON")
 	return cmd
+}
+
+// parseShard parses --shard I/N; empty means the whole folder (0, 1).
+func parseShard(s string) (int, int, error) {
+	if s == "" {
+		return 0, 1, nil
+	}
+	is, ns, ok := strings.Cut(s, "/")
+	i, err1 := strconv.Atoi(is)
+	n, err2 := strconv.Atoi(ns)
+	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n || n > 1<<20 {
+		return 0, 0, fmt.Errorf("--shard %q: want I/N with 0 <= I < N", s)
+	}
+	return i, n, nil
 }

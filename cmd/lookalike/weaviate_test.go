@@ -39,6 +39,21 @@ func TestWeaviateCommands(t *testing.T) {
 	if err != nil || !strings.Contains(out, "precision@1") {
 		t.Fatalf("eval --store: %v\n%s", err, out)
 	}
+	// Two shards fill another class at once: each its share, disjoint IDs,
+	// together the folder.
+	sharded := store + "s"
+	for i := range 2 {
+		out, err := run(t, "index", "--model", model, "--images", test, "--store", sharded, "--shard", fmt.Sprintf("%d/2", i))
+		if err != nil || strings.Contains(out, " 0 added") {
+			t.Fatalf("index --shard %d/2: %v\n%s", i, err, out)
+		}
+	}
+	if out, err = run(t, "index", "--model", model, "--images", test, "--store", sharded); err != nil || !strings.Contains(out, "12 images found, 0 added, 12 unchanged") {
+		t.Fatalf("index of both shards' class: %v\n%s", err, out)
+	}
+	if _, err := run(t, "index", "--model", model, "--images", test, "--store", sharded, "--shard", "2/2"); err == nil {
+		t.Fatal("--shard 2/2 accepted")
+	}
 	if _, err := run(t, "index", "--images", test, "--store", store); err == nil || !strings.Contains(err.Error(), "--model") {
 		t.Fatalf("index --store without --model: %v", err)
 	}
