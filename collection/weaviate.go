@@ -45,6 +45,9 @@ type Weaviate struct {
 	retries     int
 	next        uint64 // the next ID to give out
 	limit       uint64 // IDs stay below it, 0 for no limit
+	// gqlLevel is the consistencyLevel argument of GraphQL queries: only a
+	// replicated class's schema has it.
+	gqlLevel string
 }
 
 // WeaviateOptions configures OpenWeaviate.
@@ -129,7 +132,10 @@ func OpenWeaviate(ctx context.Context, storeURL string, meta index.Meta, opt Wea
 	w := &Weaviate{base: base, class: class, meta: meta, consistency: opt.Consistency,
 		client: &http.Client{Timeout: opt.Timeout}, retries: opt.Retries}
 	var schema struct {
-		Description string `json:"description"`
+		Description       string `json:"description"`
+		ReplicationConfig struct {
+			Factor int `json:"factor"`
+		} `json:"replicationConfig"`
 	}
 	status, err := w.do(ctx, http.MethodGet, "/v1/schema/"+class, nil, &schema)
 	switch {
@@ -139,6 +145,7 @@ func OpenWeaviate(ctx context.Context, storeURL string, meta index.Meta, opt Wea
 		if err := w.create(ctx, opt); err != nil {
 			return nil, fmt.Errorf("open %s: %w", w.Location(), err)
 		}
+		schema.ReplicationConfig.Factor = max(opt.Replicas, 1)
 	default:
 		var d weaviateDescription
 		if json.Unmarshal([]byte(schema.Description), &d) != nil || d.Lookalike != "collection" {
@@ -148,6 +155,9 @@ func OpenWeaviate(ctx context.Context, storeURL string, meta index.Meta, opt Wea
 			return nil, fmt.Errorf("open %s: the class holds embeddings of model %.12s (dim %d, %s), not of this one (%.12s, dim %d, %s): use another class or the other model",
 				w.Location(), d.Model, d.Dim, d.Metric, meta.Model, meta.Dim, meta.Metric)
 		}
+	}
+	if schema.ReplicationConfig.Factor > 1 {
+		w.gqlLevel = ",consistencyLevel:" + w.consistency
 	}
 	if opt.IDLimit != 0 && opt.IDLimit <= opt.IDBase {
 		return nil, fmt.Errorf("open %s: ID range [%d, %d) is empty", w.Location(), opt.IDBase, opt.IDLimit)
@@ -381,8 +391,8 @@ func (w *Weaviate) Get(id uint64) (index.Entry, bool) {
 			Vector []float32 `json:"vector"`
 		} `json:"_additional"`
 	}
-	q := fmt.Sprintf(`{Get{%s(where:{path:["lid"],operator:Equal,valueInt:%d},limit:1,consistencyLevel:%s){path label fingerprint lid _additional{vector}}}}`,
-		w.class, id, w.consistency)
+	q := fmt.Sprintf(`{Get{%s(where:{path:["lid"],operator:Equal,valueInt:%d},limit:1%s){path label fingerprint lid _additional{vector}}}}`,
+		w.class, id, w.gqlLevel)
 	if err := w.graphql(context.Background(), q, "Get", &got); err != nil || len(got) == 0 {
 		return index.Entry{}, false
 	}
@@ -558,8 +568,8 @@ func (w *Weaviate) SearchEf(q []float32, k, ef int) ([]index.Result, error) {
 			Distance float64 `json:"distance"`
 		} `json:"_additional"`
 	}
-	query := fmt.Sprintf(`{Get{%s(nearVector:{vector:[%s]},limit:%d,consistencyLevel:%s){lid _additional{distance}}}}`,
-		w.class, strings.Join(vec, ","), k, w.consistency)
+	query := fmt.Sprintf(`{Get{%s(nearVector:{vector:[%s]},limit:%d%s){lid _additional{distance}}}}`,
+		w.class, strings.Join(vec, ","), k, w.gqlLevel)
 	if err := w.graphql(context.Background(), query, "Get", &got); err != nil {
 		return nil, fmt.Errorf("search %s: %w", w.Location(), err)
 	}

@@ -8,8 +8,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/lookalike/lookalike/collection"
 	"github.com/lookalike/lookalike/data"
-	"github.com/lookalike/lookalike/index"
 	"github.com/lookalike/lookalike/nn"
 )
 
@@ -57,22 +57,24 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var hits []index.Result
+	var hits []collection.Hit
 	err = s.withSlot(r.Context(), func(m *nn.Model) error {
-		vec, err := s.embed(m, u)
+		pixels, err := s.decode(u)
 		if err != nil {
 			return err
 		}
 		if err := r.Context().Err(); err != nil {
 			return err
 		}
-		hits, err = s.ix.Search(vec, k)
+		s.metrics.inFlight.Inc()
+		defer s.metrics.inFlight.Dec()
+		hits, err = collection.Search(m, s.ix, pixels, k, 0)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, SearchResponse{Results: s.results(hits, k, 0), TookMS: millis(time.Since(start))})
+	writeJSON(w, http.StatusOK, SearchResponse{Results: s.results(hits), TookMS: millis(time.Since(start))})
 	return nil
 }
 
@@ -101,23 +103,24 @@ func (s *Server) searchByID(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return errorf(http.StatusNotFound, "no image with id %d", id)
 	}
-	var hits []index.Result
+	var hits []collection.Hit
 	err = s.withSlot(r.Context(), func(*nn.Model) error {
-		hits, err = s.ix.Search(e.Vector, k+1)
+		hits, err = collection.Similar(s.ix, id, k, 0)
 		return err
 	})
+	if errors.Is(err, collection.ErrNotFound) {
+		return errorf(http.StatusNotFound, "no image with id %d", id)
+	}
 	if err != nil {
 		return err
 	}
 	q := s.imageOf(e)
-	writeJSON(w, http.StatusOK, SearchResponse{Results: s.results(hits, k, id), TookMS: millis(time.Since(start)), Query: &q})
+	writeJSON(w, http.StatusOK, SearchResponse{Results: s.results(hits), TookMS: millis(time.Since(start)), Query: &q})
 	return nil
 }
 
-// embed decodes the upload to the model's input size and embeds it.
-func (s *Server) embed(m *nn.Model, u *upload) ([]float32, error) {
-	s.metrics.inFlight.Inc()
-	defer s.metrics.inFlight.Dec()
+// decode decodes the upload to the model's input size.
+func (s *Server) decode(u *upload) ([]uint8, error) {
 	pixels, err := data.DecodeImage(bytes.NewReader(u.data), s.decodeSize(), s.cfg.MaxPixels)
 	if errors.Is(err, data.ErrTooManyPixels) {
 		return nil, wrapError(http.StatusRequestEntityTooLarge, err, "image too large: "+err.Error())
@@ -125,23 +128,26 @@ func (s *Server) embed(m *nn.Model, u *upload) ([]float32, error) {
 	if err != nil {
 		return nil, wrapError(http.StatusBadRequest, err, fmt.Sprintf("truncated or corrupt %s image: %v", u.format, err))
 	}
-	return m.Embed(pixels, 1, 1), nil
+	return pixels, nil
 }
 
-// results turns index hits into at most k API results, leaving out the
-// entry skip (0: none) and entries deleted since the search.
-func (s *Server) results(hits []index.Result, k int, skip uint64) []Result {
-	out := make([]Result, 0, min(k, len(hits)))
+// embed decodes the upload to the model's input size and embeds it.
+func (s *Server) embed(m *nn.Model, u *upload) ([]float32, error) {
+	pixels, err := s.decode(u)
+	if err != nil {
+		return nil, err
+	}
+	s.metrics.inFlight.Inc()
+	defer s.metrics.inFlight.Dec()
+	return collection.EmbedImage(m, pixels)
+}
+
+// results turns a collection's hits into API results.
+func (s *Server) results(hits []collection.Hit) []Result {
+	out := make([]Result, 0, len(hits))
 	for _, h := range hits {
-		if h.ID == skip || len(out) == k {
-			continue
-		}
-		e, ok := s.ix.Get(h.ID)
-		if !ok {
-			continue
-		}
 		out = append(out, Result{
-			ID: h.ID, Path: s.publicPath(e.Path), Label: e.Label, Score: h.Score,
+			ID: h.ID, Path: s.publicPath(h.Path), Label: h.Label, Score: h.Score,
 			ImageURL: imageURL(h.ID), ThumbURL: thumbURL(h.ID),
 		})
 	}

@@ -98,6 +98,12 @@ type Config struct {
 	Relocate bool
 	// HNSW selects the approximate graph index instead of the exact one.
 	HNSW bool
+	// Store, when set, is a Weaviate class (weaviate://HOST:PORT/CLASS,
+	// see collection.OpenWeaviate, configured by Weaviate) that holds the
+	// collection instead of an index in IndexDir; ModelDir and ImagesDir
+	// are then required (a class records neither).
+	Store    string
+	Weaviate collection.WeaviateOptions
 
 	// Token, when set, is the bearer token that adding and deleting
 	// images need (Authorization: Bearer <token>). Without a token, adding
@@ -203,7 +209,7 @@ type Server struct {
 	cfg     Config
 	log     *slog.Logger
 	info    *nn.Info
-	ix      *index.Index
+	ix      collection.Store
 	images  *folder
 	slots   *slots
 	metrics *metrics
@@ -223,7 +229,10 @@ type Server struct {
 // Open loads the model, opens (or creates) the index and prepares the
 // image collection. Close the server when done.
 func Open(cfg Config) (*Server, error) {
-	if cfg.IndexDir == "" {
+	switch {
+	case cfg.Store != "":
+		return openOnStore(cfg)
+	case cfg.IndexDir == "":
 		return nil, errors.New("open server: no index directory given")
 	}
 	cfg.setDefaults()
@@ -283,6 +292,45 @@ func Open(cfg Config) (*Server, error) {
 		images.close()
 		return nil, fmt.Errorf("open server: %w", err)
 	}
+	return newServer(cfg, info, ix, images, slots), nil
+}
+
+// openOnStore opens a server whose collection is in the Weaviate class
+// cfg.Store.
+func openOnStore(cfg Config) (*Server, error) {
+	if cfg.ModelDir == "" || cfg.ImagesDir == "" {
+		return nil, errors.New("open server: a Weaviate store needs the model and images directories")
+	}
+	cfg.setDefaults()
+	m, info, err := nn.Load(cfg.ModelDir)
+	if err != nil {
+		return nil, fmt.Errorf("open server: %w", err)
+	}
+	if info.Channels != 3 {
+		return nil, fmt.Errorf("open server: model %s takes %d channels; the server feeds RGB images (3)", cfg.ModelDir, info.Channels)
+	}
+	slots, err := newSlots(m, cfg.MaxConcurrent)
+	if err != nil {
+		return nil, fmt.Errorf("open server: %w", err)
+	}
+	images, err := openFolder(cfg.ImagesDir)
+	if err != nil {
+		return nil, fmt.Errorf("open server: %w", err)
+	}
+	st, err := collection.OpenWeaviate(context.Background(), cfg.Store,
+		index.Meta{Model: info.Fingerprint, Dim: info.Dim, Metric: index.Cosine}, cfg.Weaviate)
+	if err == nil {
+		err = collection.Recover(st, images.real, cfg.Logger)
+	}
+	if err != nil {
+		images.close()
+		return nil, fmt.Errorf("open server: %w", err)
+	}
+	return newServer(cfg, info, st, images, slots), nil
+}
+
+// newServer assembles a server over an opened store.
+func newServer(cfg Config, info *nn.Info, ix collection.Store, images *folder, slots *slots) *Server {
 	s := &Server{
 		cfg:     cfg,
 		log:     cfg.Logger,
@@ -297,9 +345,25 @@ func Open(cfg Config) (*Server, error) {
 	s.metrics = newMetrics(s)
 	s.handler = s.routes()
 	s.log.Info("server ready", "model", info.Name, "fingerprint", short(info.Fingerprint), "dim", info.Dim,
-		"index", cfg.IndexDir, "kind", ix.Kind(), "images", ix.Len(), "collection", images.dir,
+		"store", ix.Location(), "kind", storeKind(ix), "images", ix.Len(), "collection", images.dir,
 		"mutations", cfg.Token != "", "max_concurrent", cfg.MaxConcurrent)
-	return s, nil
+	return s
+}
+
+// embedded is what the embedded index offers beyond collection.Store:
+// its kind, statistics and compaction.
+type embedded interface {
+	Kind() index.Kind
+	Stats() index.Stats
+	Compact() error
+}
+
+// storeKind names the store's search: exact, hnsw or weaviate.
+func storeKind(ix collection.Store) string {
+	if e, ok := ix.(embedded); ok {
+		return e.Kind().String()
+	}
+	return "weaviate"
 }
 
 // firstFreeID returns an id above every indexed entry, every file in the
@@ -352,8 +416,9 @@ func (s *Server) routes() http.Handler {
 // per-request timeouts.
 func (s *Server) Handler() http.Handler { return s.handler }
 
-// Index returns the server's index.
-func (s *Server) Index() *index.Index { return s.ix }
+// Index returns the server's store: the embedded index, or a Weaviate
+// class.
+func (s *Server) Index() collection.Store { return s.ix }
 
 // ImagesDir returns the absolute root of the image collection.
 func (s *Server) ImagesDir() string { return s.images.dir }
@@ -428,15 +493,17 @@ func (s *Server) BeginShutdown() {
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
 		s.BeginShutdown()
-		if st := s.ix.Stats(); st.LogBytes > compactLogBytes || st.Deleted > 0 {
-			if err := s.ix.Compact(); err != nil {
-				s.log.Warn("compacting the index on close failed; the log is kept", "err", err)
+		if e, ok := s.ix.(embedded); ok {
+			if st := e.Stats(); st.LogBytes > compactLogBytes || st.Deleted > 0 {
+				if err := e.Compact(); err != nil {
+					s.log.Warn("compacting the index on close failed; the log is kept", "err", err)
+				}
 			}
 		}
 		s.closeErr = s.ix.Close()
 		s.images.close()
 		if s.closeErr == nil {
-			s.log.Info("index closed", "dir", s.cfg.IndexDir, "images", s.ix.Stats().Entries)
+			s.log.Info("index closed", "store", s.ix.Location())
 		}
 	})
 	return s.closeErr

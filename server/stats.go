@@ -4,6 +4,8 @@ import (
 	"math"
 	"net/http"
 	"time"
+
+	"github.com/lookalike/lookalike/index"
 )
 
 // Stats is the body of GET /api/stats.
@@ -45,14 +47,17 @@ type IndexStats struct {
 
 // stats handles GET /api/stats.
 func (s *Server) stats(w http.ResponseWriter, r *http.Request) error {
-	st := s.ix.Stats()
+	st := index.Stats{Entries: s.ix.Len()}
+	if e, ok := s.ix.(embedded); ok {
+		st = e.Stats()
+	}
 	writeJSON(w, http.StatusOK, Stats{
 		Images: st.Entries,
 		Model: ModelStats{
 			Name: s.info.Name, Fingerprint: s.info.Fingerprint, Dim: s.info.Dim, InputSize: s.info.Size,
 		},
 		Index: IndexStats{
-			Kind: s.ix.Kind().String(), Metric: s.ix.Meta().Metric.String(), Deleted: st.Deleted, LogBytes: st.LogBytes,
+			Kind: storeKind(s.ix), Metric: s.ix.Meta().Metric.String(), Deleted: st.Deleted, LogBytes: st.LogBytes,
 		},
 		StartedAt:        s.started.UTC().Truncate(time.Second),
 		UptimeS:          math.Round(time.Since(s.started).Seconds()*1000) / 1000,

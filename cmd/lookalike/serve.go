@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/lookalike/lookalike/collection"
 	"github.com/lookalike/lookalike/server"
 )
 
@@ -34,6 +35,8 @@ type serveFlags struct {
 	idleTimeout                time.Duration
 	shutdownTimeout            time.Duration
 	allowHosts                 []string
+	store                      string
+	weaviate                   collection.WeaviateOptions
 }
 
 // tokenEnv is the environment variable read for the token when --token is
@@ -98,7 +101,11 @@ rebinding. SIGINT or SIGTERM shut it down gracefully: in-flight requests finish
 	fl := cmd.Flags()
 	fl.StringVar(&f.addr, "addr", server.DefaultAddr, "address to listen on; 127.0.0.1 serves this machine only")
 	fl.StringVar(&f.model, "model", "", "model directory (default: where the index last saw its model; needed for a new index)")
-	fl.StringVar(&f.index, "index", "", "index directory, created when it holds no index (required)")
+	fl.StringVar(&f.index, "index", "", "index directory, created when it holds no index; or --store")
+	fl.StringVar(&f.store, "store", "", "a Weaviate class instead of an index directory: weaviate://HOST:PORT/CLASS (needs --model and --images)")
+	fl.IntVar(&f.weaviate.Shards, "shards", 1, "with --store: shards of a class it creates")
+	fl.IntVar(&f.weaviate.Replicas, "replicas", 1, "with --store: replication factor of a class it creates")
+	fl.StringVar(&f.weaviate.Consistency, "consistency", "QUORUM", "with --store: consistency level of reads and writes (ONE, QUORUM, ALL)")
 	fl.StringVar(&f.images, "images", "", "image collection root; added images go to DIR/uploads (default: the folder the index records, else INDEX_DIR/images)")
 	fl.BoolVar(&f.relocate, "relocate", false, "the collection moved: serve --images although the index records another folder")
 	fl.StringVar(&f.token, "token", "", "bearer token for adding and deleting images (default $"+tokenEnv+"); none disables them")
@@ -115,12 +122,17 @@ rebinding. SIGINT or SIGTERM shut it down gracefully: in-flight requests finish
 	fl.DurationVar(&f.idleTimeout, "idle-timeout", server.DefaultIdleTimeout, "how long an idle keep-alive connection stays open")
 	fl.DurationVar(&f.shutdownTimeout, "shutdown-timeout", server.DefaultShutdownTimeout, "how long in-flight requests may finish on shutdown")
 	fl.StringSliceVar(&f.allowHosts, "allow-host", nil, "host names clients may use in URLs (besides IP addresses); default \"localhost\" on a loopback --addr, any otherwise")
-	cmd.MarkFlagRequired("index")
 	return cmd
 }
 
 // config checks the flags and returns the server configuration.
 func (f *serveFlags) config(cmd *cobra.Command, a *app) (server.Config, error) {
+	switch {
+	case f.index == "" && f.store == "":
+		return server.Config{}, errors.New("--index or --store is required")
+	case f.index != "" && f.store != "":
+		return server.Config{}, errors.New("--index and --store: choose one")
+	}
 	maxUpload, err := parseBytes(f.maxUpload)
 	if err != nil {
 		return server.Config{}, fmt.Errorf("--max-upload: %w", err)
@@ -151,6 +163,8 @@ func (f *serveFlags) config(cmd *cobra.Command, a *app) (server.Config, error) {
 		AllowedHosts:      hosts,
 		ModelDir:          f.model,
 		IndexDir:          f.index,
+		Store:             f.store,
+		Weaviate:          f.weaviate,
 		ImagesDir:         f.images,
 		Relocate:          f.relocate,
 		HNSW:              f.hnsw,

@@ -1,12 +1,19 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lookalike/lookalike/server"
 )
 
 // TestWeaviateCommands indexes a folder into a Weaviate class with
@@ -59,5 +66,75 @@ func TestWeaviateCommands(t *testing.T) {
 	}
 	if _, err := run(t, "search", "--image", filepath.Join(test, "green", "2.png")); err == nil || !strings.Contains(err.Error(), "--store") {
 		t.Fatalf("search without a store: %v", err)
+	}
+}
+
+// TestServeOnWeaviate serves a collection indexed into a Weaviate class:
+// the same API answers searches, adds and deletes.
+func TestServeOnWeaviate(t *testing.T) {
+	base := os.Getenv("LOOKALIKE_WEAVIATE")
+	if base == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("LOOKALIKE_WEAVIATE is not set: .ci/run starts a cluster for this test")
+		}
+		t.Skip("no Weaviate cluster: set LOOKALIKE_WEAVIATE=weaviate://127.0.0.1:8081")
+	}
+	store := fmt.Sprintf("%s/Srv%d", base, time.Now().UnixNano())
+	root, model := trainedModel(t)
+	test := filepath.Join(root, "test")
+	if _, err := run(t, "index", "--model", model, "--images", test, "--store", store); err != nil {
+		t.Fatal(err)
+	}
+	s, err := server.Open(server.Config{Store: store, ModelDir: model, ImagesDir: test, Token: "secret", Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ts := httptest.NewServer(s.Handler())
+	defer ts.Close()
+	png, _ := os.ReadFile(filepath.Join(test, "green", "2.png"))
+	post := func(url string, body []byte, ctype string, auth bool) map[string]any {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, ts.URL+url, bytes.NewReader(body))
+		req.Header.Set("Content-Type", ctype)
+		req.Host = "localhost"
+		if auth {
+			req.Header.Set("Authorization", "Bearer secret")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		json.NewDecoder(resp.Body).Decode(&out)
+		if resp.StatusCode >= 300 {
+			t.Fatalf("POST %s: %s %v", url, resp.Status, out)
+		}
+		return out
+	}
+	res := post("/api/search?k=3", png, "image/png", false)["results"].([]any)
+	if len(res) != 3 || res[0].(map[string]any)["path"] != "green/2.png" {
+		t.Fatalf("search: %v", res)
+	}
+	added := post("/api/images", png, "image/png", true)
+	id := added["id"].(float64)
+	if got := s.Index().Len(); got != 13 {
+		t.Fatalf("after adding: %d entries, want 13", got)
+	}
+	by := post(fmt.Sprintf("/api/search/by-id/%d?k=2", int(id)), nil, "application/x-www-form-urlencoded", false)["results"].([]any)
+	if len(by) != 2 || by[0].(map[string]any)["path"] != "green/2.png" {
+		t.Fatalf("search by id: %v", by)
+	}
+	req, _ := http.NewRequest(http.MethodDelete, fmt.Sprintf("%s/api/images/%d", ts.URL, int(id)), nil)
+	req.Host = "localhost"
+	req.Header.Set("Authorization", "Bearer secret")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("delete: %v %v", resp.Status, err)
+	}
+	resp.Body.Close()
+	if got := s.Index().Len(); got != 12 {
+		t.Fatalf("after deleting: %d entries, want 12", got)
 	}
 }
