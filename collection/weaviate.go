@@ -449,13 +449,23 @@ func (w *Weaviate) AddBatch(entries []index.Entry) ([]uint64, error) {
 	ctx := context.Background()
 	ids := make([]uint64, len(entries))
 	objs := make([]weaviateObject, len(entries))
+	var fresh []string
+	for _, e := range entries {
+		if e.ID == 0 {
+			fresh = append(fresh, e.Path)
+		}
+	}
+	stored, err := w.idsOf(ctx, fresh)
+	if err != nil {
+		return nil, fmt.Errorf("add batch: %w", err)
+	}
 	for i, e := range entries {
 		if len(e.Vector) != w.meta.Dim {
 			return nil, fmt.Errorf("add %s: vector of %d values, the store holds %d", e.Path, len(e.Vector), w.meta.Dim)
 		}
 		if e.ID == 0 {
-			if old, ok := w.LookupPath(e.Path); ok {
-				e.ID = old.ID
+			if id, ok := stored[e.Path]; ok {
+				e.ID = id
 			} else {
 				if w.limit != 0 && w.next >= w.limit {
 					return nil, fmt.Errorf("add %s: this shard's IDs, below %d, are used up", e.Path, w.limit)
@@ -497,6 +507,31 @@ func (w *Weaviate) AddBatch(entries []index.Entry) ([]uint64, error) {
 		return nil, fmt.Errorf("add batch: %d of %d objects failed: %w", len(errs), len(entries), errors.Join(errs...))
 	}
 	return ids, nil
+}
+
+// idsOf returns the IDs of those of paths that are stored, in one query.
+func (w *Weaviate) idsOf(ctx context.Context, paths []string) (map[string]uint64, error) {
+	out := map[string]uint64{}
+	if len(paths) == 0 {
+		return out, nil
+	}
+	quoted, err := json.Marshal(paths)
+	if err != nil {
+		return nil, err
+	}
+	var got []struct {
+		Path string `json:"path"`
+		LID  int64  `json:"lid"`
+	}
+	q := fmt.Sprintf(`{Get{%s(where:{path:["path"],operator:ContainsAny,valueText:%s},limit:%d%s){path lid}}}`,
+		w.class, quoted, len(paths), w.gqlLevel)
+	if err := w.graphql(ctx, q, "Get", &got); err != nil {
+		return nil, err
+	}
+	for _, g := range got {
+		out[g.Path] = uint64(g.LID)
+	}
+	return out, nil
 }
 
 // normalised returns v scaled to unit length for the cosine metric, as
