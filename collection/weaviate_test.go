@@ -58,7 +58,7 @@ func randomEntries(rng *rand.Rand, n, dim int) []index.Entry {
 func TestWeaviateStore(t *testing.T) {
 	storeURL := weaviateURL(t)
 	ctx := context.Background()
-	const dim, n = 16, 600
+	const dim, n = 16, 5000
 	meta := index.Meta{Model: "model-a", Dim: dim, Metric: index.Cosine}
 	w, err := OpenWeaviate(ctx, storeURL, meta, WeaviateOptions{Shards: 2, Replicas: 3})
 	if err != nil {
@@ -72,12 +72,12 @@ func TestWeaviateStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer exact.Close()
-	for i := 0; i < n; i += 200 {
-		ids, err := w.AddBatch(entries[i : i+200])
+	for i := 0; i < n; i += 500 {
+		ids, err := w.AddBatch(entries[i : i+500])
 		if err != nil {
 			t.Fatal(err)
 		}
-		batch := append([]index.Entry(nil), entries[i:i+200]...)
+		batch := append([]index.Entry(nil), entries[i:i+500]...)
 		for j := range batch {
 			batch[j].ID = ids[j]
 		}
