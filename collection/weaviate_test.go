@@ -2,11 +2,14 @@ package collection
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -265,5 +268,65 @@ func TestWeaviateNodeFailure(t *testing.T) {
 			t.Fatalf("%d acknowledged adds or deletes not there at ALL a minute after the node rejoined", missing)
 		}
 		time.Sleep(time.Second)
+	}
+}
+
+// fakeWeaviate answers a class's schema (recording model-a), the ID
+// aggregate, and batch requests with answer, counting the batches.
+func fakeWeaviate(t *testing.T, answer func(n int, w http.ResponseWriter)) (*httptest.Server, *int) {
+	t.Helper()
+	var batches int
+	desc, _ := json.Marshal(weaviateDescription{Lookalike: "collection", Model: "model-a", Dim: 2, Metric: "cosine"})
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/v1/schema/Fake":
+			json.NewEncoder(w).Encode(map[string]any{"class": "Fake", "description": string(desc)})
+		case r.URL.Path == "/v1/graphql":
+			w.Write([]byte(`{"data":{"Aggregate":{"Fake":[{"lid":{"maximum":null}}]},"Get":{"Fake":[]}}}`))
+		case r.URL.Path == "/v1/batch/objects":
+			batches++
+			answer(batches, w)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(ts.Close)
+	return ts, &batches
+}
+
+// TestWeaviateBatchErrors checks, on a fake server, that a batch's failed
+// objects are named one by one, that transient failures (503) are retried
+// and others (400) are not.
+func TestWeaviateBatchErrors(t *testing.T) {
+	meta := index.Meta{Model: "model-a", Dim: 2, Metric: index.Cosine}
+	entries := []index.Entry{{Path: "a.png", Vector: []float32{1, 0}}, {Path: "b.png", Vector: []float32{0, 1}}}
+	open := func(ts *httptest.Server) *Weaviate {
+		t.Helper()
+		w, err := OpenWeaviate(context.Background(), "weaviate://"+strings.TrimPrefix(ts.URL, "http://")+"/Fake", meta, WeaviateOptions{Retries: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return w
+	}
+	ts, _ := fakeWeaviate(t, func(_ int, w http.ResponseWriter) {
+		w.Write([]byte(`[{"id":"x","result":{}},{"id":"y","result":{"errors":{"error":[{"message":"shard read-only"}]}}}]`))
+	})
+	_, err := open(ts).AddBatch(entries)
+	if err == nil || !strings.Contains(err.Error(), "1 of 2 objects failed") || !strings.Contains(err.Error(), "b.png: shard read-only") {
+		t.Fatalf("partial batch failure: %v", err)
+	}
+	ts, n := fakeWeaviate(t, func(i int, w http.ResponseWriter) {
+		if i < 3 {
+			http.Error(w, "busy", http.StatusServiceUnavailable)
+			return
+		}
+		w.Write([]byte(`[{"id":"x","result":{}},{"id":"y","result":{}}]`))
+	})
+	if ids, err := open(ts).AddBatch(entries); err != nil || len(ids) != 2 || *n != 3 {
+		t.Fatalf("after two 503s: ids %v, err %v, %d requests", ids, err, *n)
+	}
+	ts, n = fakeWeaviate(t, func(_ int, w http.ResponseWriter) { http.Error(w, "bad", http.StatusBadRequest) })
+	if _, err := open(ts).AddBatch(entries); err == nil || *n != 1 {
+		t.Fatalf("a 400 was retried (%d requests) or accepted: %v", *n, err)
 	}
 }
