@@ -261,24 +261,9 @@ func Open(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open server: %w", err)
 	}
-	kind := index.KindExact
-	if cfg.HNSW {
-		kind = index.KindHNSW
-	}
-	ix, err := index.Open(cfg.IndexDir, index.Options{
-		Meta:   index.Meta{Model: info.Fingerprint, Dim: info.Dim, Metric: index.Cosine},
-		Kind:   kind,
-		Logger: cfg.Logger,
-	})
+	ix, err := collection.OpenStore(context.Background(), collection.StoreConfig{Dir: cfg.IndexDir, HNSW: cfg.HNSW, Logger: cfg.Logger}, info)
 	if err != nil {
 		images.close()
-		switch {
-		case errors.Is(err, index.ErrModelMismatch), errors.Is(err, index.ErrDimMismatch):
-			return nil, fmt.Errorf("open server: the index in %s was built with another model than %s (fingerprint %s, %d dimensions); "+
-				"serve it with the model it was built with, or give another --index: %w", cfg.IndexDir, cfg.ModelDir, short(info.Fingerprint), info.Dim, err)
-		case errors.Is(err, index.ErrLocked):
-			return nil, fmt.Errorf("open server: the index in %s is in use by another process: %w", cfg.IndexDir, err)
-		}
 		return nil, fmt.Errorf("open server: %w", err)
 	}
 	// Settle uploads a crash left half-done, and record where the model
@@ -317,8 +302,7 @@ func openOnStore(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open server: %w", err)
 	}
-	st, err := collection.OpenWeaviate(context.Background(), cfg.Store,
-		index.Meta{Model: info.Fingerprint, Dim: info.Dim, Metric: index.Cosine}, cfg.Weaviate)
+	st, err := collection.OpenStore(context.Background(), collection.StoreConfig{URL: cfg.Store, Weaviate: cfg.Weaviate, Logger: cfg.Logger}, info)
 	if err == nil {
 		err = collection.Recover(st, images.real, cfg.Logger)
 	}

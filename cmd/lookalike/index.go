@@ -57,14 +57,6 @@ func (f *indexFlags) check() error {
 	return nil
 }
 
-// openWeaviate opens the --store class for the model described by info.
-func (f *indexFlags) openWeaviate(ctx context.Context, info *nn.Info) (collection.Store, error) {
-	if info.Fingerprint == "" {
-		return nil, errors.New("--store needs --model: a Weaviate class records no model directory")
-	}
-	return collection.OpenWeaviate(ctx, f.store, index.Meta{Model: info.Fingerprint, Dim: info.Dim, Metric: index.Cosine}, f.wv)
-}
-
 // load loads the model (modelDir, or the one the index's manifest records
 // when modelDir is empty) and opens (or creates) the index for it. A
 // writable index records where the model is in its manifest, with the
@@ -122,28 +114,9 @@ func (f *indexFlags) open(a *app, info *nn.Info, readOnly bool) (collection.Stor
 	if err := f.check(); err != nil {
 		return nil, err
 	}
-	if f.store != "" {
-		return f.openWeaviate(context.Background(), info)
-	}
-	kind := index.KindExact
-	if f.hnsw {
-		kind = index.KindHNSW
-	}
-	ix, err := index.Open(f.dir, index.Options{
-		Meta: index.Meta{Model: info.Fingerprint, Dim: info.Dim, Metric: index.Cosine},
-		Kind: kind, HNSW: f.cfg, ReadOnly: readOnly, Logger: a.log,
-	})
-	if err != nil {
-		return nil, err
-	}
-	if info.Fingerprint == "" {
-		return ix, nil
-	}
-	if err := collection.CheckModel(ix, info); err != nil {
-		ix.Close()
-		return nil, err
-	}
-	return ix, nil
+	return collection.OpenStore(context.Background(), collection.StoreConfig{
+		Dir: f.dir, URL: f.store, HNSW: f.hnsw, HNSWConfig: f.cfg, ReadOnly: readOnly, Weaviate: f.wv, Logger: a.log,
+	}, info)
 }
 
 func newIndexCmd(a *app) *cobra.Command {
