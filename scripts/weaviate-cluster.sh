@@ -99,12 +99,22 @@ wait_port() {
 	return 1
 }
 
+# ready I reports whether node I answers 200 to /v1/.well-known/ready
+# (bash's /dev/tcp: no curl needed).
+ready() {
+	local line
+	{ exec 3<>"/dev/tcp/127.0.0.1/$(http_port "$1")"; } 2>/dev/null || return 1
+	printf 'GET /v1/.well-known/ready HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3
+	read -r -t 5 line <&3 || true
+	exec 3<&- 3>&-
+	[[ $line == "HTTP/1."?" 200"* ]]
+}
+
 # wait_ready I waits until node I answers ready (120 s at most).
 wait_ready() {
-	local i=$1 t url
-	url="http://127.0.0.1:$(http_port "$i")/v1/.well-known/ready"
+	local i=$1 t
 	for ((t = 0; t < 1200; t++)); do
-		if curl -fsS -o /dev/null "$url" 2>/dev/null; then
+		if ready "$i"; then
 			return 0
 		fi
 		if ! kill -0 "$(cat "$WEAVIATE_DIR/node$i/pid")" 2>/dev/null; then

@@ -106,7 +106,24 @@ func artifactDir(t *testing.T) string {
 	return t.TempDir()
 }
 
-func TestBrowser(t *testing.T) {
+func TestBrowser(t *testing.T) { browserTest(t, false) }
+
+// TestBrowserOnWeaviate runs the same page against a server whose
+// collection is in a Weaviate class of the cluster $LOOKALIKE_WEAVIATE
+// (which .ci/run starts): the page works unchanged.
+func TestBrowserOnWeaviate(t *testing.T) {
+	if os.Getenv("LOOKALIKE_WEAVIATE") == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("LOOKALIKE_WEAVIATE is not set: .ci/run starts a cluster for this test")
+		}
+		t.Skip("no Weaviate cluster: set LOOKALIKE_WEAVIATE=weaviate://127.0.0.1:8081")
+	}
+	browserTest(t, true)
+}
+
+// browserTest drives the web page in Chromium against a server over the
+// embedded index or, onWeaviate, a Weaviate class with the same entries.
+func browserTest(t *testing.T, onWeaviate bool) {
 	bin := chromium()
 	if bin == "" {
 		t.Skip("no Chromium found (apt-get install chromium)")
@@ -117,7 +134,11 @@ func TestBrowser(t *testing.T) {
 	d := newDirsWith(t, 48, func(i int) (string, []byte) {
 		return sceneLabels[i%len(sceneLabels)], sceneImage(t, i%len(sceneLabels), i)
 	})
-	ts := start(t, d.config(t))
+	cfg := d.config(t)
+	if onWeaviate {
+		cfg = d.weaviateConfig(t)
+	}
+	ts := start(t, cfg)
 	query := filepath.Join(t.TempDir(), "query.png")
 	if err := os.WriteFile(query, sceneImage(t, 0, 1000), 0o644); err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -19,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lookalike/lookalike/collection"
 	"github.com/lookalike/lookalike/data"
 	"github.com/lookalike/lookalike/index"
 	"github.com/lookalike/lookalike/nn"
@@ -130,6 +132,38 @@ func (d dirs) config(t testing.TB) Config {
 		MaxConcurrent: 2,
 		Logger:        slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug})),
 	}
+}
+
+// weaviateConfig copies the index's entries into a new class of the
+// cluster $LOOKALIKE_WEAVIATE and returns a configuration serving it.
+func (d dirs) weaviateConfig(t testing.TB) Config {
+	t.Helper()
+	_, info, err := nn.Load(d.model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := fmt.Sprintf("%s/Web%d", os.Getenv("LOOKALIKE_WEAVIATE"), time.Now().UnixNano())
+	ctx := context.Background()
+	st, err := collection.OpenStore(ctx, collection.StoreConfig{URL: url}, info)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ix, err := collection.OpenStore(ctx, collection.StoreConfig{Dir: d.index, ReadOnly: true}, info)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	var entries []index.Entry
+	for e := range ix.All() {
+		entries = append(entries, e)
+	}
+	if _, err := st.AddBatch(entries); err != nil {
+		t.Fatal(err)
+	}
+	cfg := d.config(t)
+	cfg.IndexDir, cfg.Store = "", url
+	return cfg
 }
 
 // testServer is a Server behind an httptest.Server.
