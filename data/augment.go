@@ -27,6 +27,16 @@ type Augment struct {
 	// [3/4, 4/3] (log-uniform), at a random place, scaled back to the
 	// image's size with bilinear interpolation (0: none).
 	CropScale float64 `json:"crop_scale,omitempty"`
+	// ColorJitter, when positive, is SimCLR's colour distortion of
+	// strength s, applied with probability 0.8: brightness, contrast and
+	// saturation each scaled by a random factor in [1-0.8s, 1+0.8s], in
+	// that order (torchvision draws the order and adds a hue shift; this
+	// keeps the order fixed and has no hue). 0: none.
+	ColorJitter float64 `json:"color_jitter,omitempty"`
+	// Grey is the probability of turning the image to greyscale (luma
+	// 0.299 R + 0.587 G + 0.114 B in all three channels), after the
+	// jitter.
+	Grey float64 `json:"grey,omitempty"`
 }
 
 // Validate reports settings that cannot work for images of the given size.
@@ -39,6 +49,12 @@ func (a Augment) Validate(size int) error {
 	}
 	if a.CropScale < 0 || a.CropScale > 1 {
 		return fmt.Errorf("augment: crop scale %g must be in [0, 1]", a.CropScale)
+	}
+	if a.ColorJitter < 0 || a.ColorJitter > 1.25 {
+		return fmt.Errorf("augment: colour jitter %g must be in [0, 1.25]", a.ColorJitter)
+	}
+	if a.Grey < 0 || a.Grey > 1 {
+		return fmt.Errorf("augment: greyscale probability %g must be in [0, 1]", a.Grey)
 	}
 	return nil
 }
@@ -54,6 +70,10 @@ type Draw struct {
 	// The random resized crop, in source pixels: the window's top-left
 	// corner and size; CW == 0 means none.
 	CropX, CropY, CW, CH float64
+	// The colour distortion: brightness, contrast and saturation
+	// factors (0: no jitter), and greyscale.
+	Bright, Contrast, Sat float32
+	Grey                  bool
 }
 
 // Draw chooses the augmentation of one image from key, a random number of
@@ -77,7 +97,54 @@ func (a Augment) Draw(key uint64, size int, base bool, epoch int) Draw {
 	if a.CropScale > 0 {
 		d.CropX, d.CropY, d.CW, d.CH = resizedCrop(&r, float64(size), a.CropScale)
 	}
+	// The colour draws come last, so that the others stay those of
+	// settings without colour.
+	if s := 0.8 * a.ColorJitter; s > 0 && r.float() < 0.8 {
+		factor := func() float32 { return float32(max(0, 1-s+2*s*r.float())) }
+		d.Bright, d.Contrast, d.Sat = factor(), factor(), factor()
+	}
+	if a.Grey > 0 {
+		d.Grey = r.float() < a.Grey
+	}
 	return d
+}
+
+// luma returns the grey level of an RGB pixel (ITU-R 601, as PIL's "L").
+func luma(p []float32) float32 { return 0.299*p[0] + 0.587*p[1] + 0.114*p[2] }
+
+// colour applies the draw's colour distortion to dst, size*size RGB
+// floats in 0..255, clamping to that range.
+func (d Draw) colour(dst []float32) {
+	if d.Bright > 0 {
+		for i := range dst {
+			dst[i] *= d.Bright
+		}
+		var mean float64
+		for i := 0; i < len(dst); i += 3 {
+			mean += float64(luma(dst[i : i+3]))
+		}
+		m := float32(mean / float64(len(dst)/3))
+		for i := range dst {
+			dst[i] = m + (dst[i]-m)*d.Contrast
+		}
+		for i := 0; i < len(dst); i += 3 {
+			p := dst[i : i+3]
+			g := luma(p)
+			p[0], p[1], p[2] = g+(p[0]-g)*d.Sat, g+(p[1]-g)*d.Sat, g+(p[2]-g)*d.Sat
+		}
+	}
+	if d.Grey {
+		for i := 0; i < len(dst); i += 3 {
+			p := dst[i : i+3]
+			g := luma(p)
+			p[0], p[1], p[2] = g, g, g
+		}
+	}
+	if d.Bright > 0 || d.Grey {
+		for i, v := range dst {
+			dst[i] = min(max(v, 0), 255)
+		}
+	}
 }
 
 // resizedCrop draws RandomResizedCrop's window in a size x size image:
@@ -144,8 +211,10 @@ func reflect(i, n int) int {
 // (reflected at the borders), mirrored when Flip, with the cutout square
 // zeroed. With a resized crop, the input is first the crop window scaled
 // to size x size (bilinear: output pixel centres mapped into the window,
-// clamped at its edges).
+// clamped at its edges). The colour distortion, if any, comes last, over
+// the cutout square too.
 func (d Draw) Apply(dst []float32, src []uint8, size int, cutout int) {
+	defer d.colour(dst[:size*size*3])
 	if d.CW > 0 {
 		d.applyCrop(dst, src, size, cutout)
 		return

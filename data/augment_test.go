@@ -275,3 +275,56 @@ func TestAugmentResizedCrop(t *testing.T) {
 		t.Error("crop scale 1.5 accepted")
 	}
 }
+
+// TestColourAugment checks the colour distortion: the same key gives the
+// same view, greyscale gives equal channels, values stay in 0..255, and
+// jitter draws factors within their range about 80% of the time.
+func TestColourAugment(t *testing.T) {
+	const size = 8
+	src := make([]uint8, size*size*3)
+	for i := range src {
+		src[i] = uint8(i * 7 % 256)
+	}
+	a := Augment{ColorJitter: 1, Grey: 0.5}
+	jittered, grey := 0, 0
+	for key := range uint64(400) {
+		d := a.Draw(key, size, false, 0)
+		if d != a.Draw(key, size, false, 0) {
+			t.Fatal("the same key drew two augmentations")
+		}
+		if d.Bright > 0 {
+			jittered++
+			for _, f := range []float32{d.Bright, d.Contrast, d.Sat} {
+				if f < 0.2-1e-6 || f > 1.8+1e-6 {
+					t.Fatalf("jitter factor %v outside [0.2, 1.8]", f)
+				}
+			}
+		}
+		dst := make([]float32, size*size*3)
+		d.Apply(dst, src, size, 0)
+		for i, v := range dst {
+			if v < 0 || v > 255 {
+				t.Fatalf("value %d = %v", i, v)
+			}
+			if d.Grey && i%3 == 0 && (dst[i] != dst[i+1] || dst[i] != dst[i+2]) {
+				t.Fatalf("greyscale pixel %d has channels %v", i/3, dst[i:i+3])
+			}
+		}
+		if d.Grey {
+			grey++
+		}
+	}
+	if jittered < 280 || jittered > 360 || grey < 160 || grey > 240 {
+		t.Errorf("of 400 draws %d jittered (want ~320) and %d grey (want ~200)", jittered, grey)
+	}
+	// Without colour settings the draws are those of before.
+	plain := Augment{Translate: 2, Flip: true}
+	withColour := plain
+	withColour.ColorJitter = 0.5
+	for key := range uint64(50) {
+		p, c := plain.Draw(key, size, false, 0), withColour.Draw(key, size, false, 0)
+		if p.DX != c.DX || p.DY != c.DY || p.Flip != c.Flip {
+			t.Fatal("adding colour changed the geometric draws")
+		}
+	}
+}

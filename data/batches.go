@@ -168,3 +168,39 @@ func (s *EpochBatches) Batch(step int, dst []int) []int {
 	}
 	return append(dst[:0], s.perm[b*s.size:(b+1)*s.size]...)
 }
+
+// ViewBatches is the self-supervised sampling (SimCLR's): every batch
+// holds n different images, in a new random order every epoch, each twice,
+// the first views then the second views in the same order, the layout of
+// the pair softmax's anchors and positives. The loader augments every slot
+// with its own draw, so the two copies of an image are two views of it,
+// and the other images' views are the negatives.
+type ViewBatches struct {
+	images *EpochBatches
+	idx    []int
+}
+
+// NewViewBatches returns the sampler of views of n images per batch from a
+// dataset of total images.
+func NewViewBatches(total, n int, seed uint64) (*ViewBatches, error) {
+	eb, err := NewEpochBatches(total, n, seed)
+	if err != nil {
+		return nil, fmt.Errorf("view sampler: %w", err)
+	}
+	return &ViewBatches{images: eb}, nil
+}
+
+// StepsPerEpoch returns the number of batches in an epoch.
+func (s *ViewBatches) StepsPerEpoch() int { return s.images.StepsPerEpoch() }
+
+// Size returns twice the images per batch.
+func (s *ViewBatches) Size() int { return 2 * s.images.Size() }
+
+// Epoch returns the epoch of batch step.
+func (s *ViewBatches) Epoch(step int) int { return s.images.Epoch(step) }
+
+// Batch returns the images of batch step, then the same images again.
+func (s *ViewBatches) Batch(step int, dst []int) []int {
+	s.idx = s.images.Batch(step, s.idx)
+	return append(append(dst[:0], s.idx...), s.idx...)
+}

@@ -98,3 +98,34 @@ func TestPairBatchesErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestViewBatches checks the self-supervised sampler: each batch holds n
+// different images twice, first views then second views in the same
+// order, so every anchor's positive is a view of the same image only.
+func TestViewBatches(t *testing.T) {
+	s, err := NewViewBatches(100, 16, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Size() != 32 || s.StepsPerEpoch() != 6 {
+		t.Fatalf("size %d, steps %d", s.Size(), s.StepsPerEpoch())
+	}
+	seen := map[int]bool{}
+	for step := range 6 {
+		b := s.Batch(step, nil)
+		in := map[int]bool{}
+		for i := range 16 {
+			if b[i] != b[i+16] {
+				t.Fatalf("step %d: anchor %d is image %d, its positive %d", step, i, b[i], b[i+16])
+			}
+			if in[b[i]] || seen[b[i]] {
+				t.Fatalf("step %d: image %d twice in an epoch", step, b[i])
+			}
+			in[b[i]] = true
+			seen[b[i]] = true
+		}
+	}
+	if a, b := s.Batch(7, nil), s.Batch(7, nil); !slices.Equal(a, b) {
+		t.Fatal("the same step drew two batches")
+	}
+}
