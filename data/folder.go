@@ -422,3 +422,29 @@ func LoadFiles(ctx context.Context, paths []string, labels []int, classes []stri
 		"workers", opt.Workers, "elapsed", time.Since(start))
 	return ds, nil
 }
+
+// LoadImages loads every image under dir for training without labels: a
+// folder with class sub-folders loads as LoadFolder does (the labels can
+// still score a validation split), any other as unlabelled images (label
+// -1, no classes), which the log says.
+func LoadImages(ctx context.Context, dir string, opt Options) (*Dataset, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("read image folder: %w", err)
+	}
+	for _, e := range entries {
+		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
+			return LoadFolder(ctx, dir, opt)
+		}
+	}
+	opt = opt.withDefaults()
+	paths, err := listImages(dir, opt.Logger)
+	if err != nil {
+		return nil, err
+	}
+	if len(paths) == 0 {
+		return nil, fmt.Errorf("read image folder %s: no images", dir)
+	}
+	opt.Logger.Info("the folder has no class sub-folders: its images are unlabelled", "dir", dir, "images", len(paths))
+	return LoadFiles(ctx, paths, nil, nil, opt)
+}

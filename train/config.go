@@ -51,7 +51,9 @@ type Config struct {
 
 	// Sampler is "pairs" (one anchor/positive pair per class per batch),
 	// "classes" (ImagesPerClass images of BatchSize/ImagesPerClass
-	// classes) or "epochs" (shuffled passes, BatchSize images).
+	// classes), "epochs" (shuffled passes, BatchSize images) or "views"
+	// (self-supervised: BatchSize images twice, two augmented views each,
+	// for the pair-softmax loss; labels are not used).
 	Sampler        string `json:"sampler"`
 	BatchSize      int    `json:"batch_size,omitempty"`
 	ImagesPerClass int    `json:"images_per_class,omitempty"`
@@ -123,7 +125,7 @@ func (c Config) Validate() error {
 	if c.Freeze < 0 || c.Freeze > 0 && c.Init == "" {
 		errs = append(errs, fmt.Errorf("freezing %d layers: only a model started from --init has layers worth freezing", c.Freeze))
 	}
-	if c.Epochs <= 0 || c.Steps < 0 || (c.Steps == 0 && c.Sampler != "epochs") {
+	if c.Epochs <= 0 || c.Steps < 0 || (c.Steps == 0 && c.Sampler != "epochs" && c.Sampler != "views") {
 		errs = append(errs, fmt.Errorf("epochs (%d) and steps per epoch (%d) must be positive", c.Epochs, c.Steps))
 	}
 	if !slices.Contains(loss.Names(), c.Loss) {
@@ -156,15 +158,21 @@ func (c Config) Validate() error {
 		if c.ImagesPerClass < 2 || c.BatchSize < c.ImagesPerClass {
 			errs = append(errs, fmt.Errorf("the classes sampler needs at least 2 images per class and a batch of at least that many (have %d and %d)", c.ImagesPerClass, c.BatchSize))
 		}
-	case "epochs":
+	case "epochs", "views":
 		if c.BatchSize <= 0 {
-			errs = append(errs, fmt.Errorf("the epochs sampler needs a positive batch size, have %d", c.BatchSize))
+			errs = append(errs, fmt.Errorf("the %s sampler needs a positive batch size, have %d", c.Sampler, c.BatchSize))
+		}
+		if c.Sampler == "views" && c.Loss != "pair-softmax" {
+			errs = append(errs, fmt.Errorf("the views sampler goes with the pair-softmax loss, not %s", c.Loss))
+		}
+		if c.Sampler == "views" && !c.Augment.Active() {
+			errs = append(errs, errors.New("the views sampler needs augmentation: two identical views teach nothing"))
 		}
 	default:
-		errs = append(errs, fmt.Errorf("unknown sampler %q (have pairs, classes, epochs)", c.Sampler))
+		errs = append(errs, fmt.Errorf("unknown sampler %q (have pairs, classes, epochs, views)", c.Sampler))
 	}
-	if c.Loss == "pair-softmax" && c.Sampler != "pairs" {
-		errs = append(errs, fmt.Errorf("the pair-softmax loss needs the pairs sampler, not %s", c.Sampler))
+	if c.Loss == "pair-softmax" && c.Sampler != "pairs" && c.Sampler != "views" {
+		errs = append(errs, fmt.Errorf("the pair-softmax loss needs the pairs or views sampler, not %s", c.Sampler))
 	}
 	switch c.Optimizer {
 	case "adam", "sgd":

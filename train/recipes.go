@@ -20,6 +20,7 @@ type Recipe struct {
 func Recipes() map[string]Recipe {
 	list := []Recipe{
 		{Name: "keras-example", Summary: "the Keras example: keras-small, 8 dimensions, pair softmax, Adam, 20x1000 batches of one pair per class", Config: DefaultConfig},
+		{Name: "simclr", Summary: "self-supervised (train --unlabelled): two views of each image (random resized crops, flips, colour jitter, greyscale), pair softmax over the views, the fast network, bf16", Config: SimCLRConfig},
 		{Name: "fast", Summary: "airbench94's network and training (SGD Nesterov, triangular schedule, lookahead EMA, flip+translate) with a normalised-softmax loss, flip TTA, bf16 products", Config: FastConfig},
 	}
 	out := make(map[string]Recipe, len(list))
@@ -104,5 +105,24 @@ func FastConfig() Config {
 		// speed, the same precision@1 (0.9068 against 0.9042 in
 		// float32, seed 1).
 		Precision: "bf16",
+	}
+}
+
+// SimCLRConfig is the recipe "simclr", training without labels: SimCLR's
+// two augmented views of each image (random resized crops of 20-100% of
+// the area, flips, colour jitter of strength 0.5 with probability 0.8,
+// greyscale with probability 0.2), the seed's pair softmax at temperature
+// 0.2 over the views of 256 images a batch (the other images' views are
+// the negatives: NT-Xent's anchors against positives), the fast network
+// with its whitening layer and a 128-dimensional embedding, Adam with a
+// warm-up and cosine decay, flip TTA, bf16 products.
+func SimCLRConfig() Config {
+	return Config{
+		Recipe: "simclr", Model: "fast", Dim: 128, Epochs: 10, Seed: 1,
+		Loss: "pair-softmax", Temperature: 0.2,
+		Sampler: "views", BatchSize: 256,
+		Optimizer: "adam", LR: 2e-3, Schedule: "warmup-cosine", Warmup: 100,
+		Augment: data.Augment{CropScale: 0.2, Flip: true, ColorJitter: 0.5, Grey: 0.2},
+		Whiten:  true, FlipTTA: true, Precision: "bf16",
 	}
 }

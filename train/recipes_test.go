@@ -169,3 +169,37 @@ func TestFastRecipeResumes(t *testing.T) {
 		}
 	}
 }
+
+// TestSimCLRLowersLoss trains the simclr recipe briefly on synthetic
+// images without their labels: the pair softmax over two views falls.
+func TestSimCLRLowersLoss(t *testing.T) {
+	ds := orientations(24, 7)
+	for i := range ds.Labels {
+		ds.Labels[i] = -1 // unlabelled
+	}
+	ds.Classes = nil
+	cfg := SimCLRConfig()
+	cfg.BatchSize, cfg.Epochs, cfg.Warmup, cfg.Seed = 16, 12, 5, 3
+	tr, err := New(cfg, ds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first, last float64
+	steps := tr.TotalSteps()
+	for s := range steps {
+		l, err := tr.TrainStep()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s < 6 {
+			first += float64(l) / 6
+		}
+		if s >= steps-6 {
+			last += float64(l) / 6
+		}
+	}
+	t.Logf("loss %.3f over the first 6 steps, %.3f over the last 6 (of %d)", first, last, steps)
+	if last >= first*0.9 {
+		t.Errorf("loss %.3f -> %.3f: no learning", first, last)
+	}
+}

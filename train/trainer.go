@@ -152,7 +152,7 @@ func newTrainer(cfg Config, m *nn.Model, ds *data.Dataset) (*Trainer, error) {
 func (t *Trainer) build() error {
 	cfg, ds := t.Config, t.ds
 	for c, idx := range ds.ClassIndices() {
-		if len(idx) < 2 && cfg.Loss != "norm-softmax" {
+		if len(idx) < 2 && cfg.Loss != "norm-softmax" && cfg.Sampler != "views" {
 			return fmt.Errorf("class %q has %d images; each class needs at least 2 (an anchor and a positive)", ds.Classes[c], len(idx))
 		}
 	}
@@ -162,6 +162,14 @@ func (t *Trainer) build() error {
 		t.sampler, err = data.NewPairBatches(ds.Labels, len(ds.Classes), cfg.Seed, cfg.Steps)
 	case "classes":
 		t.sampler, err = data.NewClassBatches(ds.Labels, len(ds.Classes), cfg.BatchSize/cfg.ImagesPerClass, cfg.ImagesPerClass, cfg.Seed, cfg.Steps)
+	case "views":
+		var vb *data.ViewBatches
+		if vb, err = data.NewViewBatches(ds.Len(), cfg.BatchSize, cfg.Seed); err == nil {
+			t.sampler = vb
+			if t.Config.Steps == 0 {
+				t.Config.Steps = vb.StepsPerEpoch()
+			}
+		}
 	case "epochs":
 		var eb *data.EpochBatches
 		if eb, err = data.NewEpochBatches(ds.Len(), cfg.BatchSize, cfg.Seed); err == nil {
@@ -248,7 +256,11 @@ func (t *Trainer) TrainStep() (float32, error) {
 	}
 	emb := t.Model.Forward(t.x, true)
 	n, d := emb.Dim(0), emb.Dim(1)
-	l, err := t.loss.Forward(emb.Data, t.labels, n, d)
+	labels := t.labels
+	if t.Config.Sampler == "views" {
+		labels = nil // self-supervised: each image's two views are its pair
+	}
+	l, err := t.loss.Forward(emb.Data, labels, n, d)
 	if err != nil {
 		return 0, err
 	}

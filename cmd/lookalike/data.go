@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -21,6 +22,9 @@ type dataFlags struct {
 	only     []string
 	cache    string
 	maxMem   string
+	// unlabelled loads a folder without class sub-folders too (train
+	// --unlabelled).
+	unlabelled bool
 }
 
 func (f *dataFlags) register(cmd *cobra.Command, usage string) {
@@ -62,7 +66,16 @@ func (f *dataFlags) load(ctx context.Context, a *app, split string, classes []st
 		},
 	}
 	start := time.Now()
-	ds, err := data.Open(ctx, f.path, split, opt)
+	var ds *data.Dataset
+	if fi, serr := os.Stat(f.path); f.unlabelled && serr == nil && fi.IsDir() {
+		dir := f.path
+		if sub, err := os.Stat(filepath.Join(f.path, split)); err == nil && sub.IsDir() {
+			dir = filepath.Join(f.path, split)
+		}
+		ds, err = data.LoadImages(ctx, dir, opt)
+	} else {
+		ds, err = data.Open(ctx, f.path, split, opt)
+	}
 	if err != nil {
 		return nil, err
 	}

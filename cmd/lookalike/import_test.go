@@ -151,3 +151,37 @@ func TestFineTuneImported(t *testing.T) {
 		t.Errorf("fine-tuned model: size %d, dim %d", m.Size, m.Dim())
 	}
 }
+
+// TestTrainUnlabelled trains with --unlabelled on a folder without class
+// sub-folders (the simclr recipe, a few steps), and refuses to score a
+// validation split of it.
+func TestTrainUnlabelled(t *testing.T) {
+	root := stripesFolder(t, 6, 1)
+	flat := t.TempDir()
+	n := 0
+	filepath.WalkDir(filepath.Join(root, "train"), func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, _ := os.ReadFile(p)
+			os.WriteFile(filepath.Join(flat, fmt.Sprintf("%02d.png", n)), b, 0o644)
+			n++
+		}
+		return nil
+	})
+	model := filepath.Join(t.TempDir(), "m")
+	if out, err := run(t, "train", "--unlabelled", "--data", flat, "--out", model, "--epochs", "2", "--batch", "8", "--precision", "fp32"); err != nil {
+		t.Fatalf("train --unlabelled: %v\n%s", err, out)
+	}
+	m, info, err := nn.Load(model)
+	if err != nil || m.Dim() != 128 || !strings.Contains(string(info.Training), "simclr") {
+		t.Fatalf("the model: %v, dim %d", err, m.Dim())
+	}
+	if _, err := run(t, "train", "--unlabelled", "--data", flat, "--out", t.TempDir(), "--val-fraction", "0.2"); err == nil ||
+		!strings.Contains(err.Error(), "unlabelled") {
+		t.Fatalf("--val-fraction on unlabelled images: %v", err)
+	}
+	// A labelled folder trains without its labels and scores validation.
+	if out, err := run(t, "train", "--unlabelled", "--data", filepath.Join(root, "train"), "--out", t.TempDir(),
+		"--epochs", "1", "--batch", "6", "--val-fraction", "0.25", "--precision", "fp32"); err != nil {
+		t.Fatalf("train --unlabelled on a labelled folder: %v\n%s", err, out)
+	}
+}

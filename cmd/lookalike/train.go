@@ -28,6 +28,7 @@ type trainFlags struct {
 	valFraction float64
 	out         string
 	resume      bool
+	unlabelled  bool
 	flags       *pflag.FlagSet
 }
 
@@ -40,6 +41,9 @@ func (f *trainFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&c.Model, "model", c.Model, fmt.Sprintf("architecture: %v", nn.ArchitectureNames()))
 	fl.IntVar(&c.Dim, "dim", c.Dim, "embedding dimension (with --init: a new projection head of this many units; left out, the model's head is kept)")
 	fl.StringVar(&c.Init, "init", "", "fine-tune: start from this model directory (imported or trained) instead of random weights; its architecture and input size are used, the schedule starts afresh")
+	fl.Float64Var(&c.Augment.ColorJitter, "color-jitter", 0, "SimCLR's colour jitter of this strength (brightness, contrast, saturation) with probability 0.8 (0: none)")
+	fl.Float64Var(&c.Augment.Grey, "grey", 0, "probability of turning an image to greyscale")
+	fl.BoolVar(&f.unlabelled, "unlabelled", false, "train without labels (self-supervised, the simclr recipe unless --recipe says otherwise): a folder without class sub-folders is fine; labels, if any, only score --val-fraction")
 	fl.BoolVar(&c.FreezeBN, "freeze-batchnorm", false, "normalise with every BatchNorm's running statistics in training too, and keep them (fine-tuning; imported networks have theirs folded into the convolutions)")
 	fl.IntVar(&c.Freeze, "freeze", 0, "with --init: keep the first N layers as they are (run as in inference, not trained; model.json lists the layers in order)")
 	fl.IntVar(&c.Size, "size", c.Size, "input size in pixels (images are scaled to it; fast, resnet-small and resnet-stem take any size >= 25, keras-small 32 only; 0: 32)")
@@ -75,7 +79,11 @@ func (f *trainFlags) register(cmd *cobra.Command) {
 // config returns the recipe's settings with the flags that were set
 // applied over them.
 func (f *trainFlags) config() (train.Config, error) {
-	cfg, err := train.LookupRecipe(f.recipe)
+	recipe := f.recipe
+	if f.unlabelled && !f.flags.Changed("recipe") {
+		recipe = "simclr"
+	}
+	cfg, err := train.LookupRecipe(recipe)
 	if err != nil {
 		return cfg, err
 	}
@@ -94,8 +102,10 @@ func (f *trainFlags) config() (train.Config, error) {
 		"schedule":     func() { cfg.Schedule = set.Schedule }, "warmup": func() { cfg.Warmup = set.Warmup },
 		"ema": func() { cfg.EMA = set.EMA }, "translate": func() { cfg.Augment.Translate = set.Augment.Translate },
 		"flip": func() { cfg.Augment.Flip = set.Augment.Flip }, "cutout": func() { cfg.Augment.Cutout = set.Augment.Cutout },
-		"crop-scale": func() { cfg.Augment.CropScale = set.Augment.CropScale },
-		"flip-tta":   func() { cfg.FlipTTA = set.FlipTTA }, "seed": func() { cfg.Seed = set.Seed },
+		"crop-scale":   func() { cfg.Augment.CropScale = set.Augment.CropScale },
+		"color-jitter": func() { cfg.Augment.ColorJitter = set.Augment.ColorJitter },
+		"grey":         func() { cfg.Augment.Grey = set.Augment.Grey },
+		"flip-tta":     func() { cfg.FlipTTA = set.FlipTTA }, "seed": func() { cfg.Seed = set.Seed },
 		"checkpoint-every": func() { cfg.CheckpointEvery = set.CheckpointEvery },
 		"precision":        func() { cfg.Precision = set.Precision },
 		"translate-tta":    func() { cfg.TranslateTTA = set.TranslateTTA },
@@ -109,6 +119,9 @@ func (f *trainFlags) config() (train.Config, error) {
 	}
 	if f.valFraction < 0 || f.valFraction >= 1 {
 		return cfg, fmt.Errorf("--val-fraction %g must be in [0, 1)", f.valFraction)
+	}
+	if f.unlabelled && cfg.Sampler != "views" {
+		return cfg, fmt.Errorf("--unlabelled trains on views of images (--sampler views), not --sampler %s", cfg.Sampler)
 	}
 	if cfg.Init != "" {
 		// The model decides the network and the input size.
@@ -190,6 +203,7 @@ func runTrain(cmd *cobra.Command, a *app, f *trainFlags) (*train.Trainer, error)
 	if err != nil {
 		return nil, err
 	}
+	f.data.unlabelled = f.unlabelled
 	ds, err := f.data.load(ctx, a, "train", nil, cfg.Size)
 	if err != nil {
 		return nil, err
@@ -207,6 +221,9 @@ func runTrain(cmd *cobra.Command, a *app, f *trainFlags) (*train.Trainer, error)
 		}
 	}
 	var val *data.Dataset
+	if fraction > 0 && len(ds.Classes) == 0 {
+		return nil, fmt.Errorf("--val-fraction %g: the images are unlabelled, so precision@1 cannot be scored (a folder with class sub-folders can, even with --unlabelled)", fraction)
+	}
 	if fraction > 0 {
 		if ds, val, err = ds.Split(fraction, splitSeed); err != nil {
 			return nil, err
