@@ -35,7 +35,7 @@ func TestImportCommand(t *testing.T) {
 	if m.Size != 72 || m.Dim() != 512 || !strings.Contains(string(info.Training), "weights_sha256") {
 		t.Fatalf("imported model: size %d, dim %d, provenance %s", m.Size, m.Dim(), info.Training)
 	}
-	out, err := run(t, "eval", "--model", model, "--data", root)
+	out, err := run(t, "eval", "--model", model, "--data", root, "--out", t.TempDir())
 	if err != nil || !strings.Contains(out, "precision@1") {
 		t.Fatalf("eval: %v\n%s", err, out)
 	}
