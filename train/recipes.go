@@ -115,10 +115,12 @@ func FastConfig() Config {
 // 0.2 over the views of 256 images a batch (the other images' views are
 // the negatives: NT-Xent's anchors against positives), the fast network
 // with its whitening layer and a 128-dimensional embedding, Adam with a
-// warm-up and cosine decay, flip TTA, bf16 products.
+// warm-up and cosine decay over 4 epochs (about 21 minutes on two cores:
+// 3 epochs reached precision@1 0.50 on the CIFAR-10 test set), flip TTA,
+// bf16 products.
 func SimCLRConfig() Config {
 	return Config{
-		Recipe: "simclr", Model: "fast", Dim: 128, Epochs: 10, Seed: 1,
+		Recipe: "simclr", Model: "fast", Dim: 128, Epochs: 4, Seed: 1,
 		Loss: "pair-softmax", Temperature: 0.2,
 		Sampler: "views", BatchSize: 256,
 		Optimizer: "adam", LR: 2e-3, Schedule: "warmup-cosine", Warmup: 100,
