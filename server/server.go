@@ -250,16 +250,9 @@ func Open(cfg Config) (*Server, error) {
 	if cfg.ImagesDir == "" {
 		cfg.ImagesDir = filepath.Join(cfg.IndexDir, "images")
 	}
-	if info.Channels != 3 {
-		return nil, fmt.Errorf("open server: model %s takes %d channels; the server feeds RGB images (3)", cfg.ModelDir, info.Channels)
-	}
-	slots, err := newSlots(m, cfg.MaxConcurrent)
+	slots, images, err := prepare(cfg, m, info)
 	if err != nil {
-		return nil, fmt.Errorf("open server: %w", err)
-	}
-	images, err := openFolder(cfg.ImagesDir)
-	if err != nil {
-		return nil, fmt.Errorf("open server: %w", err)
+		return nil, err
 	}
 	ix, err := collection.OpenStore(context.Background(), collection.StoreConfig{Dir: cfg.IndexDir, HNSW: cfg.HNSW, Logger: cfg.Logger}, info)
 	if err != nil {
@@ -291,16 +284,9 @@ func openOnStore(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open server: %w", err)
 	}
-	if info.Channels != 3 {
-		return nil, fmt.Errorf("open server: model %s takes %d channels; the server feeds RGB images (3)", cfg.ModelDir, info.Channels)
-	}
-	slots, err := newSlots(m, cfg.MaxConcurrent)
+	slots, images, err := prepare(cfg, m, info)
 	if err != nil {
-		return nil, fmt.Errorf("open server: %w", err)
-	}
-	images, err := openFolder(cfg.ImagesDir)
-	if err != nil {
-		return nil, fmt.Errorf("open server: %w", err)
+		return nil, err
 	}
 	st, err := collection.OpenStore(context.Background(), collection.StoreConfig{URL: cfg.Store, Weaviate: cfg.Weaviate, Logger: cfg.Logger}, info)
 	if err == nil {
@@ -311,6 +297,23 @@ func openOnStore(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("open server: %w", err)
 	}
 	return newServer(cfg, info, st, images, slots), nil
+}
+
+// prepare checks that the model takes RGB images and makes the embedding
+// slots and the image folder, for either kind of store.
+func prepare(cfg Config, m *nn.Model, info *nn.Info) (*slots, *folder, error) {
+	if info.Channels != 3 {
+		return nil, nil, fmt.Errorf("open server: model %s takes %d channels; the server feeds RGB images (3)", cfg.ModelDir, info.Channels)
+	}
+	slots, err := newSlots(m, cfg.MaxConcurrent)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open server: %w", err)
+	}
+	images, err := openFolder(cfg.ImagesDir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open server: %w", err)
+	}
+	return slots, images, nil
 }
 
 // newServer assembles a server over an opened store.

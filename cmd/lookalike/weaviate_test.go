@@ -16,11 +16,10 @@ import (
 	"github.com/lookalike/lookalike/server"
 )
 
-// TestWeaviateCommands indexes a folder into a Weaviate class with
-// --store, re-indexes (nothing added), searches, and evaluates through
-// it, against the cluster of $LOOKALIKE_WEAVIATE (skipped without one,
-// except in CI).
-func TestWeaviateCommands(t *testing.T) {
+// weaviateBase returns the cluster of $LOOKALIKE_WEAVIATE, or skips the
+// test (fails it in CI, whose .ci/run starts one).
+func weaviateBase(t *testing.T) string {
+	t.Helper()
 	base := os.Getenv("LOOKALIKE_WEAVIATE")
 	if base == "" {
 		if os.Getenv("CI") != "" {
@@ -28,6 +27,15 @@ func TestWeaviateCommands(t *testing.T) {
 		}
 		t.Skip("no Weaviate cluster: set LOOKALIKE_WEAVIATE=weaviate://127.0.0.1:8081")
 	}
+	return base
+}
+
+// TestWeaviateCommands indexes a folder into a Weaviate class with
+// --store, re-indexes (nothing added), searches, and evaluates through
+// it, against the cluster of $LOOKALIKE_WEAVIATE (skipped without one,
+// except in CI).
+func TestWeaviateCommands(t *testing.T) {
+	base := weaviateBase(t)
 	store := fmt.Sprintf("%s/Cli%d", base, time.Now().UnixNano())
 	root, model := trainedModel(t)
 	test := filepath.Join(root, "test")
@@ -72,13 +80,7 @@ func TestWeaviateCommands(t *testing.T) {
 // TestServeOnWeaviate serves a collection indexed into a Weaviate class:
 // the same API answers searches, adds and deletes.
 func TestServeOnWeaviate(t *testing.T) {
-	base := os.Getenv("LOOKALIKE_WEAVIATE")
-	if base == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("LOOKALIKE_WEAVIATE is not set: .ci/run starts a cluster for this test")
-		}
-		t.Skip("no Weaviate cluster: set LOOKALIKE_WEAVIATE=weaviate://127.0.0.1:8081")
-	}
+	base := weaviateBase(t)
 	store := fmt.Sprintf("%s/Srv%d", base, time.Now().UnixNano())
 	root, model := trainedModel(t)
 	test := filepath.Join(root, "test")
