@@ -74,13 +74,16 @@ func TestTrainingCurves(t *testing.T) {
 	}
 
 	// With validation: validation.csv and a taller loss.png with its panel.
-	val := []train.ValRecord{{Epoch: 1, Step: 2, PrecisionAt1: 0.5}, {Epoch: 2, Step: 3, PrecisionAt1: 0.75}}
+	val := []train.ValRecord{{Epoch: 0, PrecisionAt1: 0.25}, {Epoch: 1, Step: 2, Seconds: 61.25, PrecisionAt1: 0.5}, {Epoch: 2, Step: 3, Seconds: 90, PrecisionAt1: 0.75}}
 	if err := TrainingCurves(dir, h, 2, val); err != nil {
 		t.Fatal(err)
 	}
 	b, _ = os.ReadFile(filepath.Join(dir, "validation.csv"))
-	if string(b) != "epoch,step,precision_at_1\n1,2,0.500000\n2,3,0.750000\n" {
+	if string(b) != "epoch,step,seconds,precision_at_1\n0,0,0.0,0.250000\n1,2,61.2,0.500000\n2,3,90.0,0.750000\n" {
 		t.Fatalf("validation.csv = %q", b)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "validation.png")); err != nil {
+		t.Fatal(err)
 	}
 	f, err := os.Open(filepath.Join(dir, "loss.png"))
 	if err != nil {

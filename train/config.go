@@ -28,6 +28,10 @@ type Config struct {
 	// pooled features) with a new projection of Dim units. The input size
 	// is the model's.
 	Init string `json:"init,omitempty"`
+	// Projection, when positive, trains through a projection head of this
+	// many hidden units (Dense, ReLU, Dense to Dim, SimCLR's) that the
+	// saved model leaves out: it embeds the features before the head.
+	Projection int `json:"projection,omitempty"`
 	// Freeze is the number of leading layers of the model kept as they
 	// are (nn.Model.Frozen).
 	Freeze int `json:"freeze,omitempty"`
@@ -121,6 +125,9 @@ func (c Config) Validate() error {
 	}
 	if c.Dim <= 0 && (c.Init == "" || c.Dim < 0) {
 		errs = append(errs, fmt.Errorf("embedding dimension %d must be positive", c.Dim))
+	}
+	if c.Projection < 0 {
+		errs = append(errs, fmt.Errorf("projection head of %d units", c.Projection))
 	}
 	if c.Freeze < 0 || c.Freeze > 0 && c.Init == "" {
 		errs = append(errs, fmt.Errorf("freezing %d layers: only a model started from --init has layers worth freezing", c.Freeze))

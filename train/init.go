@@ -23,9 +23,22 @@ func initModel(cfg Config) (*nn.Model, error) {
 	if cfg.Dim == 0 {
 		return m, nil
 	}
+	layers, n, err := features(m)
+	if err != nil {
+		return nil, fmt.Errorf("train --init: %s: %w", cfg.Init, err)
+	}
+	head := nn.NewDense(n, cfg.Dim)
+	head.Init(rand.New(rand.NewPCG(cfg.Seed, 0x6865)))
+	return withLayers(m, append(layers, head, nn.NewL2Normalize())...)
+}
+
+// features returns the layers of m before its head (a final Dense layer
+// before the L2 normalisation, or just the normalisation after pooled
+// features) and the length of the feature vector they compute.
+func features(m *nn.Model) ([]nn.Layer, int, error) {
 	layers := m.Layers
 	if _, ok := layers[len(layers)-1].(*nn.L2Normalize); !ok {
-		return nil, fmt.Errorf("train --init: %s does not end with an L2 normalisation; cannot give it a new head", cfg.Init)
+		return nil, 0, fmt.Errorf("the model does not end with an L2 normalisation; cannot give it a new head")
 	}
 	layers = layers[:len(layers)-1]
 	if _, ok := layers[len(layers)-1].(*nn.Dense); ok {
@@ -33,15 +46,19 @@ func initModel(cfg Config) (*nn.Model, error) {
 	}
 	body, err := nn.NewModel(m.Name, m.Size, m.Channels, layers...)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	shape, err := body.OutShape(1)
 	if err != nil || len(shape) != 2 {
-		return nil, fmt.Errorf("train --init: %s's features before its head have shape %v, not a vector", cfg.Init, shape)
+		return nil, 0, fmt.Errorf("the features before the model's head have shape %v, not a vector", shape)
 	}
-	head := nn.NewDense(shape[1], cfg.Dim)
-	head.Init(rand.New(rand.NewPCG(cfg.Seed, 0x6865)))
-	out, err := nn.NewModel(m.Name, m.Size, m.Channels, append(layers, head, nn.NewL2Normalize())...)
+	return layers, shape[1], nil
+}
+
+// withLayers returns a model of m's name, input and test-time
+// augmentation with the given layers (shared, not copied).
+func withLayers(m *nn.Model, layers ...nn.Layer) (*nn.Model, error) {
+	out, err := nn.NewModel(m.Name, m.Size, m.Channels, layers...)
 	if err != nil {
 		return nil, err
 	}

@@ -23,10 +23,14 @@ type Record struct {
 	Loss  float32 `json:"loss"`
 }
 
-// ValRecord is the precision@1 of the held-back images after an epoch.
+// ValRecord is the precision@1 of the validation images after an epoch
+// (epoch 0: before training).
 type ValRecord struct {
-	Epoch        int     `json:"epoch"`
-	Step         int     `json:"step"`
+	Epoch int `json:"epoch"`
+	Step  int `json:"step"`
+	// Seconds is the training time when the epoch ended, across resumes;
+	// validation passes are not counted.
+	Seconds      float64 `json:"seconds"`
 	PrecisionAt1 float64 `json:"precision_at_1"`
 }
 
@@ -67,6 +71,7 @@ type Trainer struct {
 	x      *tensor.Tensor
 	labels []int
 	dEmb   *tensor.Tensor
+	saved  *nn.Model // Saved's model, with a projection head
 	// elapsed is the training time before this run (resume).
 	elapsed time.Duration
 }
@@ -80,20 +85,29 @@ func New(cfg Config, ds *data.Dataset) (*Trainer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	var m *nn.Model
+	var err error
 	if cfg.Init != "" {
-		m, err := initModel(cfg)
-		if err != nil {
+		if m, err = initModel(cfg); err != nil {
 			return nil, err
 		}
-		return newTrainer(cfg, m, ds)
+	} else {
+		if m, err = nn.NewArchitecture(cfg.Model, cfg.Dim, cfg.Size); err != nil {
+			return nil, err
+		}
+		m.Init(rand.New(rand.NewPCG(cfg.Seed, 0x1417)))
+		if cfg.Whiten {
+			if err := whiten(m, ds); err != nil {
+				return nil, err
+			}
+		}
 	}
-	m, err := nn.NewArchitecture(cfg.Model, cfg.Dim, cfg.Size)
-	if err != nil {
-		return nil, err
-	}
-	m.Init(rand.New(rand.NewPCG(cfg.Seed, 0x1417)))
-	if cfg.Whiten {
-		if err := whiten(m, ds); err != nil {
+	if cfg.Projection > 0 {
+		dim := cfg.Dim
+		if dim == 0 {
+			dim = m.Dim()
+		}
+		if m, err = withProjection(m, cfg.Projection, dim, cfg.Seed); err != nil {
 			return nil, err
 		}
 	}
@@ -282,7 +296,8 @@ func (t *Trainer) TrainStep() (float32, error) {
 }
 
 // Run trains until the end of the run, calling report after every step
-// and epochEnd (when not nil) after every epoch. Checkpoints go to ckptDir
+// and epochEnd (when not nil) after every epoch, with the training clock
+// (Elapsed) stopped while it runs. Checkpoints go to ckptDir
 // (none when empty) every Config.CheckpointEvery steps and at the end of
 // each epoch. When ctx is cancelled, Run saves a checkpoint and returns
 // ErrInterrupted. At the end, the model holds the averaged weights, if
@@ -325,7 +340,11 @@ func (t *Trainer) Run(ctx context.Context, ckptDir string, report func(Status), 
 		}
 		endOfEpoch := step%t.stepsPerEpoch == 0
 		if endOfEpoch && epochEnd != nil && ctx.Err() == nil {
-			if err := epochEnd(epoch); err != nil {
+			// The clock stops while epochEnd validates.
+			t.elapsed += time.Since(start)
+			err := epochEnd(epoch)
+			start = time.Now()
+			if err != nil {
 				return err
 			}
 		}
@@ -356,12 +375,15 @@ func (t *Trainer) WithAverage(fn func() error) error {
 
 // Validate measures the leave-one-out precision@1 of the images val with
 // the model as it would be saved (the weight average, flip TTA), records
-// it for the epoch just finished, and returns it.
+// it for the epoch just finished (epoch 0 before the first step) with the
+// training time so far, and returns it. Call it before Run or from Run's
+// epochEnd.
 func (t *Trainer) Validate(val *data.Dataset) (float64, error) {
 	var p1 float64
 	err := t.WithAverage(func() error {
-		emb := val.Map(func(px []uint8, n int) []float32 { return t.Model.Embed(px, n, 256) })
-		m, err := eval.Retrieval(emb, t.Model.Dim(), val.Labels, eval.Options{})
+		saved := t.Saved()
+		emb := val.Map(func(px []uint8, n int) []float32 { return saved.Embed(px, n, 256) })
+		m, err := eval.Retrieval(emb, saved.Dim(), val.Labels, eval.Options{})
 		p1 = m.PrecisionAt1
 		return err
 	})
@@ -369,7 +391,8 @@ func (t *Trainer) Validate(val *data.Dataset) (float64, error) {
 		return 0, fmt.Errorf("validate: %w", err)
 	}
 	step := t.Step()
-	t.Val = append(t.Val, ValRecord{Epoch: (step + t.stepsPerEpoch - 1) / t.stepsPerEpoch, Step: step, PrecisionAt1: p1})
+	t.Val = append(t.Val, ValRecord{Epoch: (step + t.stepsPerEpoch - 1) / t.stepsPerEpoch, Step: step,
+		Seconds: t.elapsed.Seconds(), PrecisionAt1: p1})
 	return p1, nil
 }
 

@@ -121,10 +121,15 @@ func LossCurve(path string, steps []int, loss []float64, title string, opt ...Lo
 	if len(o.Val) == 0 {
 		p.Draw(canvas)
 	} else {
-		vp, err := valPlot(o.Val, o.ValLabel, p.X.Min, p.X.Max)
+		xy := make(plotter.XYs, len(o.Val))
+		for i, v := range o.Val {
+			xy[i] = plotter.XY{X: float64(v.Step), Y: v.Value}
+		}
+		vp, err := metricPlot(xy, "step", o.ValLabel)
 		if err != nil {
 			return fmt.Errorf("viz: loss curve %s: %w", path, err)
 		}
+		vp.X.Min, vp.X.Max = p.X.Min, p.X.Max
 		// The loss above, the validation metric in the lower 35%.
 		split := canvas.Min.Y + (canvas.Max.Y-canvas.Min.Y)*0.35
 		p.Draw(draw.Canvas{Canvas: canvas.Canvas, Rectangle: vg.Rectangle{Min: vg.Point{X: canvas.Min.X, Y: split}, Max: canvas.Max}})
@@ -136,26 +141,21 @@ func LossCurve(path string, steps []int, loss []float64, title string, opt ...Lo
 	return nil
 }
 
-// valPlot plots a validation metric against step over the loss plot's
-// step range, as a line with a marker at each measurement, labelled with
-// the last value.
-func valPlot(val []Point, label string, xmin, xmax float64) (*plot.Plot, error) {
-	if label == "" {
-		label = "validation"
-	}
-	xy := make(plotter.XYs, len(val))
-	for i, v := range val {
-		xy[i] = plotter.XY{X: float64(v.Step), Y: v.Value}
+// metricPlot plots a metric (yLabel, "validation" when empty) against x
+// as a line with a marker at each measurement, labelled with the last
+// value.
+func metricPlot(xy plotter.XYs, xLabel, yLabel string) (*plot.Plot, error) {
+	if yLabel == "" {
+		yLabel = "validation"
 	}
 	vp := plot.New()
-	vp.X.Label.Text = "step"
-	vp.Y.Label.Text = label
-	for _, s := range []*text.Style{&vp.X.Label.TextStyle, &vp.Y.Label.TextStyle, &vp.X.Tick.Label, &vp.Y.Tick.Label, &vp.Legend.TextStyle} {
+	vp.X.Label.Text = xLabel
+	vp.Y.Label.Text = yLabel
+	for _, s := range []*text.Style{&vp.Title.TextStyle, &vp.X.Label.TextStyle, &vp.Y.Label.TextStyle, &vp.X.Tick.Label, &vp.Y.Tick.Label, &vp.Legend.TextStyle} {
 		s.Font.Variant = "Sans"
 	}
 	vp.X.Tick.Marker = niceTicks{n: 8}
 	vp.Y.Tick.Marker = niceTicks{n: 4}
-	vp.X.Min, vp.X.Max = xmin, xmax
 	vp.Add(plotter.NewGrid())
 	line, points, err := plotter.NewLinePoints(xy)
 	if err != nil {
@@ -168,7 +168,7 @@ func valPlot(val []Point, label string, xmin, xmax float64) (*plot.Plot, error) 
 	vp.Add(line, points)
 	vp.Legend.Top = true
 	vp.Legend.Left = true
-	vp.Legend.Add(fmt.Sprintf("%s (last %.4f)", label, val[len(val)-1].Value), line)
+	vp.Legend.Add(fmt.Sprintf("%s (last %.4f)", yLabel, xy[len(xy)-1].Y), line)
 	return vp, nil
 }
 

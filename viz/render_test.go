@@ -99,6 +99,11 @@ func TestRenderSamples(t *testing.T) {
 		LossCurveOptions{EpochEnds: []int{1000, 2000, 3000}}); err != nil {
 		t.Fatal(err)
 	}
+	curve := []XY{{0, 0.12}, {5.3, 0.37}, {10.6, 0.43}, {15.9, 0.44}, {21.2, 0.47}}
+	if err := MetricCurve(filepath.Join(dir, "validation.png"), curve, "Validation precision@1 against training time",
+		"training time (minutes)", "precision@1"); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func mustWrite(t *testing.T, path string, img image.Image) {

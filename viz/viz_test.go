@@ -283,6 +283,25 @@ func TestLossCurve(t *testing.T) {
 	}
 }
 
+func TestMetricCurve(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "validation.png")
+	pts := []XY{{0, 0.1}, {2.5, 0.4}, {5, math.NaN()}, {7.5, 0.5}}
+	if err := MetricCurve(path, pts, "p@1", "minutes", "precision@1"); err != nil {
+		t.Fatal(err)
+	}
+	if got := decode(t, path).Bounds(); got != image.Rect(0, 0, 960, 540) {
+		t.Errorf("size %v, want 960x540", got)
+	}
+	onlyFiles(t, dir, "validation.png")
+	if err := MetricCurve(path, []XY{{1, math.Inf(1)}}, "", "x", "y"); err == nil {
+		t.Error("a curve with no finite value accepted")
+	}
+	if err := MetricCurve(path, nil, "", "x", "y"); err == nil {
+		t.Error("an empty curve accepted")
+	}
+}
+
 func TestMovingAverage(t *testing.T) {
 	in := []float64{1, 2, 3, 4, 5}
 	var pts []float64

@@ -15,6 +15,7 @@ import (
 
 	"github.com/lookalike/lookalike/internal/torchtest"
 	"github.com/lookalike/lookalike/nn"
+	"github.com/lookalike/lookalike/train"
 )
 
 // TestImportCommand imports a torchvision ResNet-18 (seeded random
@@ -153,10 +154,10 @@ func TestFineTuneImported(t *testing.T) {
 }
 
 // TestTrainUnlabelled trains with --unlabelled on a folder without class
-// sub-folders (the simclr recipe, a few steps), and refuses to score a
-// validation split of it.
+// sub-folders (the simclr recipe, a few steps) scored on a labelled
+// --val-data folder, and refuses to score a validation split of it.
 func TestTrainUnlabelled(t *testing.T) {
-	root := stripesFolder(t, 6, 1)
+	root := stripesFolder(t, 6, 2)
 	flat := t.TempDir()
 	n := 0
 	filepath.WalkDir(filepath.Join(root, "train"), func(p string, d os.DirEntry, err error) error {
@@ -168,12 +169,40 @@ func TestTrainUnlabelled(t *testing.T) {
 		return nil
 	})
 	model := filepath.Join(t.TempDir(), "m")
-	if out, err := run(t, "train", "--unlabelled", "--data", flat, "--out", model, "--epochs", "2", "--batch", "8", "--precision", "fp32"); err != nil {
+	if out, err := run(t, "train", "--unlabelled", "--data", flat, "--out", model, "--epochs", "2", "--batch", "8", "--precision", "fp32",
+		"--val-data", filepath.Join(root, "test")); err != nil {
 		t.Fatalf("train --unlabelled: %v\n%s", err, out)
 	}
 	m, info, err := nn.Load(model)
 	if err != nil || m.Dim() != 128 || !strings.Contains(string(info.Training), "simclr") {
 		t.Fatalf("the model: %v, dim %d", err, m.Dim())
+	}
+	// The curve: before training and after each epoch, the clock running.
+	var rec struct {
+		Validation []train.ValRecord `json:"validation"`
+	}
+	if err := json.Unmarshal(info.Training, &rec); err != nil || len(rec.Validation) != 3 {
+		t.Fatalf("validation records %+v: %v", rec.Validation, err)
+	}
+	for i, v := range rec.Validation {
+		if v.Epoch != i || v.PrecisionAt1 < 0 || v.PrecisionAt1 > 1 || (i > 0 && v.Seconds <= rec.Validation[i-1].Seconds) || (i == 0 && v.Seconds != 0) {
+			t.Errorf("validation record %d: %+v", i, v)
+		}
+	}
+	csv, err := os.ReadFile(filepath.Join(model, "validation.csv"))
+	if err != nil || strings.Count(string(csv), "\n") != 4 || !strings.HasPrefix(string(csv), "epoch,step,seconds,precision_at_1\n0,0,0.0,") {
+		t.Fatalf("validation.csv %q: %v", csv, err)
+	}
+	if _, err := os.Stat(filepath.Join(model, "validation.png")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run(t, "train", "--unlabelled", "--data", flat, "--out", t.TempDir(), "--val-data", flat); err == nil ||
+		!strings.Contains(err.Error(), "no class sub-folders") {
+		t.Fatalf("--val-data of unlabelled images: %v", err)
+	}
+	if _, err := run(t, "train", "--data", root, "--out", t.TempDir(), "--val-data", root, "--val-fraction", "0.1"); err == nil ||
+		!strings.Contains(err.Error(), "one of them") {
+		t.Fatalf("--val-data with --val-fraction: %v", err)
 	}
 	if _, err := run(t, "train", "--unlabelled", "--data", flat, "--out", t.TempDir(), "--val-fraction", "0.2"); err == nil ||
 		!strings.Contains(err.Error(), "unlabelled") {

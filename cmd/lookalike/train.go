@@ -26,6 +26,7 @@ type trainFlags struct {
 	recipe      string
 	cfg         train.Config // the flags' values; only those set override the recipe
 	valFraction float64
+	valData     string
 	out         string
 	resume      bool
 	unlabelled  bool
@@ -45,6 +46,7 @@ func (f *trainFlags) register(cmd *cobra.Command) {
 	fl.Float64Var(&c.Augment.Grey, "grey", 0, "probability of turning an image to greyscale")
 	fl.BoolVar(&f.unlabelled, "unlabelled", false, "train without labels (self-supervised, the simclr recipe unless --recipe says otherwise): a folder without class sub-folders is fine; labels, if any, only score --val-fraction")
 	fl.BoolVar(&c.FreezeBN, "freeze-batchnorm", false, "normalise with every BatchNorm's running statistics in training too, and keep them (fine-tuning; imported networks have theirs folded into the convolutions)")
+	fl.IntVar(&c.Projection, "projection", c.Projection, "train through a projection head of this many hidden units (Dense, ReLU, Dense to --dim; SimCLR's) and save the model without it: it embeds the features before the head (0: none)")
 	fl.IntVar(&c.Freeze, "freeze", 0, "with --init: keep the first N layers as they are (run as in inference, not trained; model.json lists the layers in order)")
 	fl.IntVar(&c.Size, "size", c.Size, "input size in pixels (images are scaled to it; fast, resnet-small and resnet-stem take any size >= 25, keras-small 32 only; 0: 32)")
 	fl.IntVar(&c.Epochs, "epochs", c.Epochs, "epochs")
@@ -72,7 +74,8 @@ func (f *trainFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&c.Precision, "precision", c.Precision, "matrix products: fp32, or bf16 (bfloat16 operands, float32 sums; float32 where the CPU has no bfloat16 instructions)")
 	fl.Uint64Var(&c.Seed, "seed", c.Seed, "random seed: the same seed gives the same model")
 	fl.IntVar(&c.CheckpointEvery, "checkpoint-every", 0, "steps between checkpoints (0: every epoch)")
-	fl.Float64Var(&f.valFraction, "val-fraction", 0, "hold back this fraction of the training images and report their precision@1 after every epoch")
+	fl.Float64Var(&f.valFraction, "val-fraction", 0, "hold back this fraction of the training images and report their precision@1 before training and after every epoch")
+	fl.StringVar(&f.valData, "val-data", "", "a labelled folder (or archive) whose precision@1 is reported before training and after every epoch, instead of --val-fraction: images only scored, never trained on")
 	fl.BoolVar(&f.resume, "resume", false, "continue from the checkpoint in --out if there is one")
 }
 
@@ -111,6 +114,7 @@ func (f *trainFlags) config() (train.Config, error) {
 		"translate-tta":    func() { cfg.TranslateTTA = set.TranslateTTA },
 		"init":             func() { cfg.Init = set.Init }, "freeze": func() { cfg.Freeze = set.Freeze },
 		"freeze-batchnorm": func() { cfg.FreezeBN = set.FreezeBN },
+		"projection":       func() { cfg.Projection = set.Projection },
 	}
 	for name, apply := range over {
 		if f.flags.Changed(name) {
@@ -119,6 +123,9 @@ func (f *trainFlags) config() (train.Config, error) {
 	}
 	if f.valFraction < 0 || f.valFraction >= 1 {
 		return cfg, fmt.Errorf("--val-fraction %g must be in [0, 1)", f.valFraction)
+	}
+	if f.valFraction > 0 && f.valData != "" {
+		return cfg, fmt.Errorf("--val-fraction and --val-data: give one of them")
 	}
 	if f.unlabelled && cfg.Sampler != "views" {
 		return cfg, fmt.Errorf("--unlabelled trains on views of images (--sampler views), not --sampler %s", cfg.Sampler)
@@ -156,8 +163,9 @@ The default is keras-example (what demo runs). Flags override the recipe's
 settings one by one; the defaults listed below are keras-example's.
 
 Writes MODEL_DIR/model.json and model.safetensors (the model), loss.csv and
-loss.png (with --val-fraction also validation.csv, and the precision@1 of the
-held-back images after each epoch in loss.png). A checkpoint is kept in
+loss.png; with --val-fraction or --val-data also validation.csv and
+validation.png (the validation precision@1 before training and after each
+epoch, against training time) and a panel of it in loss.png. A checkpoint is kept in
 MODEL_DIR/checkpoint after every epoch and on Ctrl-C; --resume continues from
 it.`,
 		Example: `  lookalike train --data ../shared/datasets/cifar10/train --out model/
@@ -186,6 +194,7 @@ type trainingInfo struct {
 	Data       string            `json:"data"`
 	Images     int               `json:"images"`
 	Held       int               `json:"held_back_images,omitempty"`
+	ValData    string            `json:"validation_data,omitempty"`
 	StepsDone  int               `json:"steps_done"`
 	FinalLoss  float64           `json:"final_epoch_loss"`
 	Validation []train.ValRecord `json:"validation,omitempty"`
@@ -230,6 +239,16 @@ func runTrain(cmd *cobra.Command, a *app, f *trainFlags) (*train.Trainer, error)
 		}
 		a.log.Info("holding back images for validation", "held", val.Len(), "training", ds.Len())
 	}
+	if f.valData != "" {
+		vf := f.data
+		vf.path, vf.cache, vf.unlabelled = f.valData, "", false
+		if val, err = vf.load(ctx, a, "validation", nil, cfg.Size); err != nil {
+			return nil, fmt.Errorf("--val-data: %w", err)
+		}
+		if len(val.Classes) == 0 {
+			return nil, fmt.Errorf("--val-data %s: no class sub-folders, so precision@1 cannot be scored", f.valData)
+		}
+	}
 	var t *train.Trainer
 	if resuming {
 		epochs := 0
@@ -267,8 +286,15 @@ func runTrain(cmd *cobra.Command, a *app, f *trainFlags) (*train.Trainer, error)
 				return err
 			}
 			valNote = fmt.Sprintf(" val p@1 %.4f", p1)
-			a.log.Info("epoch done", "epoch", epoch, "val_precision_at_1", fmt.Sprintf("%.4f", p1), "held", val.Len())
+			a.log.Info("validation", "epoch", epoch, "precision_at_1", fmt.Sprintf("%.4f", p1), "images", val.Len(),
+				"training_time", t.Elapsed().Round(time.Second))
 			return nil
+		}
+		if t.Step() == 0 {
+			// Where the curve starts: the untrained (or --init) model.
+			if err := epochEnd(0); err != nil {
+				return nil, err
+			}
 		}
 	}
 	err = t.Run(ctx, ckpt, func(s train.Status) {
@@ -286,10 +312,11 @@ func runTrain(cmd *cobra.Command, a *app, f *trainFlags) (*train.Trainer, error)
 		FinalLoss:  train.EpochMeans(t.History, t.StepsPerEpoch())[t.Config.Epochs-1],
 		Validation: t.Val, Seconds: t.Elapsed().Seconds(), Kernels: kernels.Path(),
 	}
-	if val != nil {
+	if val != nil && f.valData == "" {
 		info.Held = val.Len()
 	}
-	if err := nn.Save(f.out, t.Model, t.Classes, info); err != nil {
+	info.ValData = f.valData
+	if err := nn.Save(f.out, t.Saved(), t.Classes, info); err != nil {
 		return nil, err
 	}
 	if err := report.TrainingCurves(f.out, t.History, t.StepsPerEpoch(), t.Val); err != nil {
