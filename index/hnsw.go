@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"unsafe"
+
+	"github.com/lookalike/lookalike/kernels"
 )
 
 // HNSW defaults, as recommended by the paper and used by hnswlib.
@@ -418,6 +420,19 @@ func (h *HNSW) dist(q []float32, n uint32) float32 {
 	return -dot(q, h.vec(n))
 }
 
+// dists sets out[i] to the internal distance of q to nodes[i], in one
+// kernel call.
+func (h *HNSW) dists(q []float32, nodes []uint32, out []float32) {
+	if h.metric == L2 {
+		kernels.L2SqRows(out, q, h.data, h.stride, nodes)
+		return
+	}
+	kernels.DotRows(out, q, h.data, h.stride, nodes)
+	for i := range out[:len(nodes)] {
+		out[i] = -out[i]
+	}
+}
+
 // score turns an internal distance into a result score.
 func (h *HNSW) score(d float32) float32 {
 	if h.metric == L2 {
@@ -574,6 +589,7 @@ type searchCtx struct {
 	cands    minHeap // nodes to expand
 	res      maxHeap // the ef best nodes
 	nbuf     []uint32
+	dbuf     []float32 // distances of nbuf
 	eps      []cand
 	w        []cand
 	sel      []cand
@@ -688,8 +704,15 @@ func (h *HNSW) searchLayer(s *searchCtx, q []float32, eps []cand, ef, l int, ski
 				}
 			}
 		}
-		for _, e := range nbuf {
-			d := h.dist(q, e)
+		dbuf := s.dbuf
+		if cap(dbuf) < len(nbuf) {
+			dbuf = make([]float32, len(nbuf), 2*len(nbuf))
+			s.dbuf = dbuf
+		}
+		dbuf = dbuf[:len(nbuf)]
+		h.dists(q, nbuf, dbuf)
+		for i, e := range nbuf {
+			d := dbuf[i]
 			if len(s.res) < ef || d < s.res[0].d {
 				s.cands.push(cand{d, e})
 				if !skipDeleted || !h.deleted[e] {

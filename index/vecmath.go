@@ -9,27 +9,9 @@ import (
 // dot returns the inner product of x and y, which have the same length.
 func dot(x, y []float32) float32 { return kernels.Dot(x, y) }
 
-// l2sq returns the squared Euclidean distance between x and y[:len(x)].
-func l2sq(x, y []float32) float32 {
-	y = y[:len(x)]
-	var s0, s1, s2, s3 float32
-	i := 0
-	for ; i+8 <= len(x); i += 8 {
-		xs := x[i : i+8 : i+8]
-		ys := y[i : i+8 : i+8]
-		d0, d1, d2, d3 := xs[0]-ys[0], xs[1]-ys[1], xs[2]-ys[2], xs[3]-ys[3]
-		d4, d5, d6, d7 := xs[4]-ys[4], xs[5]-ys[5], xs[6]-ys[6], xs[7]-ys[7]
-		s0 += d0*d0 + d4*d4
-		s1 += d1*d1 + d5*d5
-		s2 += d2*d2 + d6*d6
-		s3 += d3*d3 + d7*d7
-	}
-	for ; i < len(x); i++ {
-		d := x[i] - y[i]
-		s0 += d * d
-	}
-	return (s0 + s1) + (s2 + s3)
-}
+// l2sq returns the squared Euclidean distance between x and y, which have
+// the same length.
+func l2sq(x, y []float32) float32 { return kernels.L2Sq(x, y) }
 
 // normalize scales v to unit length in place. A zero vector stays zero.
 func normalize(v []float32) {

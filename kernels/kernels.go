@@ -27,6 +27,9 @@ type kernelSet struct {
 	gemmBF16 *gemmImpl
 
 	dot          func(x, y []float32) float32
+	l2sq         func(x, y []float32) float32
+	l2sqRows     func(out, q, data []float32, stride int, idx []uint32)
+	dotRows      func(out, q, data []float32, stride int, idx []uint32)
 	axpy         func(alpha float32, x, y []float32)
 	scale        func(alpha float32, x []float32)
 	add          func(dst, x []float32)
@@ -46,6 +49,9 @@ var genericSet = &kernelSet{
 	name:         "generic",
 	gemm:         genericGemm,
 	dot:          dotGeneric,
+	l2sq:         l2sqGeneric,
+	l2sqRows:     l2sqRowsGeneric,
+	dotRows:      dotRowsGeneric,
 	axpy:         axpyGeneric,
 	scale:        scaleGeneric,
 	add:          addGeneric,

@@ -1,58 +1,71 @@
 #!/usr/bin/env bash
 # run.sh compares package index with FAISS (exact search) and hnswlib
-# (HNSW) on two data sets and prints Markdown tables of the medians:
+# (HNSW), ann-benchmarks style, on several data sets of different
+# dimensions, metrics, sizes and kinds, and prints Markdown tables of the
+# medians and draws each set's recall/QPS curves:
 #
-#   (a) the CIFAR-10 test-set embeddings of a trained model (the first 1,000
-#       images are the queries, the other 9,000 the indexed vectors);
-#   (b) SIZE random unit vectors of 128 dimensions drawn around 1,000 random
-#       unit centres (gaussian, sigma 0.05 per coordinate, then normalised;
-#       fixed seed), plus 1,000 held-out queries drawn the same way.
+#   cifar-keras-8     CIFAR-10 (train + test, 60,000 images) embedded by the
+#                     Keras example's model (MODEL): 8 dimensions, cosine
+#   cifar-ssl-128     the same images embedded by a self-supervised model
+#                     (MODEL128): 128 dimensions, cosine
+#   cifar-pixels-784  the same images' raw pixels, greyscale 28x28 (as
+#                     MNIST): 784 dimensions, L2
+#   clustered-960-l2  100,000 vectors around 1,000 random unit centres
+#                     (sigma 0.02 a coordinate; GIST's dimension): L2
+#   uniform-20-l2     200,000 vectors uniform in the unit cube (as
+#                     ann-benchmarks' random-xs-20-euclidean): L2
+#   clustered         SIZE unit vectors of 128 dimensions around 1,000 unit
+#                     centres (sigma 0.05): cosine
 #
-# Ground truth is exact search (FAISS, top 100 by inner product), computed
-# once per data set and kept in WORK. Data sets are cached there too.
+# Each set has 1,000 queries held out (spread over the file for the CIFAR
+# sets). Ground truth is exact search (FAISS, top 100), computed once per
+# data set and kept in WORK with the data.
 #
 # Usage, from anywhere in the repository:
 #
 #	bench/index/run.sh
-#	SIZE=100000 RUNS=1 bench/index/run.sh
+#	SIZE=100000 RUNS=1 SETS="cifar-keras-8 uniform-20-l2" bench/index/run.sh
 #
 # Environment (defaults in brackets):
 #
-#	SIZE        vectors of data set (b) [1000000]
-#	MODEL       trained model directory for (a) [/tmp/demo1/model]; when it
-#	            holds no model, a quick one is trained there first
-#	            (lookalike train --epochs 2)
+#	SIZE        vectors of the clustered set [1000000]
+#	MODEL       Keras-example model for cifar-keras-8 [/tmp/demo1/model]; when
+#	            it holds no model, a quick one is trained there (2 epochs)
+#	MODEL128    128-d model for cifar-ssl-128 [/tmp/lookalike-ssl1]; when it
+#	            holds no model, one is trained there (train --unlabelled
+#	            --epochs 1)
 #	WORK        where data sets, results and binaries go [/tmp/lookalike-indexbench]
 #	RUNS        runs of every query measurement per library [3]
-#	BUILD_RUNS  HNSW builds per library for (b) [3, or 1 when SIZE > 200000];
-#	            (a) always builds 3 times
+#	BUILD_RUNS  HNSW builds per library [3, or 1 for sets over 200,000]
 #	EFS         ef values of the HNSW sweep [10,12,16,20,24,32,40,48,64,96,128,192,256,384,512]
 #	MIN_SECONDS least duration of one measurement; queries repeat [0.5]
-#	SETS        data sets to run, "cifar clustered" by default
-#	PYTHON      Python with numpy, FAISS and hnswlib [/usr/bin/python3:
+#	SETS        data sets to run [all six, in the order above]
+#	PYTHON      Python with numpy, Pillow, FAISS and hnswlib [/usr/bin/python3:
 #	            Debian's python3-faiss 1.7.3 and python3-hnswlib 0.6.2]
-#	PLOT        PNG of the recall/QPS curves of (b) [bench/index/recall_qps.png]
+#	PLOTS       directory of the recall/QPS curves [bench/index]
 #
-# Both libraries get 2 threads (GOMAXPROCS=2 for ours; omp_set_num_threads(2)
-# for FAISS, num_threads=2 for hnswlib). The two run alternately, and which
-# goes first alternates from run to run, so that a change in the machine's
-# load hits both alike; only one works at a time. Progress and the raw
-# numbers go to stderr; the tables are also written to WORK/report.md.
+# Both libraries get 2 threads for builds and exact search (GOMAXPROCS=2
+# for ours; omp_set_num_threads(2) for FAISS, num_threads=2 for hnswlib);
+# HNSW queries run with 2 threads and with 1. The two run alternately, and
+# which goes first alternates from run to run, so that a change in the
+# machine's load hits both alike; only one works at a time. Progress and
+# the raw numbers go to stderr; the tables are also written to
+# WORK/report.md.
 set -euo pipefail
 
 SIZE=${SIZE:-1000000}
 MODEL=${MODEL:-/tmp/demo1/model}
+MODEL128=${MODEL128:-/tmp/lookalike-ssl1}
 WORK=${WORK:-/tmp/lookalike-indexbench}
 RUNS=${RUNS:-3}
-if [ "$SIZE" -gt 200000 ]; then BUILD_RUNS=${BUILD_RUNS:-1}; else BUILD_RUNS=${BUILD_RUNS:-3}; fi
 EFS=${EFS:-10,12,16,20,24,32,40,48,64,96,128,192,256,384,512}
 MIN_SECONDS=${MIN_SECONDS:-0.5}
-SETS=${SETS:-"cifar clustered"}
+SETS=${SETS:-"cifar-keras-8 cifar-ssl-128 cifar-pixels-784 clustered-960-l2 uniform-20-l2 clustered"}
 PYTHON=${PYTHON:-/usr/bin/python3}
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
-PLOT=${PLOT:-$root/bench/index/recall_qps.png}
+PLOTS=${PLOTS:-$root/bench/index}
 data=$(cd "$root/.." && pwd)/shared/datasets/cifar10
 mkdir -p "$WORK"
 
@@ -64,46 +77,67 @@ go build -o "$WORK/indexbench" ./bench/index/indexbench
 ref="$PYTHON $root/bench/index/ref.py serve"
 results=()
 
+lookalike=$WORK/lookalike
+go build -o "$lookalike" ./cmd/lookalike
+
+# embedSet DIR MODEL: the CIFAR-10 train and test embeddings of MODEL, split.
+embedSet() {
+	local dir=$1 model=$2
+	if [ ! -f "$dir/gt.npy" ] || [ "$model/model.safetensors" -nt "$dir/gt.npy" ]; then
+		"$lookalike" embed --model "$model" --data "$data/train" --out "$dir-train.npy" >&2
+		"$lookalike" embed --model "$model" --data "$data/test" --out "$dir-test.npy" >&2
+		"$PYTHON" bench/index/ref.py gen-split --emb "$dir-train.npy" "$dir-test.npy" --out "$dir"
+	fi
+}
+
 for set in $SETS; do
+	dir=$WORK/$set
 	case $set in
-	cifar)
+	cifar-keras-8)
 		if [ ! -f "$MODEL/model.json" ]; then
 			log "no model in $MODEL: training a quick one (2 epochs)"
-			go run ./cmd/lookalike train --data "$data/train" --epochs 2 --out "$MODEL"
+			"$lookalike" train --data "$data/train" --epochs 2 --out "$MODEL"
 		fi
-		emb=$WORK/cifar10-test.npy
-		if [ ! -f "$emb" ] || [ "$MODEL/model.safetensors" -nt "$emb" ]; then
-			go run ./cmd/lookalike embed --model "$MODEL" --data "$data/test" --out "$emb"
-			rm -rf "$WORK/cifar10-test"
+		embedSet "$dir" "$MODEL"
+		;;
+	cifar-ssl-128)
+		if [ ! -f "$MODEL128/model.json" ]; then
+			log "no model in $MODEL128: training one without labels (1 epoch)"
+			"$lookalike" train --data "$data/train" --unlabelled --epochs 1 --out "$MODEL128"
 		fi
-		if [ ! -f "$WORK/cifar10-test/gt.npy" ]; then
-			"$PYTHON" bench/index/ref.py gen-split --emb "$emb" --out "$WORK/cifar10-test"
+		embedSet "$dir" "$MODEL128"
+		;;
+	cifar-pixels-784)
+		if [ ! -f "$dir/gt.npy" ]; then
+			"$PYTHON" bench/index/ref.py gen-pixels --data "$data/train" --out "$dir-train.npy"
+			"$PYTHON" bench/index/ref.py gen-pixels --data "$data/test" --out "$dir-test.npy"
+			"$PYTHON" bench/index/ref.py gen-split --metric l2 --emb "$dir-train.npy" "$dir-test.npy" --out "$dir"
 		fi
-		log "data set (a): CIFAR-10 test embeddings of $MODEL"
-		"$WORK/indexbench" run -data "$WORK/cifar10-test" -name cifar10-test -out "$WORK/cifar10-test.json" \
-			-runs "$RUNS" -build-runs 3 -efs "$EFS" -min-seconds "$MIN_SECONDS" -ref "$ref"
-		results+=("$WORK/cifar10-test.json")
+		;;
+	clustered-960-l2)
+		[ -f "$dir/gt.npy" ] || "$PYTHON" bench/index/ref.py gen-clustered --n 100000 --dim 960 --sigma 0.02 --metric l2 --out "$dir"
+		;;
+	uniform-20-l2)
+		[ -f "$dir/gt.npy" ] || "$PYTHON" bench/index/ref.py gen-uniform --n 200000 --dim 20 --metric l2 --out "$dir"
 		;;
 	clustered)
-		dir=$WORK/clustered-$SIZE
-		if [ ! -f "$dir/gt.npy" ]; then
-			log "generating data set (b): $SIZE clustered unit vectors"
-			"$PYTHON" bench/index/ref.py gen-clustered --n "$SIZE" --out "$dir"
-		fi
-		log "data set (b): $SIZE clustered unit vectors"
-		"$WORK/indexbench" run -data "$dir" -name "clustered-$SIZE" -out "$dir.json" \
-			-runs "$RUNS" -build-runs "$BUILD_RUNS" -efs "$EFS" -min-seconds "$MIN_SECONDS" -ref "$ref"
-		results+=("$dir.json")
+		set=clustered-$SIZE
+		dir=$WORK/$set
+		[ -f "$dir/gt.npy" ] || "$PYTHON" bench/index/ref.py gen-clustered --n "$SIZE" --out "$dir"
 		;;
 	*)
-		log "unknown data set $set: want cifar or clustered"
+		log "unknown data set $set"
 		exit 2
 		;;
 	esac
+	n=$("$PYTHON" -c "import numpy; print(numpy.load('$dir/base.npy', mmap_mode='r').shape[0])")
+	builds=${BUILD_RUNS:-$([ "$n" -gt 200000 ] && echo 1 || echo 3)}
+	log "data set $set ($n vectors)"
+	"$WORK/indexbench" run -data "$dir" -name "$set" -out "$dir.json" \
+		-runs "$RUNS" -build-runs "$builds" -efs "$EFS" -min-seconds "$MIN_SECONDS" -ref "$ref"
+	results+=("$dir.json")
 done
 
-plotArgs=()
-case " $SETS " in *" clustered "*) plotArgs=(-plot "$PLOT" -plot-name "clustered-$SIZE") ;; esac
-"$WORK/indexbench" report -md "$WORK/report.md" "${plotArgs[@]}" "${results[@]}"
+"$WORK/indexbench" report -md "$WORK/report.md" -plot-dir "$PLOTS" "${results[@]}"
 cat "$WORK/report.md"
-log "done in $(($(date +%s) - start)) s; tables in $WORK/report.md${plotArgs:+, plot in $PLOT}"
+log "done in $(($(date +%s) - start)) s; tables in $WORK/report.md, plots in $PLOTS/recall_qps-*.png"

@@ -5,7 +5,7 @@
 //
 //	indexbench run -data DIR -name NAME -out FILE.json [-runs 3] [-build-runs 1]
 //	    [-ref "/usr/bin/python3 bench/index/ref.py serve"] [-efs 10,16,...]
-//	indexbench report -md FILE.md [-plot FILE.png -plot-name NAME] FILE.json...
+//	indexbench report -md FILE.md [-plot-dir DIR] FILE.json...
 //
 // run reads DIR/base.npy, DIR/queries.npy and DIR/gt.npy (see ref.py), starts
 // the reference side as a child process that answers JSON commands, and
@@ -19,11 +19,14 @@
 //     a sweep of ef, with 2 threads (a batch of all queries) and 1 thread,
 //     ours (index.HNSW) against hnswlib, both with M=16, ef_construction=200.
 //
-// Vectors are unit vectors; ours uses the Cosine metric (queries are
-// normalised, which costs nothing measurable), the references inner product.
+// DIR/meta.json names the metric: "l2" (ours index.L2, FAISS IndexFlatL2,
+// hnswlib space "l2") or "cosine", the default (unit vectors; ours uses
+// index.Cosine, which normalises queries at no measurable cost, the
+// references inner product).
 // Each measurement repeats the query set until it has run at least
 // -min-seconds. Every result goes to the JSON file; report turns medians into
-// Markdown tables and draws the recall/QPS curves.
+// Markdown tables and draws the recall/QPS curves of each data set
+// (DIR/recall_qps-NAME.png).
 package main
 
 import (
@@ -80,6 +83,7 @@ type Results struct {
 	Date       string    `json:"date"`
 	N          int       `json:"n"`
 	Dim        int       `json:"dim"`
+	Metric     string    `json:"metric,omitempty"` // "cosine" when empty
 	NQ         int       `json:"nq"`
 	K          int       `json:"k"`
 	Kernels    string    `json:"kernels"`
@@ -201,6 +205,30 @@ type runFlags struct {
 	singleQueries           int
 	skipExact, skipHNSW     bool
 	graph                   string
+	metric                  index.Metric
+}
+
+// readMetric returns the metric dir/meta.json names, Cosine without one.
+func readMetric(dir string) index.Metric {
+	b, err := os.ReadFile(dir + "/meta.json")
+	if errors.Is(err, os.ErrNotExist) {
+		return index.Cosine
+	}
+	var m struct{ Metric string }
+	if err == nil {
+		err = json.Unmarshal(b, &m)
+	}
+	if err != nil {
+		log.Fatalf("%s/meta.json: %v", dir, err)
+	}
+	switch m.Metric {
+	case "l2":
+		return index.L2
+	case "cosine", "":
+		return index.Cosine
+	}
+	log.Fatalf("%s/meta.json: unknown metric %q", dir, m.Metric)
+	return 0
 }
 
 func runCmd(args []string) {
@@ -250,8 +278,9 @@ func runCmd(args []string) {
 	if qdim != dim || gtRows != nq || gtCols < f.k {
 		log.Fatalf("%s: base %dx%d, queries %dx%d, ground truth %dx%d do not fit k=%d", f.data, n, dim, nq, qdim, gtRows, gtCols, f.k)
 	}
+	f.metric = readMetric(f.data)
 	res := &Results{Name: f.name, Date: time.Now().UTC().Format(time.RFC3339), N: n, Dim: dim, NQ: nq, K: f.k,
-		Kernels: kernels.Path(), GOMAXPROCS: runtime.GOMAXPROCS(0)}
+		Metric: f.metric.String(), Kernels: kernels.Path(), GOMAXPROCS: runtime.GOMAXPROCS(0)}
 	truth := make([][]uint64, nq)
 	for i := range truth {
 		for _, r := range gt[i*gtCols : i*gtCols+f.k] {
@@ -290,7 +319,7 @@ func runCmd(args []string) {
 }
 
 func runExact(f *runFlags, r *ref, res *Results, base []float32, n, dim int, qs []float32, nq int, ids []uint64, truth [][]uint64) {
-	ex, err := index.NewExact(dim, index.Cosine)
+	ex, err := index.NewExact(dim, f.metric)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -343,7 +372,7 @@ func runHNSW(f *runFlags, r *ref, res *Results, base []float32, n, dim int, qs [
 	cfg := index.HNSWConfig{M: 16, EfConstruction: 200, Seed: 1, BuildWorkers: 2}
 	var h searcher
 	if f.graph != "" {
-		h = devGraph(f.graph, cfg, base, n, dim)
+		h = devGraph(f.graph, cfg, f.metric, base, n, dim)
 		f.buildRuns = 0
 	}
 	for run := range f.buildRuns {
@@ -352,7 +381,7 @@ func runHNSW(f *runFlags, r *ref, res *Results, base []float32, n, dim int, qs [
 				h = nil
 				heap0, rss0 := memNow()
 				c0, t0 := cpuSeconds(), time.Now()
-				g, err := index.NewHNSW(dim, index.Cosine, cfg)
+				g, err := index.NewHNSW(dim, f.metric, cfg)
 				if err != nil {
 					log.Fatal(err)
 				}
@@ -448,8 +477,8 @@ func (s indexSearcher) SearchBatchEf(qs []float32, nq, k, ef int) [][]index.Resu
 
 // devGraph opens the index kept in dir, building and compacting it first
 // if there is none. IDs are row numbers plus one.
-func devGraph(dir string, cfg index.HNSWConfig, base []float32, n, dim int) searcher {
-	opts := index.Options{Meta: index.Meta{Model: "indexbench", Dim: dim, Metric: index.Cosine}, Kind: index.KindHNSW, HNSW: cfg}
+func devGraph(dir string, cfg index.HNSWConfig, metric index.Metric, base []float32, n, dim int) searcher {
+	opts := index.Options{Meta: index.Meta{Model: "indexbench", Dim: dim, Metric: metric}, Kind: index.KindHNSW, HNSW: cfg}
 	if _, err := os.Stat(dir + "/index.snap"); err != nil {
 		ix, err := index.Open(dir, opts)
 		if err != nil {
@@ -641,8 +670,7 @@ func readNPYInt(path string) ([]int64, int, int) {
 func reportCmd(args []string) {
 	fs := flag.NewFlagSet("report", flag.ExitOnError)
 	md := fs.String("md", "", "Markdown file to write (default stdout)")
-	png := fs.String("plot", "", "PNG of the recall/QPS curves to write")
-	plotName := fs.String("plot-name", "", "data set to plot (default the last file's)")
+	plotDir := fs.String("plot-dir", "", "directory to write each data set's recall/QPS curves to, as recall_qps-NAME.png")
 	target := fs.Float64("recall", 0.95, "recall@k the HNSW comparison is made at")
 	fs.Parse(args)
 	var all []*Results
@@ -667,17 +695,24 @@ func reportCmd(args []string) {
 	} else if err := os.WriteFile(*md, []byte(w.String()), 0o644); err != nil {
 		log.Fatal(err)
 	}
-	if *png != "" {
-		r := all[len(all)-1]
-		for _, x := range all {
-			if x.Name == *plotName {
-				r = x
+	if *plotDir != "" {
+		for _, r := range all {
+			if len(r.Sweeps) == 0 {
+				continue
+			}
+			if err := plotCurves(fmt.Sprintf("%s/recall_qps-%s.png", *plotDir, r.Name), r, *target); err != nil {
+				log.Fatal(err)
 			}
 		}
-		if err := plotCurves(*png, r, *target); err != nil {
-			log.Fatal(err)
-		}
 	}
+}
+
+// metric returns the data set's metric, "cosine" for results without one.
+func (r *Results) metric() string {
+	if r.Metric == "" {
+		return "cosine"
+	}
+	return r.Metric
 }
 
 func median(xs []float64) float64 {
@@ -753,7 +788,7 @@ func ratio(a, b float64) string {
 func writeTables(w io.Writer, all []*Results, target float64) {
 	runs := func(n int) string { return strconv.Itoa(n) }
 	fmt.Fprintf(w, "Exact search, k=10, 2 threads (queries per second, median of the runs; recall@10 against the ground truth in brackets):\n\n")
-	fmt.Fprintf(w, "| data set | N x dim | mode | ours (index.Exact) | FAISS IndexFlatIP | ours / FAISS | runs |\n")
+	fmt.Fprintf(w, "| data set | N x dim, metric | mode | ours (index.Exact) | FAISS IndexFlat (IP or L2) | ours / FAISS | runs |\n")
 	fmt.Fprintf(w, "|---|---|---|---:|---:|---:|---:|\n")
 	for _, r := range all {
 		if len(r.Exact) == 0 {
@@ -768,11 +803,11 @@ func writeTables(w io.Writer, all []*Results, target float64) {
 			if kind == "batch" {
 				mode = "batches of 1000"
 			}
-			fmt.Fprintf(w, "| %s | %d x %d | %s | %.1f (%.3f) | %.1f (%.3f) | %s | %s |\n", r.Name, r.N, r.Dim, mode, qo, ro, qr, rr, ratio(qo, qr), runs(n))
+			fmt.Fprintf(w, "| %s | %d x %d, %s | %s | %.1f (%.3f) | %.1f (%.3f) | %s | %s |\n", r.Name, r.N, r.Dim, r.metric(), mode, qo, ro, qr, rr, ratio(qo, qr), runs(n))
 		}
 	}
 	fmt.Fprintf(w, "\nHNSW build, M=16, ef_construction=200, 2 threads (median of the builds):\n\n")
-	fmt.Fprintf(w, "| data set | N x dim | ours build | hnswlib build | ours / hnswlib speed | ours memory: live heap / RSS delta | hnswlib RSS delta | builds |\n")
+	fmt.Fprintf(w, "| data set | N x dim, metric | ours build | hnswlib build | ours / hnswlib speed | ours memory: live heap / RSS delta | hnswlib RSS delta | builds |\n")
 	fmt.Fprintf(w, "|---|---|---:|---:|---:|---:|---:|---:|\n")
 	for _, r := range all {
 		var os_, rs, oh, orss, rrss []float64
@@ -790,7 +825,7 @@ func writeTables(w io.Writer, all []*Results, target float64) {
 			continue
 		}
 		to, tr := median(os_), median(rs)
-		fmt.Fprintf(w, "| %s | %d x %d | %.1f s (%.0f/s) | %.1f s (%.0f/s) | %s | %s / %s | %s | %d |\n", r.Name, r.N, r.Dim,
+		fmt.Fprintf(w, "| %s | %d x %d, %s | %.1f s (%.0f/s) | %.1f s (%.0f/s) | %s | %s / %s | %s | %d |\n", r.Name, r.N, r.Dim, r.metric(),
 			to, float64(r.N)/to, tr, float64(r.N)/tr, ratio(tr, to), mib(int64(median(oh))), mib(int64(median(orss))), mib(int64(median(rrss))), len(os_))
 	}
 	fmt.Fprintf(w, "\nHNSW search, k=10, at recall@10 >= %.2f: the smallest ef of the sweep that reaches it, per library (QPS median of the runs):\n\n", target)
@@ -842,7 +877,7 @@ func writeTables(w io.Writer, all []*Results, target float64) {
 
 func plotCurves(path string, r *Results, target float64) error {
 	p := plot.New()
-	p.Title.Text = fmt.Sprintf("HNSW recall@%d vs queries/s: %s, %d x %d (M=16, efC=200)", r.K, r.Name, r.N, r.Dim)
+	p.Title.Text = fmt.Sprintf("HNSW recall@%d vs queries/s: %s, %d x %d, %s (M=16, efC=200)", r.K, r.Name, r.N, r.Dim, r.metric())
 	p.X.Label.Text = fmt.Sprintf("recall@%d", r.K)
 	p.Y.Label.Text = "queries per second (log)"
 	p.Y.Scale = plot.LogScale{}
