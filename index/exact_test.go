@@ -9,7 +9,7 @@ var allMetrics = []Metric{Cosine, Dot, L2}
 
 func TestExactMatchesBruteForce(t *testing.T) {
 	for _, m := range allMetrics {
-		for _, dim := range []int{1, 7, 32} {
+		for _, dim := range []int{1, 7, 32, 33} {
 			t.Run(m.String(), func(t *testing.T) {
 				rng := rand.New(rand.NewPCG(1, uint64(dim)))
 				const n = 1500
@@ -79,6 +79,19 @@ func TestExactDelete(t *testing.T) {
 	for i := range 10 {
 		ref := bruteForce(L2, keptIDs, kept, dim, qs[i*dim:(i+1)*dim])
 		checkExact(t, batch[i], ref, 15, 1e-4)
+		checkExact(t, e.Search(qs[i*dim:(i+1)*dim], 15), ref, 15, 1e-4)
+	}
+	// The block copy of the short vectors follows the deletions: whole
+	// blocks for the rows left, equal to the rows.
+	if want := (e.Len() + 15) / 16 * 16 * dim; len(e.blocks) != want {
+		t.Fatalf("block copy of %d values for %d rows, want %d", len(e.blocks), e.Len(), want)
+	}
+	for r := range e.Len() {
+		for k := range dim {
+			if e.blocks[(r/16*dim+k)*16+r%16] != e.data[r*dim+k] {
+				t.Fatalf("block copy differs at row %d", r)
+			}
+		}
 	}
 	// Re-adding an ID replaces its vector.
 	if err := e.Add(2, make([]float32, dim)); err != nil {

@@ -633,22 +633,38 @@ func (s *searchCtx) visit(n uint32) bool {
 	return true
 }
 
-// greedy walks layer l from ep to the node closest to q (ef = 1).
-func (h *HNSW) greedy(q []float32, ep cand, l int) cand {
+// greedy walks layer l from ep to the node closest to q (ef = 1), scoring
+// each node's neighbours in one kernel call.
+func (h *HNSW) greedy(s *searchCtx, q []float32, ep cand, l int) cand {
 	for changed := true; changed; {
 		changed = false
 		nb := h.links(ep.n, l)
+		nbuf := s.nbuf[:0]
 		for i := range nb {
 			e := atomic.LoadUint32(&nb[i])
 			if e == hnswNone {
 				break
 			}
-			if d := h.dist(q, e); d < ep.d {
-				ep, changed = cand{d, e}, true
+			nbuf = append(nbuf, e)
+		}
+		s.nbuf = nbuf
+		ds := s.dists(len(nbuf))
+		h.dists(q, nbuf, ds)
+		for i, d := range ds {
+			if d < ep.d {
+				ep, changed = cand{d, nbuf[i]}, true
 			}
 		}
 	}
 	return ep
+}
+
+// dists returns s.dbuf resized to n.
+func (s *searchCtx) dists(n int) []float32 {
+	if cap(s.dbuf) < n {
+		s.dbuf = make([]float32, n, 2*n)
+	}
+	return s.dbuf[:n]
 }
 
 // searchLayer is the paper's algorithm 2: a best-first search of layer l
@@ -704,12 +720,7 @@ func (h *HNSW) searchLayer(s *searchCtx, q []float32, eps []cand, ef, l int, ski
 				}
 			}
 		}
-		dbuf := s.dbuf
-		if cap(dbuf) < len(nbuf) {
-			dbuf = make([]float32, len(nbuf), 2*len(nbuf))
-			s.dbuf = dbuf
-		}
-		dbuf = dbuf[:len(nbuf)]
+		dbuf := s.dists(len(nbuf))
 		h.dists(q, nbuf, dbuf)
 		for i, e := range nbuf {
 			d := dbuf[i]
@@ -785,7 +796,7 @@ func (h *HNSW) link(s *searchCtx, n uint32) {
 	q := h.vec(n)
 	ep := cand{h.dist(q, epn), epn}
 	for l := top; l > level; l-- {
-		ep = h.greedy(q, ep, l)
+		ep = h.greedy(s, q, ep, l)
 	}
 	s.eps = append(s.eps[:0], ep)
 	for l := min(level, top); l >= 0; l-- {
@@ -961,7 +972,7 @@ func (h *HNSW) searchLocked(s *searchCtx, q []float32, k, ef int) []Result {
 	ef = max(ef, k)
 	ep := cand{h.dist(q, epn), epn}
 	for l := top; l > 0; l-- {
-		ep = h.greedy(q, ep, l)
+		ep = h.greedy(s, q, ep, l)
 	}
 	s.w = append(s.w[:0], ep)
 	h.searchLayer(s, q, s.w, ef, 0, true)

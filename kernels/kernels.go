@@ -30,6 +30,8 @@ type kernelSet struct {
 	l2sq         func(x, y []float32) float32
 	l2sqRows     func(out, q, data []float32, stride int, idx []uint32)
 	dotRows      func(out, q, data []float32, stride int, idx []uint32)
+	dotBlocks    func(out, q, blocks []float32)
+	l2sqBlocks   func(out, q, blocks []float32)
 	axpy         func(alpha float32, x, y []float32)
 	scale        func(alpha float32, x []float32)
 	add          func(dst, x []float32)
@@ -52,6 +54,8 @@ var genericSet = &kernelSet{
 	l2sq:         l2sqGeneric,
 	l2sqRows:     l2sqRowsGeneric,
 	dotRows:      dotRowsGeneric,
+	dotBlocks:    dotBlocksGeneric,
+	l2sqBlocks:   l2sqBlocksGeneric,
 	axpy:         axpyGeneric,
 	scale:        scaleGeneric,
 	add:          addGeneric,
