@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"slices"
 )
 
@@ -209,4 +210,56 @@ func (c *Calibration) Point(name string) (OperatingPoint, bool) {
 		}
 	}
 	return OperatingPoint{}, false
+}
+
+// Holdout checks that thresholds generalise: it splits the items in two
+// halves, each class's items shuffled with seed and halved, calibrates on
+// the first half's neighbour pairs and returns each operating point with
+// its threshold from the first half and its rates on the second half's
+// pairs.
+func Holdout(emb []float32, dim int, labels []int, k int, precisions, recalls []float64, seed uint64) ([]OperatingPoint, error) {
+	n, err := checkEmbeddings(emb, dim)
+	if err != nil {
+		return nil, fmt.Errorf("eval: holdout: %w", err)
+	}
+	if n != len(labels) {
+		return nil, fmt.Errorf("eval: holdout: %d embeddings but %d labels", n, len(labels))
+	}
+	byClass := map[int][]int{}
+	var classes []int
+	for i, l := range labels {
+		if _, ok := byClass[l]; !ok {
+			classes = append(classes, l)
+		}
+		byClass[l] = append(byClass[l], i)
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x4a1f))
+	var halves [2][]int
+	for _, c := range classes {
+		idx := byClass[c]
+		rng.Shuffle(len(idx), func(i, j int) { idx[i], idx[j] = idx[j], idx[i] })
+		halves[0] = append(halves[0], idx[:len(idx)/2]...)
+		halves[1] = append(halves[1], idx[len(idx)/2:]...)
+	}
+	var pairs [2][]Pair
+	for h, idx := range halves {
+		sub := make([]float32, 0, len(idx)*dim)
+		lab := make([]int, len(idx))
+		for j, i := range idx {
+			sub = append(sub, emb[i*dim:(i+1)*dim]...)
+			lab[j] = labels[i]
+		}
+		if pairs[h], err = NeighbourPairs(sub, dim, lab, k); err != nil {
+			return nil, fmt.Errorf("eval: holdout: half %d: %w", h+1, err)
+		}
+	}
+	c, err := Calibrate(pairs[0], precisions, recalls)
+	if err != nil {
+		return nil, fmt.Errorf("eval: holdout: %w", err)
+	}
+	out := make([]OperatingPoint, len(c.Points))
+	for i, p := range c.Points {
+		out[i] = OperatingPoint{Name: p.Name, Rates: RatesAt(pairs[1], p.Threshold)}
+	}
+	return out, nil
 }

@@ -125,7 +125,7 @@ CIFAR-10 binary archive (cifar-10-binary.tar.gz or its extracted folder).`,
 	}
 	root.PersistentFlags().StringVar(&a.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	root.AddCommand(
-		newShowCmd(a), newPairsCmd(a), newTrainCmd(a), newEvalCmd(a), newEmbedCmd(a), newDemoCmd(a),
+		newShowCmd(a), newPairsCmd(a), newTrainCmd(a), newEvalCmd(a), newCalibrateCmd(a), newEmbedCmd(a), newDemoCmd(a),
 		newIndexCmd(a), newSearchCmd(a), newDupesCmd(a), newServeCmd(a), newImportCmd(a),
 	)
 	return root

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lookalike/lookalike/eval"
+	"github.com/lookalike/lookalike/nn"
+	"github.com/lookalike/lookalike/report"
+)
+
+// calibrateFlags are the flags of calibrate.
+type calibrateFlags struct {
+	data       dataFlags
+	model      string
+	out        string
+	split      string
+	k          int
+	precisions []float64
+	recalls    []float64
+	seed       uint64
+}
+
+func newCalibrateCmd(a *app) *cobra.Command {
+	f := &calibrateFlags{}
+	cmd := &cobra.Command{
+		Use:   "calibrate --model MODEL_DIR --data DIR",
+		Short: "Choose match thresholds on labelled images not used for training",
+		Long: `Embed a labelled folder, search every image among the others, and measure
+for every similarity threshold how the results it would accept as matches
+(same class) fare: precision, recall, F1, false accept and false reject
+rates. Thresholds for the operating points (--precision, --recall, and the
+best F1) are saved with the model (MODEL_DIR/calibration.json, with the
+data they came from), where search --match and the server use them.
+
+To show whether the thresholds generalise, the images are also split in
+two halves (by class, with --seed): thresholds chosen on one half are
+measured on the other, and both are reported.
+
+Writes OUT/calibration.md (the operating points), calibration.png (the
+precision-recall curve and the rates against the threshold) and
+calibration.csv (every threshold).`,
+		Example: "  lookalike calibrate --model model/ --data ../shared/datasets/cifar10/test",
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			_, err := runCalibrate(cmd, a, f)
+			return err
+		},
+	}
+	f.data.register(cmd, "labelled images not used for training: an image folder, a dataset root with test/, or the CIFAR-10 archive (required)")
+	cmd.Flags().StringVar(&f.model, "model", "model", "model directory; the thresholds are saved in it")
+	cmd.Flags().StringVar(&f.out, "out", "", "report directory (default MODEL_DIR/calibration)")
+	cmd.Flags().StringVar(&f.split, "split", "test", "split to read from a dataset root or the CIFAR-10 archive")
+	cmd.Flags().IntVarP(&f.k, "k", "k", 10, "results per image searched: the pairs a threshold decides on")
+	cmd.Flags().Float64SliceVar(&f.precisions, "precision", []float64{0.9, 0.95, 0.99}, "precision targets: for each, the lowest threshold reaching it")
+	cmd.Flags().Float64SliceVar(&f.recalls, "recall", []float64{0.5, 0.9}, "recall targets: for each, the highest threshold reaching it")
+	cmd.Flags().Uint64Var(&f.seed, "seed", 1, "random seed of the two halves of the generalisation check")
+	return cmd
+}
+
+func runCalibrate(cmd *cobra.Command, a *app, f *calibrateFlags) (*eval.Thresholds, error) {
+	for _, p := range append(append([]float64(nil), f.precisions...), f.recalls...) {
+		if p <= 0 || p > 1 {
+			return nil, fmt.Errorf("--precision and --recall targets must be in (0, 1], not %g", p)
+		}
+	}
+	if f.k <= 0 {
+		return nil, fmt.Errorf("-k %d must be positive", f.k)
+	}
+	m, info, err := nn.Load(f.model)
+	if err != nil {
+		return nil, err
+	}
+	ds, err := f.data.load(cmd.Context(), a, f.split, nil, m.Size)
+	if err != nil {
+		return nil, err
+	}
+	if len(ds.Classes) < 2 {
+		return nil, fmt.Errorf("calibrate: %s has %d classes; calibration needs labelled images of at least 2 classes", f.data.path, len(ds.Classes))
+	}
+	start := time.Now()
+	emb := ds.Map(func(px []uint8, n int) []float32 { return m.Embed(px, n, 256) })
+	a.log.Info("embedded", "images", ds.Len(), "took", time.Since(start).Round(time.Millisecond))
+	pairs, err := eval.NeighbourPairs(emb, m.Dim(), ds.Labels, f.k)
+	if err != nil {
+		return nil, err
+	}
+	c, err := eval.Calibrate(pairs, f.precisions, f.recalls)
+	if err != nil {
+		return nil, err
+	}
+	t := &eval.Thresholds{
+		Model: info.Fingerprint, Data: f.data.path, Images: ds.Len(), Classes: len(ds.Classes), K: min(f.k, ds.Len()-1),
+		Pairs: c.Pairs, Matches: c.Positives, Created: time.Now().UTC().Truncate(time.Second), Points: c.Points,
+	}
+	if t.Holdout, err = eval.Holdout(emb, m.Dim(), ds.Labels, f.k, f.precisions, f.recalls, f.seed); err != nil {
+		return nil, err
+	}
+	out := f.out
+	if out == "" {
+		out = filepath.Join(f.model, "calibration")
+	}
+	if err := report.Calibration(out, c, t); err != nil {
+		return nil, err
+	}
+	if err := eval.WriteThresholds(f.model, t); err != nil {
+		return nil, err
+	}
+	w := cmd.OutOrStdout()
+	fmt.Fprintf(w, "%d images, %d neighbour pairs (k=%d), %d true matches\n", t.Images, t.Pairs, t.K, t.Matches)
+	fmt.Fprintf(w, "%-16s %9s %9s %9s %9s %9s   %s\n", "operating point", "threshold", "precision", "recall", "FAR", "FRR", "half A's threshold on half B: precision, recall")
+	for _, p := range c.Points {
+		var ho string
+		for _, h := range t.Holdout {
+			if h.Name == p.Name {
+				ho = fmt.Sprintf("%.4f: %.4f, %.4f", h.Threshold, h.Precision, h.Recall)
+			}
+		}
+		fmt.Fprintf(w, "%-16s %9.4f %9.4f %9.4f %9.4f %9.4f   %s\n", p.Name, p.Threshold, p.Precision, p.Recall, p.FalseAccept, p.FalseReject, ho)
+	}
+	fmt.Fprintf(w, "thresholds saved in %s; report: %s\n", filepath.Join(f.model, eval.CalibrationFile), strings.TrimSuffix(out, "/"))
+	return t, nil
+}
