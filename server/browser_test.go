@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,6 +20,9 @@ import (
 	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+
+	"github.com/lookalike/lookalike/eval"
+	"github.com/lookalike/lookalike/nn"
 )
 
 // sceneLabels are the classes of sceneImage.
@@ -362,4 +366,63 @@ func TestBrowserToken(t *testing.T) {
 		voidPoll(`document.getElementById('query-caption').textContent.startsWith('More like image #')`+
 			` && document.getElementById('query-img').complete && document.getElementById('query-img').naturalWidth > 0`),
 	))
+}
+
+// TestBrowserMatches drives the page of a calibrated model: matches and
+// near misses appear under their own headings.
+func TestBrowserMatches(t *testing.T) {
+	bin := chromium()
+	if bin == "" {
+		t.Skip("no Chromium found (apt-get install chromium)")
+	}
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	d := newDirsWith(t, 24, func(i int) (string, []byte) {
+		return sceneLabels[i%len(sceneLabels)], sceneImage(t, i%len(sceneLabels), i)
+	})
+	q := sceneImage(t, 0, 1000)
+	ts := start(t, d.config(t))
+	plain := ts.searchResults(q, 10)
+	ts.stop()
+	// Three matches: the threshold between the third and fourth scores.
+	th := (float64(plain.Results[2].Score) + float64(plain.Results[3].Score)) / 2
+	_, info, err := nn.Load(d.model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := eval.WriteThresholds(d.model, &eval.Thresholds{Model: info.Fingerprint, Points: []eval.OperatingPoint{
+		{Name: "precision=0.99", Rates: eval.Rates{Threshold: th, Precision: 0.99, Recall: 0.4}}}}); err != nil {
+		t.Fatal(err)
+	}
+	ts = start(t, d.config(t))
+	query := filepath.Join(t.TempDir(), "query.png")
+	if err := os.WriteFile(query, q, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := newBrowser(t, bin)
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(ts.url+"/"),
+		chromedp.WaitVisible(chromedp.ID("drop")),
+		chromedp.SetUploadFiles(chromedp.ID("file"), []string{query}),
+		voidPoll(`document.querySelectorAll('#grid button.result').length === 10 && document.getElementById('results').getAttribute('aria-busy') === 'false'`),
+	); err != nil {
+		t.Fatal(err)
+	}
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[
+		String(document.querySelectorAll('#grid .is-match').length),
+		String(document.querySelectorAll('#grid .is-miss').length),
+		...Array.from(document.querySelectorAll('#grid .divider')).map(e => e.textContent)]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 4 || got[0] != "3" || got[1] != "7" || !strings.HasPrefix(got[2], "3 matches (similarity ≥") ||
+		!strings.Contains(got[2], "precision=0.99") || !strings.HasPrefix(got[3], "Near misses") {
+		t.Fatalf("matches, misses and headings: %q", got)
+	}
+	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	saveArtifact(t, artifactDir(t), "browser-matches.png", shot)
 }

@@ -21,6 +21,9 @@ type Result struct {
 	Score    float32 `json:"score"`
 	ImageURL string  `json:"image_url"`
 	ThumbURL string  `json:"thumb_url"`
+	// Match says whether the score reaches the match threshold; absent
+	// when the model has no calibration.
+	Match *bool `json:"match,omitempty"`
 }
 
 // SearchResponse is the body of a successful search: the hits, best first
@@ -30,6 +33,8 @@ type SearchResponse struct {
 	TookMS  float64  `json:"took_ms"`
 	// Query is the indexed image searched with, for by-id searches.
 	Query *Image `json:"query,omitempty"`
+	// Match is the threshold the results' match fields come from.
+	Match *Match `json:"match,omitempty"`
 }
 
 // imageURL and thumbURL are the API addresses of an image and its
@@ -74,7 +79,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, SearchResponse{Results: s.results(hits), TookMS: millis(time.Since(start))})
+	writeJSON(w, http.StatusOK, SearchResponse{Results: s.results(hits), TookMS: millis(time.Since(start)), Match: s.match})
 	return nil
 }
 
@@ -115,7 +120,7 @@ func (s *Server) searchByID(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := s.imageOf(e)
-	writeJSON(w, http.StatusOK, SearchResponse{Results: s.results(hits), TookMS: millis(time.Since(start)), Query: &q})
+	writeJSON(w, http.StatusOK, SearchResponse{Results: s.results(hits), TookMS: millis(time.Since(start)), Query: &q, Match: s.match})
 	return nil
 }
 
@@ -146,10 +151,15 @@ func (s *Server) embed(m *nn.Model, u *upload) ([]float32, error) {
 func (s *Server) results(hits []collection.Hit) []Result {
 	out := make([]Result, 0, len(hits))
 	for _, h := range hits {
-		out = append(out, Result{
+		r := Result{
 			ID: h.ID, Path: s.publicPath(h.Path), Label: h.Label, Score: h.Score,
 			ImageURL: imageURL(h.ID), ThumbURL: thumbURL(h.ID),
-		})
+		}
+		if s.match != nil {
+			m := float64(h.Score) >= s.match.Threshold
+			r.Match = &m
+		}
+		out = append(out, r)
 	}
 	return out
 }

@@ -105,6 +105,13 @@ type Config struct {
 	Store    string
 	Weaviate collection.WeaviateOptions
 
+	// Match names the operating point of the model's calibration (see
+	// lookalike calibrate) whose threshold marks each result a match or
+	// not, such as "precision=0.99". Empty: "precision=0.99" when the
+	// calibration has it, else its best F1, and no marks without a
+	// calibration; "none": no marks.
+	Match string
+
 	// Token, when set, is the bearer token that adding and deleting
 	// images need (Authorization: Bearer <token>). Without a token, adding
 	// and deleting are refused with 403.
@@ -216,6 +223,7 @@ type Server struct {
 	thumbs  *thumbCache
 	handler http.Handler
 	started time.Time
+	match   *Match // the threshold results are marked with, or nil
 
 	addMu  sync.Mutex // serialises adds: id choice, file and index entry
 	nextID uint64     // the id of the next added image; guarded by addMu
@@ -250,10 +258,11 @@ func Open(cfg Config) (*Server, error) {
 	if cfg.ImagesDir == "" {
 		cfg.ImagesDir = filepath.Join(cfg.IndexDir, "images")
 	}
-	slots, images, err := prepare(cfg, m, info)
+	p, err := prepare(cfg, m, info)
 	if err != nil {
 		return nil, err
 	}
+	images := p.images
 	ix, err := collection.OpenStore(context.Background(), collection.StoreConfig{Dir: cfg.IndexDir, HNSW: cfg.HNSW, Logger: cfg.Logger}, info)
 	if err != nil {
 		images.close()
@@ -270,7 +279,7 @@ func Open(cfg Config) (*Server, error) {
 		images.close()
 		return nil, fmt.Errorf("open server: %w", err)
 	}
-	return newServer(cfg, info, ix, images, slots), nil
+	return newServer(cfg, info, ix, p), nil
 }
 
 // openOnStore opens a server whose collection is in the Weaviate class
@@ -284,10 +293,11 @@ func openOnStore(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open server: %w", err)
 	}
-	slots, images, err := prepare(cfg, m, info)
+	p, err := prepare(cfg, m, info)
 	if err != nil {
 		return nil, err
 	}
+	images := p.images
 	st, err := collection.OpenStore(context.Background(), collection.StoreConfig{URL: cfg.Store, Weaviate: cfg.Weaviate, Logger: cfg.Logger}, info)
 	if err == nil {
 		err = collection.Recover(st, images.real, cfg.Logger)
@@ -296,35 +306,48 @@ func openOnStore(cfg Config) (*Server, error) {
 		images.close()
 		return nil, fmt.Errorf("open server: %w", err)
 	}
-	return newServer(cfg, info, st, images, slots), nil
+	return newServer(cfg, info, st, p), nil
 }
 
 // prepare checks that the model takes RGB images and makes the embedding
 // slots and the image folder, for either kind of store.
-func prepare(cfg Config, m *nn.Model, info *nn.Info) (*slots, *folder, error) {
+func prepare(cfg Config, m *nn.Model, info *nn.Info) (*prepared, error) {
 	if info.Channels != 3 {
-		return nil, nil, fmt.Errorf("open server: model %s takes %d channels; the server feeds RGB images (3)", cfg.ModelDir, info.Channels)
+		return nil, fmt.Errorf("open server: model %s takes %d channels; the server feeds RGB images (3)", cfg.ModelDir, info.Channels)
+	}
+	match, err := matchPoint(cfg.ModelDir, info.Fingerprint, cfg.Match)
+	if err != nil {
+		return nil, fmt.Errorf("open server: %w", err)
 	}
 	slots, err := newSlots(m, cfg.MaxConcurrent)
 	if err != nil {
-		return nil, nil, fmt.Errorf("open server: %w", err)
+		return nil, fmt.Errorf("open server: %w", err)
 	}
 	images, err := openFolder(cfg.ImagesDir)
 	if err != nil {
-		return nil, nil, fmt.Errorf("open server: %w", err)
+		return nil, fmt.Errorf("open server: %w", err)
 	}
-	return slots, images, nil
+	return &prepared{slots: slots, images: images, match: match}, nil
+}
+
+// prepared is what prepare readies for a server besides its store.
+type prepared struct {
+	slots  *slots
+	images *folder
+	match  *Match // nil: results are not marked
 }
 
 // newServer assembles a server over an opened store.
-func newServer(cfg Config, info *nn.Info, ix collection.Store, images *folder, slots *slots) *Server {
+func newServer(cfg Config, info *nn.Info, ix collection.Store, p *prepared) *Server {
+	images := p.images
 	s := &Server{
 		cfg:     cfg,
 		log:     cfg.Logger,
 		info:    info,
 		ix:      ix,
 		images:  images,
-		slots:   slots,
+		slots:   p.slots,
+		match:   p.match,
 		thumbs:  newThumbCache(cfg.ThumbCacheBytes),
 		started: time.Now(),
 	}

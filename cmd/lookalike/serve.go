@@ -37,6 +37,7 @@ type serveFlags struct {
 	allowHosts                 []string
 	store                      string
 	weaviate                   collection.WeaviateOptions
+	match                      string
 }
 
 // tokenEnv is the environment variable read for the token when --token is
@@ -111,6 +112,7 @@ rebinding. SIGINT or SIGTERM shut it down gracefully: in-flight requests finish
 	fl.StringVar(&f.token, "token", "", "bearer token for adding and deleting images (default $"+tokenEnv+"); none disables them")
 	fl.BoolVar(&f.tokenForSearch, "token-for-search", false, "require the token for searching and reading images too")
 	fl.BoolVar(&f.hnsw, "hnsw", false, "use the approximate HNSW graph index instead of the exact one")
+	fl.StringVar(&f.match, "match", "", "operating point of the model's calibration (lookalike calibrate) that marks results match or not, e.g. precision=0.95 (default precision=0.99 when calibrated, else best-f1; none: no marks)")
 	fl.StringVar(&f.maxUpload, "max-upload", "10MB", "largest image upload (B, KB, MB, KiB, MiB, ...)")
 	fl.IntVar(&f.maxPixels, "max-pixels", server.DefaultMaxPixels, "largest image in pixels (width x height), refused before decoding")
 	fl.IntVar(&f.maxConcurrent, "max-concurrent", runtime.NumCPU(), "embeddings running at once")
@@ -170,6 +172,7 @@ func (f *serveFlags) config(cmd *cobra.Command, a *app) (server.Config, error) {
 		HNSW:              f.hnsw,
 		Token:             token,
 		TokenForSearch:    f.tokenForSearch,
+		Match:             f.match,
 		MaxUpload:         maxUpload,
 		MaxPixels:         f.maxPixels,
 		MaxConcurrent:     f.maxConcurrent,

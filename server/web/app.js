@@ -165,15 +165,32 @@
     el.grid.replaceChildren();
     el.empty.hidden = data.results.length > 0;
     if (data.results.length === 0) el.empty.textContent = 'No results: the collection is empty.';
+    // With a calibrated model, matches and near misses are shown apart,
+    // each under a heading saying what the threshold means.
+    const m = data.match;
+    const divider = (text, cls) => {
+      const li = document.createElement('li');
+      li.className = `divider ${cls}`;
+      li.setAttribute('role', 'presentation');
+      li.textContent = text;
+      el.grid.append(li);
+    };
+    const nMatch = m ? data.results.filter((r) => r.match).length : 0;
+    if (m && data.results.length > 0) {
+      const at = `similarity ≥ ${m.threshold.toFixed(3)}, ${m.operating_point}: ${Math.round(m.precision * 100)}% of such results were true matches in calibration`;
+      divider(nMatch > 0 ? `${nMatch} match${nMatch === 1 ? '' : 'es'} (${at})` : `No match (${at})`, 'matches');
+    }
     data.results.forEach((r, i) => {
+      if (m && i === nMatch && i < data.results.length) divider('Near misses: similar, but below the match threshold', 'misses');
       const li = document.createElement('li');
       const b = document.createElement('button');
       b.type = 'button';
       b.className = 'result';
+      if (m) b.classList.add(r.match ? 'is-match' : 'is-miss');
       b.dataset.id = String(r.id);
       const name = r.label || `image #${r.id}`;
       b.title = `${r.path} · similarity ${r.score.toFixed(3)} · click for more like this`;
-      b.setAttribute('aria-label', `Result ${i + 1}: ${name}, similarity ${r.score.toFixed(2)}. More like this.`);
+      b.setAttribute('aria-label', `Result ${i + 1}: ${name}, similarity ${r.score.toFixed(2)}${m ? (r.match ? ', a match' : ', not a match') : ''}. More like this.`);
 
       const img = document.createElement('img');
       img.alt = `Result ${i + 1}: ${name}`;
