@@ -80,6 +80,17 @@ func Similar(ix Store, id uint64, k, ef int) ([]Hit, error) {
 	return h[:min(k, len(h))], nil
 }
 
+// AtLeast returns the hits scoring at least threshold: the matches, when
+// it is a calibrated match threshold. hits must be best first.
+func AtLeast(hits []Hit, threshold float64) []Hit {
+	for i, h := range hits {
+		if float64(h.Score) < threshold {
+			return hits[:i]
+		}
+	}
+	return hits
+}
+
 // sortGroups orders duplicate groups largest first, then by first ID.
 func sortGroups(groups [][]Hit) {
 	slices.SortFunc(groups, func(a, b []Hit) int {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -52,5 +53,46 @@ func TestCalibrateCommand(t *testing.T) {
 	checkPNG(t, filepath.Join(rep, "calibration.png"), 1280, 540)
 	if _, err := run(t, "calibrate", "--model", model, "--data", root, "--precision", "1.5"); err == nil {
 		t.Fatal("a precision target above 1 accepted")
+	}
+
+	// search --match and --min-score keep the results at the threshold.
+	test := filepath.Join(root, "test")
+	idx := filepath.Join(t.TempDir(), "idx")
+	if _, err := run(t, "index", "--model", model, "--images", test, "--out", idx); err != nil {
+		t.Fatal(err)
+	}
+	q := filepath.Join(test, "green", "2.png")
+	p, _ := th.Point("precision=0.9")
+	out, err = run(t, "search", "--index", idx, "--image", q, "--match", "precision=0.9", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		Results []struct{ Score float64 }
+		Match   struct {
+			OperatingPoint string  `json:"operating_point"`
+			Threshold      float64 `json:"threshold"`
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if res.Match.OperatingPoint != "precision=0.9" || res.Match.Threshold != p.Threshold || len(res.Results) == 0 {
+		t.Fatalf("search --match: %s", out)
+	}
+	for _, r := range res.Results {
+		if r.Score < p.Threshold {
+			t.Fatalf("a result below the threshold %g: %s", p.Threshold, out)
+		}
+	}
+	if out, err = run(t, "search", "--index", idx, "--image", q, "--min-score", "1.01"); err != nil || !strings.Contains(out, "no result scores at least 1.0100") {
+		t.Fatalf("search --min-score above every score: %v %s", err, out)
+	}
+	if _, err = run(t, "search", "--index", idx, "--image", q, "--min-score", "0.5", "--match", "best-f1"); err == nil {
+		t.Fatal("--min-score with --match accepted")
+	}
+	os.Remove(filepath.Join(model, eval.CalibrationFile))
+	if _, err = run(t, "search", "--index", idx, "--image", q, "--match", "best-f1"); err == nil || !strings.Contains(err.Error(), "lookalike calibrate") {
+		t.Fatalf("--match without a calibration: %v", err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/lookalike/lookalike/collection"
 	"github.com/lookalike/lookalike/data"
+	"github.com/lookalike/lookalike/eval"
 	"github.com/lookalike/lookalike/index"
 	"github.com/lookalike/lookalike/internal/progress"
 	"github.com/lookalike/lookalike/nn"
@@ -31,6 +33,10 @@ type indexFlags struct {
 	cfg     index.HNSWConfig
 	store   string
 	wv      collection.WeaviateOptions
+
+	// model is the directory and info of the model load found.
+	model     string
+	modelInfo *nn.Info
 }
 
 func (f *indexFlags) register(cmd *cobra.Command, dirFlag, usage string) {
@@ -72,6 +78,7 @@ func (f *indexFlags) load(a *app, modelDir string, readOnly bool, root string) (
 	if err != nil {
 		return nil, nil, err
 	}
+	f.model, f.modelInfo = dir, info
 	ix, err := f.open(a, info, readOnly)
 	if err != nil {
 		return nil, nil, err
@@ -228,12 +235,14 @@ continues. The index records the model's fingerprint and refuses another.`,
 
 func newSearchCmd(a *app) *cobra.Command {
 	var (
-		f       indexFlags
-		model   string
-		query   string
-		k       int
-		asJSON  bool
-		collage string
+		f        indexFlags
+		model    string
+		query    string
+		k        int
+		asJSON   bool
+		collage  string
+		minScore float64
+		match    string
 	)
 	cmd := &cobra.Command{
 		Use:   "search --index INDEX_DIR --image QUERY",
@@ -268,6 +277,15 @@ now).`,
 			if err != nil {
 				return err
 			}
+			threshold, point, err := matchThreshold(f.model, f.modelInfo.Fingerprint, minScore, match, cmd.Flags().Changed("min-score"))
+			if err != nil {
+				return err
+			}
+			var best float32
+			if len(hits) > 0 {
+				best = hits[0].Score
+			}
+			hits = collection.AtLeast(hits, threshold)
 			results := make([]fileHit, len(hits))
 			for i, h := range hits {
 				results[i] = fileHit{Hit: h, File: collection.File(root, h.Path)}
@@ -281,7 +299,21 @@ now).`,
 			if asJSON {
 				enc := json.NewEncoder(out)
 				enc.SetIndent("", "  ")
-				return enc.Encode(map[string]any{"query": query, "results": results})
+				v := map[string]any{"query": query, "results": results}
+				if point != "" {
+					v["match"] = map[string]any{"operating_point": point, "threshold": threshold}
+				} else if !math.IsInf(threshold, -1) {
+					v["min_score"] = threshold
+				}
+				return enc.Encode(v)
+			}
+			switch {
+			case point != "" && len(results) == 0:
+				fmt.Fprintf(out, "no match at %s: the best result scores %.4f, below %.4f\n", point, best, threshold)
+			case point != "":
+				fmt.Fprintf(out, "%d match(es) at %s (similarity >= %.4f):\n", len(results), point, threshold)
+			case len(results) == 0 && !math.IsInf(threshold, -1):
+				fmt.Fprintf(out, "no result scores at least %.4f (the best: %.4f)\n", threshold, best)
 			}
 			for i, h := range results {
 				fmt.Fprintf(out, "%3d  %.4f  %-12s %s\n", i+1, h.Score, h.Label, h.File)
@@ -298,8 +330,33 @@ now).`,
 	cmd.Flags().IntVarP(&k, "k", "k", 10, "number of results")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the results as JSON")
 	cmd.Flags().StringVar(&collage, "collage", "", "also write a PNG collage of the query and its results to this file")
+	cmd.Flags().Float64Var(&minScore, "min-score", 0, "return only results with at least this similarity")
+	cmd.Flags().StringVar(&match, "match", "", "return only matches: results reaching the threshold of this operating point of the model's calibration (lookalike calibrate), e.g. precision=0.99 or best-f1")
 	cmd.MarkFlagRequired("image")
 	return cmd
+}
+
+// matchThreshold returns the least score search keeps: --min-score when
+// set, the threshold of the operating point --match names (and its name),
+// or -Inf.
+func matchThreshold(modelDir, fingerprint string, minScore float64, match string, minSet bool) (float64, string, error) {
+	switch {
+	case minSet && match != "":
+		return 0, "", errors.New("--min-score and --match: give one of them")
+	case minSet:
+		return minScore, "", nil
+	case match == "":
+		return math.Inf(-1), "", nil
+	}
+	t, err := eval.ReadThresholds(modelDir, fingerprint)
+	if err != nil {
+		return 0, "", fmt.Errorf("--match: %w", err)
+	}
+	p, err := t.Point(match)
+	if err != nil {
+		return 0, "", fmt.Errorf("--match: %w", err)
+	}
+	return p.Threshold, p.Name, nil
 }
 
 // thumbSize is the side of the tiles of search collages.
