@@ -56,8 +56,8 @@ calibration.csv (every threshold).`,
 	cmd.Flags().StringVar(&f.out, "out", "", "report directory (default MODEL_DIR/calibration)")
 	cmd.Flags().StringVar(&f.split, "split", "test", "split to read from a dataset root or the CIFAR-10 archive")
 	cmd.Flags().IntVarP(&f.k, "k", "k", 10, "results per image searched: the pairs a threshold decides on")
-	cmd.Flags().Float64SliceVar(&f.precisions, "precision", []float64{0.9, 0.95, 0.99}, "precision targets: for each, the lowest threshold reaching it")
-	cmd.Flags().Float64SliceVar(&f.recalls, "recall", []float64{0.5, 0.9}, "recall targets: for each, the highest threshold reaching it")
+	cmd.Flags().Float64SliceVar(&f.precisions, "precision", defaultPrecisions, "precision targets: for each, the lowest threshold reaching it")
+	cmd.Flags().Float64SliceVar(&f.recalls, "recall", defaultRecalls, "recall targets: for each, the highest threshold reaching it")
 	cmd.Flags().Uint64Var(&f.seed, "seed", 1, "random seed of the two halves of the generalisation check")
 	return cmd
 }
@@ -85,29 +85,12 @@ func runCalibrate(cmd *cobra.Command, a *app, f *calibrateFlags) (*eval.Threshol
 	start := time.Now()
 	emb := ds.Map(func(px []uint8, n int) []float32 { return m.Embed(px, n, 256) })
 	a.log.Info("embedded", "images", ds.Len(), "took", time.Since(start).Round(time.Millisecond))
-	pairs, err := eval.NeighbourPairs(emb, m.Dim(), ds.Labels, f.k)
-	if err != nil {
-		return nil, err
-	}
-	c, err := eval.Calibrate(pairs, f.precisions, f.recalls)
-	if err != nil {
-		return nil, err
-	}
-	t := &eval.Thresholds{
-		Model: info.Fingerprint, Data: f.data.path, Images: ds.Len(), Classes: len(ds.Classes), K: min(f.k, ds.Len()-1),
-		Pairs: c.Pairs, Matches: c.Positives, Created: time.Now().UTC().Truncate(time.Second), Points: c.Points,
-	}
-	if t.Holdout, err = eval.Holdout(emb, m.Dim(), ds.Labels, f.k, f.precisions, f.recalls, f.seed); err != nil {
-		return nil, err
-	}
 	out := f.out
 	if out == "" {
 		out = filepath.Join(f.model, "calibration")
 	}
-	if err := report.Calibration(out, c, t); err != nil {
-		return nil, err
-	}
-	if err := eval.WriteThresholds(f.model, t); err != nil {
+	c, t, err := calibrateAndSave(f.model, info.Fingerprint, out, emb, m.Dim(), ds.Labels, len(ds.Classes), f.data.path, f.k, f.precisions, f.recalls, f.seed)
+	if err != nil {
 		return nil, err
 	}
 	w := cmd.OutOrStdout()
@@ -125,3 +108,38 @@ func runCalibrate(cmd *cobra.Command, a *app, f *calibrateFlags) (*eval.Threshol
 	fmt.Fprintf(w, "thresholds saved in %s; report: %s\n", filepath.Join(f.model, eval.CalibrationFile), strings.TrimSuffix(out, "/"))
 	return t, nil
 }
+
+// calibrateAndSave calibrates match thresholds on the embeddings of a
+// labelled set, with the half/half check, writes the report to out and
+// saves the thresholds in modelDir.
+func calibrateAndSave(modelDir, fingerprint, out string, emb []float32, dim int, labels []int, classes int, data string,
+	k int, precisions, recalls []float64, seed uint64) (*eval.Calibration, *eval.Thresholds, error) {
+	pairs, err := eval.NeighbourPairs(emb, dim, labels, k)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := eval.Calibrate(pairs, precisions, recalls)
+	if err != nil {
+		return nil, nil, err
+	}
+	t := &eval.Thresholds{
+		Model: fingerprint, Data: data, Images: len(labels), Classes: classes, K: min(k, len(labels)-1),
+		Pairs: c.Pairs, Matches: c.Positives, Created: time.Now().UTC().Truncate(time.Second), Points: c.Points,
+	}
+	if t.Holdout, err = eval.Holdout(emb, dim, labels, k, precisions, recalls, seed); err != nil {
+		return nil, nil, err
+	}
+	if err := report.Calibration(out, c, t); err != nil {
+		return nil, nil, err
+	}
+	if err := eval.WriteThresholds(modelDir, t); err != nil {
+		return nil, nil, err
+	}
+	return c, t, nil
+}
+
+// Default calibration targets of calibrate and of train's validation.
+var (
+	defaultPrecisions = []float64{0.9, 0.95, 0.99}
+	defaultRecalls    = []float64{0.5, 0.9}
+)

@@ -193,8 +193,10 @@ func TestTrainUnlabelled(t *testing.T) {
 	if err != nil || strings.Count(string(csv), "\n") != 4 || !strings.HasPrefix(string(csv), "epoch,step,seconds,precision_at_1\n0,0,0.0,") {
 		t.Fatalf("validation.csv %q: %v", csv, err)
 	}
-	if _, err := os.Stat(filepath.Join(model, "validation.png")); err != nil {
-		t.Fatal(err)
+	for _, f := range []string{"validation.png", "calibration.json", "calibration/calibration.png"} {
+		if _, err := os.Stat(filepath.Join(model, f)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if _, err := run(t, "train", "--unlabelled", "--data", flat, "--out", t.TempDir(), "--val-data", flat); err == nil ||
 		!strings.Contains(err.Error(), "no class sub-folders") {

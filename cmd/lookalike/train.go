@@ -165,7 +165,9 @@ settings one by one; the defaults listed below are keras-example's.
 Writes MODEL_DIR/model.json and model.safetensors (the model), loss.csv and
 loss.png; with --val-fraction or --val-data also validation.csv and
 validation.png (the validation precision@1 before training and after each
-epoch, against training time) and a panel of it in loss.png. A checkpoint is kept in
+epoch, against training time) and a panel of it in loss.png, and match
+thresholds calibrated on those images (calibration.json and the report in
+MODEL_DIR/calibration; see calibrate). A checkpoint is kept in
 MODEL_DIR/checkpoint after every epoch and on Ctrl-C; --resume continues from
 it.`,
 		Example: `  lookalike train --data ../shared/datasets/cifar10/train --out model/
@@ -200,6 +202,30 @@ type trainingInfo struct {
 	Validation []train.ValRecord `json:"validation,omitempty"`
 	Seconds    float64           `json:"training_seconds"`
 	Kernels    string            `json:"kernels"`
+}
+
+// calibrateVal calibrates the saved model's match thresholds on the
+// validation images (see calibrate).
+func calibrateVal(a *app, f *trainFlags, m *nn.Model, val *data.Dataset) error {
+	_, info, err := nn.Load(f.out)
+	if err != nil {
+		return err
+	}
+	emb := val.Map(func(px []uint8, n int) []float32 { return m.Embed(px, n, 256) })
+	name := fmt.Sprintf("%s (validation)", f.data.path)
+	if f.valData != "" {
+		name = f.valData
+	}
+	_, th, err := calibrateAndSave(f.out, info.Fingerprint, filepath.Join(f.out, "calibration"), emb, m.Dim(), val.Labels, len(val.Classes),
+		name, 10, defaultPrecisions, defaultRecalls, f.cfg.Seed)
+	if err != nil {
+		return fmt.Errorf("calibrate on the validation images: %w", err)
+	}
+	for _, p := range th.Points {
+		a.log.Info("match threshold", "operating_point", p.Name, "threshold", fmt.Sprintf("%.4f", p.Threshold),
+			"precision", fmt.Sprintf("%.4f", p.Precision), "recall", fmt.Sprintf("%.4f", p.Recall))
+	}
+	return nil
 }
 
 // runTrain trains (or resumes) and writes the model and its loss curve.
@@ -321,6 +347,12 @@ func runTrain(cmd *cobra.Command, a *app, f *trainFlags) (*train.Trainer, error)
 	}
 	if err := report.TrainingCurves(f.out, t.History, t.StepsPerEpoch(), t.Val); err != nil {
 		return nil, err
+	}
+	if val != nil && len(val.Classes) >= 2 {
+		// Match thresholds from the validation images, saved with the model.
+		if err := calibrateVal(a, f, t.Saved(), val); err != nil {
+			return nil, err
+		}
 	}
 	a.log.Info("model written", "dir", f.out, "final_epoch_loss", fmt.Sprintf("%.4f", info.FinalLoss),
 		"took", t.Elapsed().Round(time.Second), "images_per_second", fmt.Sprintf("%.0f", float64(t.Step()*t.BatchSize())/t.Elapsed().Seconds()))
