@@ -32,6 +32,24 @@ type Thresholds struct {
 	// Holdout, when measured, is each point's threshold chosen on one half
 	// of the data and its rates on the other half's pairs.
 	Holdout []OperatingPoint `json:"holdout,omitempty"`
+	// NearDuplicate, when calibrated, is the threshold lookalike dupes
+	// uses by default.
+	NearDuplicate *NearDuplicate `json:"near_duplicate,omitempty"`
+}
+
+// NearDuplicate is a near-duplicate threshold: the largest cosine
+// distance (1 - similarity) at which the pairs of a set of originals, edited
+// copies of them (package data/neardup) and distractors were still
+// Precision precise, and the recall of copies there.
+type NearDuplicate struct {
+	Distance    float64   `json:"distance"`
+	Precision   float64   `json:"precision"`
+	Recall      float64   `json:"recall"`
+	Data        string    `json:"data"`
+	Originals   int       `json:"originals"`
+	Distractors int       `json:"distractors"`
+	Edits       []string  `json:"edits"`
+	Created     time.Time `json:"created"`
 }
 
 // Point returns the operating point of the given name ("precision=0.99",
@@ -62,6 +80,16 @@ func WriteThresholds(dir string, t *Thresholds) error {
 // ErrNoCalibration is returned by ReadThresholds for a model directory
 // without a calibration.
 var ErrNoCalibration = errors.New("the model has no calibration (run lookalike calibrate)")
+
+// ReadThresholdsOrNew is ReadThresholds, or an empty calibration for the
+// model when it has none yet (one calibration adds to the other).
+func ReadThresholdsOrNew(dir, fingerprint string) (*Thresholds, error) {
+	t, err := ReadThresholds(dir, fingerprint)
+	if errors.Is(err, ErrNoCalibration) {
+		return &Thresholds{Model: fingerprint}, nil
+	}
+	return t, err
+}
 
 // ReadThresholds reads the calibration saved in the model directory dir
 // and checks that it belongs to the model of the given fingerprint.

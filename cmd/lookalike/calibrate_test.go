@@ -91,6 +91,24 @@ func TestCalibrateCommand(t *testing.T) {
 	if _, err = run(t, "search", "--index", idx, "--image", q, "--min-score", "0.5", "--match", "best-f1"); err == nil {
 		t.Fatal("--min-score with --match accepted")
 	}
+	// The near-duplicate threshold: saved beside the class calibration,
+	// used by dupes when no --threshold is given.
+	out, err = run(t, "calibrate", "--near-duplicates", "--model", model, "--data", filepath.Join(root, "train"), "--side", "48", "--seed", "3")
+	if err != nil || !strings.Contains(out, "near-duplicate threshold: cosine distance") {
+		t.Fatalf("calibrate --near-duplicates: %v\n%s", err, out)
+	}
+	th, err = eval.ReadThresholds(model, info.Fingerprint)
+	if err != nil || th.NearDuplicate == nil || len(th.Points) == 0 || th.NearDuplicate.Precision < 0.99 || len(th.NearDuplicate.Edits) != 7 {
+		t.Fatalf("after --near-duplicates: %+v, %v", th, err)
+	}
+	var dupes struct{ Threshold float64 }
+	out, err = run(t, "dupes", "--index", idx, "--json")
+	if err := json.Unmarshal([]byte(out), &dupes); err != nil || dupes.Threshold != th.NearDuplicate.Distance {
+		t.Fatalf("dupes without --threshold: %v %s (want %g)", err, out, th.NearDuplicate.Distance)
+	}
+	if out, _ = run(t, "dupes", "--index", idx, "--json", "--threshold", "0.02"); !strings.Contains(out, `"threshold": 0.02`) {
+		t.Fatalf("dupes --threshold: %s", out)
+	}
 	os.Remove(filepath.Join(model, eval.CalibrationFile))
 	if _, err = run(t, "search", "--index", idx, "--image", q, "--match", "best-f1"); err == nil || !strings.Contains(err.Error(), "lookalike calibrate") {
 		t.Fatalf("--match without a calibration: %v", err)

@@ -396,12 +396,16 @@ func newDupesCmd(a *app) *cobra.Command {
 		asJSON    bool
 	)
 	cmd := &cobra.Command{
-		Use:   "dupes --index INDEX_DIR --threshold T",
+		Use:   "dupes --index INDEX_DIR [--threshold T]",
 		Short: "List groups of near-duplicate images",
 		Long: `List the groups of images whose embeddings are closer than T (cosine
 distance, 1 - similarity: 0 is identical), largest group first. Two images
 belong together when they are closer than T, and groups are the chains of
-such pairs. Useful to clean a photo collection.`,
+such pairs. Useful to clean a photo collection.
+
+Without --threshold, T is the model's near-duplicate threshold (lookalike
+calibrate --near-duplicates: 99% of the pairs it accepts were copies), or
+0.01 for a model without one.`,
 		Example: "  lookalike dupes --index pictures.idx --threshold 0.01",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -414,6 +418,9 @@ such pairs. Useful to clean a photo collection.`,
 					return err
 				}
 				info = i
+			}
+			if !cmd.Flags().Changed("threshold") {
+				threshold = f.dupesThreshold(a, model, threshold)
 			}
 			ix, err := f.open(a, info, true)
 			if err != nil {
@@ -448,9 +455,25 @@ such pairs. Useful to clean a photo collection.`,
 	}
 	f.register(cmd, "index", "index directory")
 	cmd.Flags().StringVar(&model, "model", "", "model directory to check the index against (not needed)")
-	cmd.Flags().Float64Var(&threshold, "threshold", 0.01, "largest cosine distance (1 - similarity) between near-duplicates")
+	cmd.Flags().Float64Var(&threshold, "threshold", 0.01, "largest cosine distance (1 - similarity) between near-duplicates (default: the model's calibrated one, else 0.01)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the groups as JSON")
 	return cmd
+}
+
+// dupesThreshold returns the near-duplicate threshold of the index's model
+// (or modelDir's) calibration, or fallback when it has none.
+func (f *indexFlags) dupesThreshold(a *app, modelDir string, fallback float64) float64 {
+	_, info, dir, err := f.loadModel(modelDir)
+	if err == nil {
+		var t *eval.Thresholds
+		if t, err = eval.ReadThresholds(dir, info.Fingerprint); err == nil && t.NearDuplicate != nil {
+			a.log.Info("near-duplicate threshold from the model's calibration", "distance", fmt.Sprintf("%.4f", t.NearDuplicate.Distance),
+				"precision", fmt.Sprintf("%.3f", t.NearDuplicate.Precision), "calibrated_on", t.NearDuplicate.Data)
+			return t.NearDuplicate.Distance
+		}
+	}
+	a.log.Info("no near-duplicate calibration for the model (lookalike calibrate --near-duplicates): default threshold", "distance", fallback)
+	return fallback
 }
 
 // parseShard parses --shard I/N; empty means the whole folder (0, 1).
