@@ -32,6 +32,7 @@ type kernelSet struct {
 	dotRows      func(out, q, data []float32, stride int, idx []uint32)
 	dotBlocks    func(out, q, blocks []float32)
 	l2sqBlocks   func(out, q, blocks []float32)
+	dotU8S8Rows  func(out []int32, q []int8, codes []uint8, stride int)
 	axpy         func(alpha float32, x, y []float32)
 	scale        func(alpha float32, x []float32)
 	add          func(dst, x []float32)
@@ -56,6 +57,7 @@ var genericSet = &kernelSet{
 	dotRows:      dotRowsGeneric,
 	dotBlocks:    dotBlocksGeneric,
 	l2sqBlocks:   l2sqBlocksGeneric,
+	dotU8S8Rows:  dotU8S8RowsGeneric,
 	axpy:         axpyGeneric,
 	scale:        scaleGeneric,
 	add:          addGeneric,

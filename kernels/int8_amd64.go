@@ -1,0 +1,65 @@
+//go:build amd64 && !purego
+
+package kernels
+
+import "golang.org/x/sys/cpu"
+
+//go:noescape
+func dotU8S8RowsVNNI(out *int32, q *int8, dim int, codes *uint8, stride, n int)
+
+//go:noescape
+func dotU8S8RowsAVX512BW(out *int32, q *int8, dim int, codes *uint8, stride, n int)
+
+//go:noescape
+func dotU8S8RowsAVX2(out *int32, q *int8, dim int, codes *uint8, stride, n int)
+
+// hasVNNI reports AVX512-VNNI (VPDPBUSD), which the AVX-512 path uses for
+// int8 products when present.
+var hasVNNI = cpu.X86.HasAVX512VNNI
+
+func dotU8S8RowsVNNIGo(out []int32, q []int8, codes []uint8, stride int) {
+	if len(q) == 0 || len(out) == 0 {
+		clear(out)
+		return
+	}
+	dotU8S8RowsVNNI(&out[0], &q[0], len(q), &codes[0], stride, len(out))
+}
+
+func dotU8S8RowsAVX512BWGo(out []int32, q []int8, codes []uint8, stride int) {
+	if len(q) == 0 || len(out) == 0 {
+		clear(out)
+		return
+	}
+	dotU8S8RowsAVX512BW(&out[0], &q[0], len(q), &codes[0], stride, len(out))
+}
+
+// dotU8S8RowsAVX512Go is the AVX-512 path: VNNI where the CPU has it.
+func dotU8S8RowsAVX512Go(out []int32, q []int8, codes []uint8, stride int) {
+	if hasVNNI {
+		dotU8S8RowsVNNIGo(out, q, codes, stride)
+		return
+	}
+	dotU8S8RowsAVX512BWGo(out, q, codes, stride)
+}
+
+// dotU8S8RowsAVX2Go runs the assembly on the whole 16-byte blocks of each
+// row and adds the rest in Go.
+func dotU8S8RowsAVX2Go(out []int32, q []int8, codes []uint8, stride int) {
+	d := len(q) &^ 15
+	if d > 0 {
+		dotU8S8RowsAVX2(&out[0], &q[0], d, &codes[0], stride, len(out))
+	} else {
+		clear(out)
+	}
+	if d == len(q) {
+		return
+	}
+	for i := range out {
+		row := codes[i*stride+d : i*stride+len(q)]
+		var s int32
+		for j, c := range row {
+			s += int32(c) * int32(q[d+j])
+		}
+		out[i] += s
+	}
+}

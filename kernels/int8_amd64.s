@@ -1,0 +1,159 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// int8 products of unsigned codes and a signed query, a row at a time:
+// R8 out, R9 q, R10 the bytes of whole vectors, DX the rest (masked with
+// K1), R11 the row, R12 the stride in bytes, R14 rows left; Z0 (Y0) sums
+// 32-bit lanes.
+
+// I8ARGS loads the arguments.
+#define I8ARGS \
+	MOVQ out+0(FP), R8; \
+	MOVQ q+8(FP), R9; \
+	MOVQ dim+16(FP), R10; \
+	MOVQ codes+24(FP), R11; \
+	MOVQ stride+32(FP), R12; \
+	MOVQ n+40(FP), R14
+
+// I8SUM512 adds the 16 lanes of Z0, stores the sum at (R8) and moves to
+// the next row.
+#define I8SUM512 \
+	VEXTRACTI64X4 $1, Z0, Y1; \
+	VPADDD        Y1, Y0, Y0; \
+	VEXTRACTI128  $1, Y0, X1; \
+	VPADDD        X1, X0, X0; \
+	VPSHUFD       $0x4e, X0, X1; \
+	VPADDD        X1, X0, X0; \
+	VPSHUFD       $0xb1, X0, X1; \
+	VPADDD        X1, X0, X0; \
+	VMOVD         X0, (R8); \
+	ADDQ          $4, R8; \
+	ADDQ          R12, R11; \
+	DECQ          R14
+
+// func dotU8S8RowsVNNI(out *int32, q *int8, dim int, codes *uint8, stride, n int)
+//
+// 64 bytes a VPDPBUSD, the tail masked.
+TEXT ·dotU8S8RowsVNNI(SB), NOSPLIT, $0-48
+	I8ARGS
+	MOVQ  R10, DX
+	ANDQ  $63, DX
+	MOVQ  DX, CX
+	MOVQ  $1, AX
+	SHLQ  CX, AX
+	DECQ  AX
+	KMOVQ AX, K1
+	ANDQ  $-64, R10
+
+vnnirow:
+	VPXORD Z0, Z0, Z0
+	MOVQ   R11, SI
+	MOVQ   R9, DI
+	MOVQ   R10, CX
+
+vnnivec:
+	TESTQ    CX, CX
+	JZ       vnnitail
+	VMOVDQU8 (SI), Z1
+	VPDPBUSD (DI), Z1, Z0
+	ADDQ     $64, SI
+	ADDQ     $64, DI
+	SUBQ     $64, CX
+	JMP      vnnivec
+
+vnnitail:
+	TESTQ      DX, DX
+	JZ         vnnisum
+	VMOVDQU8.Z (SI), K1, Z1
+	VMOVDQU8.Z (DI), K1, Z2
+	VPDPBUSD   Z2, Z1, Z0
+
+vnnisum:
+	I8SUM512
+	JNZ vnnirow
+	VZEROUPPER
+	RET
+
+// func dotU8S8RowsAVX512BW(out *int32, q *int8, dim int, codes *uint8, stride, n int)
+//
+// Without VNNI: 32 bytes widened to 16 bits, VPMADDWD to 32-bit pairs.
+TEXT ·dotU8S8RowsAVX512BW(SB), NOSPLIT, $0-48
+	I8ARGS
+	MOVQ  R10, DX
+	ANDQ  $31, DX
+	MOVQ  DX, CX
+	MOVQ  $1, AX
+	SHLQ  CX, AX
+	DECQ  AX
+	KMOVD AX, K1
+	ANDQ  $-32, R10
+
+bwrow:
+	VPXORD Z0, Z0, Z0
+	MOVQ   R11, SI
+	MOVQ   R9, DI
+	MOVQ   R10, CX
+
+bwvec:
+	TESTQ     CX, CX
+	JZ        bwtail
+	VPMOVZXBW (SI), Z1
+	VPMOVSXBW (DI), Z2
+	VPMADDWD  Z2, Z1, Z1
+	VPADDD    Z1, Z0, Z0
+	ADDQ      $32, SI
+	ADDQ      $32, DI
+	SUBQ      $32, CX
+	JMP       bwvec
+
+bwtail:
+	TESTQ      DX, DX
+	JZ         bwsum
+	VMOVDQU8.Z (SI), K1, Y1
+	VMOVDQU8.Z (DI), K1, Y2
+	VPMOVZXBW  Y1, Z1
+	VPMOVSXBW  Y2, Z2
+	VPMADDWD   Z2, Z1, Z1
+	VPADDD     Z1, Z0, Z0
+
+bwsum:
+	I8SUM512
+	JNZ bwrow
+	VZEROUPPER
+	RET
+
+// func dotU8S8RowsAVX2(out *int32, q *int8, dim int, codes *uint8, stride, n int)
+//
+// dim is a multiple of 16: 16 bytes widened to 16 bits, VPMADDWD.
+TEXT ·dotU8S8RowsAVX2(SB), NOSPLIT, $0-48
+	I8ARGS
+
+avx2row:
+	VPXOR Y0, Y0, Y0
+	MOVQ  R11, SI
+	MOVQ  R9, DI
+	MOVQ  R10, CX
+
+avx2vec:
+	VPMOVZXBW (SI), Y1
+	VPMOVSXBW (DI), Y2
+	VPMADDWD  Y2, Y1, Y1
+	VPADDD    Y1, Y0, Y0
+	ADDQ      $16, SI
+	ADDQ      $16, DI
+	SUBQ      $16, CX
+	JNZ       avx2vec
+	VEXTRACTI128 $1, Y0, X1
+	VPADDD       X1, X0, X0
+	VPSHUFD      $0x4e, X0, X1
+	VPADDD       X1, X0, X0
+	VPSHUFD      $0xb1, X0, X1
+	VPADDD       X1, X0, X0
+	VMOVD        X0, (R8)
+	ADDQ         $4, R8
+	ADDQ         R12, R11
+	DECQ         R14
+	JNZ          avx2row
+	VZEROUPPER
+	RET
