@@ -32,9 +32,10 @@ type Exact struct {
 	metric Metric
 
 	mu     sync.RWMutex
-	data   []float32 // row i is data[i*dim : (i+1)*dim]
-	sqnorm []float32 // |row i|², used by L2 batch scoring
-	blocks []float32 // short vectors: data in blocks (exact_blocks.go)
+	data   []float32  // row i is data[i*dim : (i+1)*dim]
+	sqnorm []float32  // |row i|², used by L2 batch scoring
+	blocks []float32  // short vectors: data in blocks (exact_blocks.go)
+	q      quantState // int8 codes (exact_int8.go)
 	ids    []uint64
 	rows   map[uint64]int
 
@@ -99,6 +100,7 @@ func (e *Exact) addPrepared(ids []uint64, vecs []float32) {
 			if e.blocked() {
 				e.setBlockRow(r, v)
 			}
+			e.codeRow(r)
 			continue
 		}
 		if e.blocked() {
@@ -108,6 +110,7 @@ func (e *Exact) addPrepared(ids []uint64, vecs []float32) {
 		e.ids = append(e.ids, id)
 		e.data = append(e.data, v...)
 		e.sqnorm = append(e.sqnorm, dot(v, v))
+		e.codeRow(len(e.ids) - 1)
 	}
 }
 
@@ -130,10 +133,12 @@ func (e *Exact) Delete(id uint64) bool {
 		if e.blocked() {
 			e.setBlockRow(r, e.data[r*e.dim:(r+1)*e.dim])
 		}
+		e.codeRow(r)
 	}
 	if e.blocked() {
 		e.dropBlockRow(last)
 	}
+	e.truncCodes(last)
 	e.ids = e.ids[:last]
 	e.data = e.data[:last*e.dim]
 	e.sqnorm = e.sqnorm[:last]
@@ -168,6 +173,9 @@ func (e *Exact) Search(q []float32, k int) []Result {
 	qq := append([]float32(nil), q...)
 	if e.metric == Cosine {
 		normalize(qq)
+	}
+	if e.Quantized() {
+		return e.searchQuantized(qq, k, true)
 	}
 	e.mu.RLock()
 	defer e.mu.RUnlock()
@@ -265,6 +273,10 @@ func (e *Exact) SearchBatch(qs []float32, nq, k int) [][]Result {
 	out := make([][]Result, nq)
 	if nq == 0 || k <= 0 {
 		return out
+	}
+	if e.Quantized() {
+		e.ensureCodes()
+		return e.searchBatchQuantized(qs, nq, k)
 	}
 	if nq < 4 {
 		for i := range out {

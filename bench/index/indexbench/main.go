@@ -89,9 +89,11 @@ type Results struct {
 	Kernels    string    `json:"kernels"`
 	GOMAXPROCS int       `json:"gomaxprocs"`
 	RefInfo    any       `json:"ref_info"`
-	Exact      []Measure `json:"exact"` // kind: single or batch
-	Builds     []Build   `json:"builds"`
-	Sweeps     []Sweep   `json:"sweeps"`
+	Exact      []Measure `json:"exact"` // kind: single or batch, single-int8 or batch-int8
+	// Int8CodeBytes is the memory of the int8 codes (and their norms).
+	Int8CodeBytes int     `json:"int8_code_bytes,omitempty"`
+	Builds        []Build `json:"builds"`
+	Sweeps        []Sweep `json:"sweeps"`
 }
 
 // Measure is one timed query run.
@@ -204,6 +206,7 @@ type runFlags struct {
 	minSeconds              float64
 	singleQueries           int
 	skipExact, skipHNSW     bool
+	int8                    bool
 	graph                   string
 	metric                  index.Metric
 }
@@ -247,6 +250,7 @@ func runCmd(args []string) {
 	fs.IntVar(&f.singleQueries, "single-queries", 0, "queries of the exact single-query test (0: 1000*100k/N, within [100, 1000])")
 	fs.BoolVar(&f.skipExact, "skip-exact", false, "skip the exact search tests")
 	fs.BoolVar(&f.skipHNSW, "skip-hnsw", false, "skip the HNSW tests")
+	fs.BoolVar(&f.int8, "int8", false, "also measure our exact search through int8 codes (index.Exact.SetQuantize)")
 	fs.StringVar(&f.graph, "graph", "", "development: keep our HNSW index in this directory and reuse it (no build measured)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (ours only) to this file")
 	fs.Parse(args)
@@ -366,6 +370,29 @@ func runExact(f *runFlags, r *ref, res *Results, base []float32, n, dim int, qs 
 	}
 	var freed struct{}
 	r.call(map[string]any{"cmd": "exact_free"}, &freed)
+	if !f.int8 {
+		return
+	}
+	// int8: the same index with its codes, ours only.
+	ex.SetQuantize(true)
+	ex.Search(qs[:dim], f.k) // fits the quantiser and codes the rows
+	res.Int8CodeBytes = index.ExactCodeBytes(ex)
+	for run := range f.runs {
+		m := timeQueries(f.minSeconds, single, func(i int) []index.Result {
+			return ex.Search(qs[i*dim:(i+1)*dim], f.k)
+		}, truth)
+		m.Side, m.Run, m.Kind = "ours", run, "single-int8"
+		res.Exact = append(res.Exact, m)
+		logMeasure(m)
+		nb := nq / batch * batch
+		m = timeBatches(f.minSeconds, nb, batch, func(q0, b int) [][]index.Result {
+			return ex.SearchBatch(qs[q0*dim:(q0+b)*dim], b, f.k)
+		}, truth)
+		m.Side, m.Run, m.Kind = "ours", run, "batch-int8"
+		res.Exact = append(res.Exact, m)
+		logMeasure(m)
+	}
+	ex.SetQuantize(false)
 }
 
 func runHNSW(f *runFlags, r *ref, res *Results, base []float32, n, dim int, qs []float32, nq int, ids []uint64, truth [][]uint64) {
@@ -804,6 +831,31 @@ func writeTables(w io.Writer, all []*Results, target float64) {
 				mode = "batches of 1000"
 			}
 			fmt.Fprintf(w, "| %s | %d x %d, %s | %s | %.1f (%.3f) | %.1f (%.3f) | %s | %s |\n", r.Name, r.N, r.Dim, r.metric(), mode, qo, ro, qr, rr, ratio(qo, qr), runs(n))
+		}
+	}
+	int8 := false
+	for _, r := range all {
+		int8 = int8 || r.Int8CodeBytes > 0
+	}
+	if int8 {
+		fmt.Fprintf(w, "\nExact search through int8 codes (re-ranking the best max(4k, 40) with the float vectors), ours, 2 threads, k=10: queries per second (recall@10):\n\n")
+		fmt.Fprintf(w, "| data set | N x dim, metric | memory a vector: float32 / int8 codes | single: float | single: int8 | int8 / float | batch: float | batch: int8 | int8 / float |\n")
+		fmt.Fprintf(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|\n")
+		for _, r := range all {
+			if r.Int8CodeBytes == 0 {
+				continue
+			}
+			cell := func(kind string) (float64, string) {
+				q, _ := exactMedian(r, "ours", kind, func(m Measure) float64 { return m.QPS })
+				rc, _ := exactMedian(r, "ours", kind, func(m Measure) float64 { return m.Recall })
+				return q, fmt.Sprintf("%.1f (%.3f)", q, rc)
+			}
+			fs, fsc := cell("single")
+			is, isc := cell("single-int8")
+			fb, fbc := cell("batch")
+			ib, ibc := cell("batch-int8")
+			fmt.Fprintf(w, "| %s | %d x %d, %s | %d B / %d B | %s | %s | %s | %s | %s | %s |\n", r.Name, r.N, r.Dim, r.metric(),
+				4*r.Dim, r.Int8CodeBytes/r.N, fsc, isc, ratio(is, fs), fbc, ibc, ratio(ib, fb))
 		}
 	}
 	fmt.Fprintf(w, "\nHNSW build, M=16, ef_construction=200, 2 threads (median of the builds):\n\n")

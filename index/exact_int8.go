@@ -1,0 +1,217 @@
+package index
+
+import (
+	"sync"
+
+	"github.com/lookalike/lookalike/kernels"
+)
+
+// int8 search of an exact index (SetQuantize): the rows are also kept as
+// int8 codes (quantize.go), a byte a dimension; a search scores every row's
+// codes with integer products, keeps the best few times k, and re-ranks
+// those with the float vectors, so that the results are the float
+// scores of the best candidates.
+//
+// The quantiser is fitted to the rows present at the first search, and
+// fitted again when the index has grown tenfold since (up to 100,000 rows
+// fitted on); later rows are coded with it, values beyond its ranges
+// clipped.
+
+// quantState is the int8 side of an Exact, guarded by Exact.mu.
+type quantState struct {
+	on    bool
+	sq    *sq8
+	fitAt int       // rows when sq was fitted
+	codes []uint8   // row i is codes[i*dim : (i+1)*dim]
+	norms []float32 // |decoded row i|², for L2
+}
+
+// int8Candidates is how many candidates per result the codes keep for
+// re-ranking, and int8MinCandidates the fewest.
+const (
+	int8Candidates    = 4
+	int8MinCandidates = 40
+)
+
+// SetQuantize turns int8 scalar-quantised search on or off. On, searches
+// score the stored vectors' int8 codes and re-rank the best 4k (at least
+// 40) candidates with the float vectors.
+func (e *Exact) SetQuantize(on bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.q = quantState{on: on}
+}
+
+// searchBatchQuantized answers the queries of SearchBatch through the
+// codes, a query per goroutine at a time.
+func (e *Exact) searchBatchQuantized(qs []float32, nq, k int) [][]Result {
+	out := make([][]Result, nq)
+	d := e.dim
+	var next sync.Mutex
+	i := 0
+	var wg sync.WaitGroup
+	for range max(1, min(nq, e.workers(1<<62))) {
+		wg.Go(func() {
+			q := make([]float32, d)
+			for {
+				next.Lock()
+				j := i
+				i++
+				next.Unlock()
+				if j >= nq {
+					return
+				}
+				copy(q, qs[j*d:(j+1)*d])
+				if e.metric == Cosine {
+					normalize(q)
+				}
+				out[j] = e.searchQuantized(q, k, false)
+			}
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+// Quantized reports whether searches use the int8 codes.
+func (e *Exact) Quantized() bool {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return e.q.on
+}
+
+// codeBytes returns the memory the codes take, in bytes.
+func (e *Exact) codeBytes() int {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return len(e.q.codes) + 4*len(e.q.norms)
+}
+
+// refit reports whether the quantiser should be fitted (again).
+func (q *quantState) refit(n int) bool {
+	return q.sq == nil || (q.fitAt < 100_000 && n >= 10*max(q.fitAt, 100))
+}
+
+// ensureCodes fits the quantiser and codes the rows when needed.
+func (e *Exact) ensureCodes() {
+	e.mu.RLock()
+	need := e.q.on && e.q.refit(len(e.ids)) && len(e.ids) > 0
+	e.mu.RUnlock()
+	if !need {
+		return
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	n := len(e.ids)
+	if !e.q.on || !e.q.refit(n) || n == 0 {
+		return
+	}
+	fit := min(n, 100_000)
+	e.q.sq = fitSQ8(e.data[:fit*e.dim], e.dim)
+	e.q.fitAt = n
+	e.q.codes = make([]uint8, n*e.dim)
+	e.q.norms = make([]float32, n)
+	for i := range n {
+		e.q.norms[i] = e.q.sq.encode(e.q.codes[i*e.dim:(i+1)*e.dim], e.data[i*e.dim:(i+1)*e.dim])
+	}
+}
+
+// codeRow keeps the codes in step with row r of data after a write; the
+// caller holds mu.Lock.
+func (e *Exact) codeRow(r int) {
+	q := &e.q
+	if q.sq == nil {
+		return
+	}
+	d := e.dim
+	if r*d == len(q.codes) {
+		q.codes = append(q.codes, make([]uint8, d)...)
+		q.norms = append(q.norms, 0)
+	}
+	q.norms[r] = q.sq.encode(q.codes[r*d:(r+1)*d], e.data[r*d:(r+1)*d])
+}
+
+// truncCodes drops the codes of the rows from n on.
+func (e *Exact) truncCodes(n int) {
+	if e.q.sq != nil {
+		e.q.codes = e.q.codes[:n*e.dim]
+		e.q.norms = e.q.norms[:n]
+	}
+}
+
+// searchQuantized is Search through the codes; q is prepared (normalised
+// for Cosine). With parallel, a big index is scanned on several
+// goroutines.
+func (e *Exact) searchQuantized(q []float32, k int, parallel bool) []Result {
+	e.ensureCodes()
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	n := len(e.ids)
+	if k <= 0 || n == 0 {
+		return nil
+	}
+	k = min(k, n)
+	kc := min(n, max(int8Candidates*k, int8MinCandidates))
+	qi := make([]int8, e.dim)
+	scale, bias := e.q.sq.query(qi, q)
+	// Keys: higher is better. For L2, 2q·x - |x|² (|q|² is the same for all).
+	alpha := float32(1)
+	if e.metric == L2 {
+		alpha = 2
+	}
+	scan := func(lo, hi int, t *topK) {
+		const block = 1024
+		d := e.dim
+		out := make([]int32, block)
+		thr := t.threshold()
+		for r0 := lo; r0 < hi; r0 += block {
+			m := min(block, hi-r0)
+			kernels.DotU8S8Rows(out[:m], qi, e.q.codes[r0*d:(r0+m)*d], d)
+			for j, s := range out[:m] {
+				key := alpha * (bias + scale*float32(s))
+				if e.metric == L2 {
+					key -= e.q.norms[r0+j]
+				}
+				if key >= thr {
+					t.push(uint64(r0+j), key)
+					thr = t.threshold()
+				}
+			}
+		}
+	}
+	cands := newTopK(kc)
+	if workers := e.workers(n * e.dim / 4); workers == 1 || !parallel {
+		scan(0, n, cands)
+	} else {
+		parts := make([]*topK, workers)
+		var wg sync.WaitGroup
+		for w := range parts {
+			parts[w] = newTopK(kc)
+			lo, hi := n*w/workers, n*(w+1)/workers
+			wg.Go(func() { scan(lo, hi, parts[w]) })
+		}
+		wg.Wait()
+		for _, p := range parts {
+			cands.merge(p)
+		}
+	}
+	// Re-rank the candidates with the float vectors.
+	t := newTopK(k)
+	d := e.dim
+	for _, c := range cands.items {
+		r := int(c.ID)
+		row := e.data[r*d : (r+1)*d]
+		var key float32
+		if e.metric == L2 {
+			key = -l2sq(q, row)
+		} else {
+			key = dot(q, row)
+		}
+		t.push(e.ids[r], key)
+	}
+	return e.finish(t.sorted(), q)
+}
+
+// ExactCodeBytes returns the memory of e's int8 codes and their norms, in
+// bytes (0 before the first quantised search): for benchmarks.
+func ExactCodeBytes(e *Exact) int { return e.codeBytes() }

@@ -1,0 +1,146 @@
+package index
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// recallAt10 is the share of want's first 10 IDs that got returns.
+func recallAt10(got, want []Result) float64 {
+	ids := map[uint64]bool{}
+	for _, r := range want[:min(10, len(want))] {
+		ids[r.ID] = true
+	}
+	hits := 0
+	for _, r := range got {
+		if ids[r.ID] {
+			hits++
+		}
+	}
+	return float64(hits) / float64(len(ids))
+}
+
+// TestExactQuantized checks int8 search against the float exact index on
+// clustered vectors for every metric: recall@10 at least 0.99, scores the
+// float ones, before and after deletes, replacements and growth past a
+// refit, single queries and batches.
+func TestExactQuantized(t *testing.T) {
+	for _, m := range allMetrics {
+		t.Run(m.String(), func(t *testing.T) {
+			const dim, n = 48, 4000
+			rng := rand.New(rand.NewPCG(41, 41))
+			vecs := clusteredVecs(rng, n, dim, 40, 0.3)
+			ids := seqIDs(n)
+			e, _ := NewExact(dim, m)
+			e.SetQuantize(true)
+			if !e.Quantized() {
+				t.Fatal("SetQuantize(true) did not take")
+			}
+			// A few rows first: the quantiser fits to them, then refits
+			// when the index has grown tenfold.
+			if err := e.AddBatch(ids[:200], vecs[:200*dim]); err != nil {
+				t.Fatal(err)
+			}
+			e.Search(vecs[:dim], 5)
+			if e.q.fitAt != 200 {
+				t.Fatalf("fitted at %d rows", e.q.fitAt)
+			}
+			if err := e.AddBatch(ids[200:], vecs[200*dim:]); err != nil {
+				t.Fatal(err)
+			}
+			check := func(stage string, ids []uint64, vecs []float32) {
+				t.Helper()
+				const nq = 60
+				qs := clusteredVecs(rng, nq, dim, 40, 0.3)
+				batch := e.SearchBatch(qs, nq, 10)
+				var rec float64
+				for i := range nq {
+					q := qs[i*dim : (i+1)*dim]
+					want := bruteForce(m, ids, vecs, dim, q)
+					got := e.Search(q, 10)
+					rec += recallAt10(got, want)
+					if len(batch[i]) != len(got) || batch[i][0] != got[0] {
+						t.Fatalf("%s: batch %v differs from single %v", stage, batch[i][:1], got[:1])
+					}
+					// Results carry the float scores.
+					for _, r := range got {
+						for _, w := range want {
+							if w.ID == r.ID && abs32(w.Score-r.Score) > 1e-4 {
+								t.Fatalf("%s: score %g of %d, float %g", stage, r.Score, r.ID, w.Score)
+							}
+						}
+					}
+				}
+				if rec /= nq; rec < 0.99 {
+					t.Errorf("%s: recall@10 %.4f of the float exact search, want >= 0.99", stage, rec)
+				}
+				t.Logf("%s: recall@10 %.4f", stage, rec)
+			}
+			check("built", ids, vecs)
+			if e.q.fitAt != n || len(e.q.codes) != n*dim {
+				t.Fatalf("after growth: fitted at %d, %d codes", e.q.fitAt, len(e.q.codes))
+			}
+			// Delete every third, replace some: the codes follow.
+			var keptIDs []uint64
+			var kept []float32
+			for i := range n {
+				if i%3 == 0 {
+					e.Delete(ids[i])
+					continue
+				}
+				v := vecs[i*dim : (i+1)*dim]
+				if i%7 == 0 {
+					v = clusteredVecs(rng, 1, dim, 40, 0.3)
+					e.Add(ids[i], v)
+				}
+				keptIDs = append(keptIDs, ids[i])
+				kept = append(kept, v...)
+			}
+			check("after deletes and replacements", keptIDs, kept)
+			if len(e.q.codes) != len(keptIDs)*dim || e.codeBytes() != len(keptIDs)*(dim+4) {
+				t.Fatalf("%d codes for %d rows", len(e.q.codes), len(keptIDs))
+			}
+			e.SetQuantize(false)
+			if e.Quantized() || e.q.codes != nil {
+				t.Fatal("SetQuantize(false) kept the codes")
+			}
+		})
+	}
+}
+
+// TestSQ8 checks the quantiser's round trip and its query form on a
+// hand-sized case.
+func TestSQ8(t *testing.T) {
+	vecs := []float32{0, -1, 2, 1, 1, 0}
+	q := fitSQ8(vecs, 3)
+	codes := make([]uint8, 3)
+	norm := q.encode(codes, []float32{0.5, 0, 1})
+	var want float32
+	for d, x := range []float32{0.5, 0, 1} {
+		y := q.lo[d] + float32(codes[d])*q.step[d]
+		if abs32(y-x) > q.step[d]/2+1e-6 {
+			t.Errorf("dim %d: %g decodes to %g (step %g)", d, x, y, q.step[d])
+		}
+		want += y * y
+	}
+	if abs32(norm-want) > 1e-5 {
+		t.Errorf("norm %g, want %g", norm, want)
+	}
+	// The query form gives the dot product with the decoded vector.
+	qv := []float32{0.3, -2, 0.7}
+	qi := make([]int8, 3)
+	scale, bias := q.query(qi, qv)
+	var s, exact float32
+	for d := range 3 {
+		s += float32(qi[d]) * float32(codes[d])
+		exact += qv[d] * (q.lo[d] + float32(codes[d])*q.step[d])
+	}
+	if got := bias + scale*s; abs32(got-exact) > 0.02 {
+		t.Errorf("quantised dot %g, decoded dot %g", got, exact)
+	}
+	// Values beyond the fitted range clip to the end codes.
+	q.encode(codes, []float32{-100, 100, 0})
+	if codes[0] != 0 || codes[1] != 255 {
+		t.Errorf("clipping: %v", codes)
+	}
+}

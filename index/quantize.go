@@ -1,0 +1,81 @@
+package index
+
+import (
+	"math"
+)
+
+// sq8 is an int8 scalar quantiser: each dimension d of a vector maps its
+// range [lo[d], lo[d]+255*step[d]] onto the codes 0..255, so a vector takes
+// a byte a dimension, a quarter of its float32 size. Scores come from the
+// codes with integer products (kernels.DotU8S8Rows): a query q is folded
+// into w[d] = q[d]*step[d], itself quantised to -127..127 with one scale, and
+//
+//	q·x ≈ q·lo + scale * Σ qi[d]*code[d].
+//
+// The errors (half a step a dimension, and the query's rounding) make the
+// order of close candidates approximate; the float vectors re-rank the best.
+type sq8 struct {
+	lo, step []float32
+}
+
+// fitSQ8 fits the ranges of the dimensions to vecs (n rows of dim), a
+// little widened so that later vectors from the same distribution rarely
+// clip.
+func fitSQ8(vecs []float32, dim int) *sq8 {
+	lo, hi := make([]float32, dim), make([]float32, dim)
+	for d := range dim {
+		lo[d], hi[d] = float32(math.Inf(1)), float32(math.Inf(-1))
+	}
+	for i := 0; i+dim <= len(vecs); i += dim {
+		for d, v := range vecs[i : i+dim] {
+			lo[d], hi[d] = min(lo[d], v), max(hi[d], v)
+		}
+	}
+	q := &sq8{lo: lo, step: make([]float32, dim)}
+	for d := range dim {
+		if lo[d] > hi[d] { // no vectors
+			lo[d], hi[d] = -1, 1
+		}
+		pad := (hi[d] - lo[d]) * 0.01
+		lo[d] -= pad
+		width := hi[d] + pad - lo[d]
+		if width <= 0 {
+			width = 1e-6
+		}
+		q.step[d] = width / 255
+	}
+	return q
+}
+
+// encode writes v's codes to dst and returns the squared norm of the
+// vector the codes stand for (for L2 scores).
+func (q *sq8) encode(dst []uint8, v []float32) float32 {
+	var norm float32
+	for d, x := range v {
+		c := math.Round(float64((x - q.lo[d]) / q.step[d]))
+		c = max(0, min(255, c))
+		dst[d] = uint8(c)
+		y := q.lo[d] + float32(c)*q.step[d]
+		norm += y * y
+	}
+	return norm
+}
+
+// query prepares q for scoring codes: the int8 weights, their scale and
+// the constant term q·lo.
+func (s *sq8) query(dst []int8, q []float32) (scale, bias float32) {
+	var top float32
+	for d, x := range q {
+		top = max(top, float32(math.Abs(float64(x*s.step[d]))))
+		bias += x * s.lo[d]
+	}
+	if top == 0 {
+		clear(dst)
+		return 0, bias
+	}
+	scale = top / 127
+	for d, x := range q {
+		dst[d] = int8(math.Round(float64(x * s.step[d] / scale)))
+	}
+	return scale, bias
+}
