@@ -19,7 +19,9 @@ type StoreConfig struct {
 	// otherwise); ReadOnly opens it without writing.
 	HNSW       bool
 	HNSWConfig index.HNSWConfig
-	ReadOnly   bool
+	// Int8 searches the exact index through int8 codes (index.Options.Int8).
+	Int8     bool
+	ReadOnly bool
 	// Weaviate configures a Weaviate class.
 	Weaviate WeaviateOptions
 	Logger   *slog.Logger
@@ -47,7 +49,7 @@ func OpenStore(ctx context.Context, c StoreConfig, info *nn.Info) (Store, error)
 	if c.HNSW {
 		kind = index.KindHNSW
 	}
-	ix, err := index.Open(c.Dir, index.Options{Meta: meta, Kind: kind, HNSW: c.HNSWConfig, ReadOnly: c.ReadOnly, Logger: c.Logger})
+	ix, err := index.Open(c.Dir, index.Options{Meta: meta, Kind: kind, HNSW: c.HNSWConfig, Int8: c.Int8, ReadOnly: c.ReadOnly, Logger: c.Logger})
 	switch {
 	case errors.Is(err, index.ErrModelMismatch), errors.Is(err, index.ErrDimMismatch):
 		return nil, fmt.Errorf("the index in %s was built with another model than this one (fingerprint %.12s, %d dimensions): "+

@@ -77,6 +77,14 @@ func TestIndexSearchDupesEval(t *testing.T) {
 	if out, err = run(t, "search", "--index", idx, "--model", model, "--image", filepath.Join(test, "green", "2.png"), "--hnsw", "--collage", ""); err != nil || !strings.Contains(out, "2.png") {
 		t.Fatalf("hnsw search: %v %s", err, out)
 	}
+	// Through int8 codes: the same best result, with its float score.
+	if out, err = run(t, "search", "--index", idx, "--model", model, "--image", filepath.Join(test, "green", "2.png"), "--quantize", "int8", "-k", "3"); err != nil ||
+		!strings.Contains(strings.SplitN(out, "\n", 2)[0], "2.png") || !strings.Contains(out, "1.0000") {
+		t.Fatalf("int8 search: %v %s", err, out)
+	}
+	if _, err = run(t, "search", "--index", idx, "--image", filepath.Join(test, "green", "2.png"), "--quantize", "int8", "--hnsw"); err == nil {
+		t.Fatal("--quantize int8 with --hnsw accepted")
+	}
 
 	out, err = run(t, "dupes", "--index", idx, "--model", model, "--threshold", "0.0001")
 	if err != nil {
