@@ -2,6 +2,7 @@ package index
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"github.com/lookalike/lookalike/kernels"
 )
@@ -40,37 +41,6 @@ func (e *Exact) SetQuantize(on bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.q = quantState{on: on}
-}
-
-// searchBatchQuantized answers the queries of SearchBatch through the
-// codes, a query per goroutine at a time.
-func (e *Exact) searchBatchQuantized(qs []float32, nq, k int) [][]Result {
-	out := make([][]Result, nq)
-	d := e.dim
-	var next sync.Mutex
-	i := 0
-	var wg sync.WaitGroup
-	for range max(1, min(nq, e.workers(1<<62))) {
-		wg.Go(func() {
-			q := make([]float32, d)
-			for {
-				next.Lock()
-				j := i
-				i++
-				next.Unlock()
-				if j >= nq {
-					return
-				}
-				copy(q, qs[j*d:(j+1)*d])
-				if e.metric == Cosine {
-					normalize(q)
-				}
-				out[j] = e.searchQuantized(q, k, false)
-			}
-		})
-	}
-	wg.Wait()
-	return out
 }
 
 // Quantized reports whether searches use the int8 codes.
@@ -154,48 +124,67 @@ func (e *Exact) searchQuantized(q []float32, k int, parallel bool) []Result {
 	kc := min(n, max(int8Candidates*k, int8MinCandidates))
 	qi := make([]int8, e.dim)
 	scale, bias := e.q.sq.query(qi, q)
-	// Keys: higher is better. For L2, 2q·x - |x|² (|q|² is the same for all).
-	alpha := float32(1)
-	if e.metric == L2 {
-		alpha = 2
-	}
-	scan := func(lo, hi int, t *topK) {
-		const block = 1024
-		d := e.dim
-		out := make([]int32, block)
-		thr := t.threshold()
-		for r0 := lo; r0 < hi; r0 += block {
-			m := min(block, hi-r0)
-			kernels.DotU8S8Rows(out[:m], qi, e.q.codes[r0*d:(r0+m)*d], d)
-			for j, s := range out[:m] {
-				key := alpha * (bias + scale*float32(s))
-				if e.metric == L2 {
-					key -= e.q.norms[r0+j]
-				}
-				if key >= thr {
-					t.push(uint64(r0+j), key)
-					thr = t.threshold()
-				}
-			}
-		}
-	}
 	cands := newTopK(kc)
 	if workers := e.workers(n * e.dim / 4); workers == 1 || !parallel {
-		scan(0, n, cands)
+		e.scanCodes(qi, []float32{scale}, []float32{bias}, 0, n, []*topK{cands})
 	} else {
 		parts := make([]*topK, workers)
 		var wg sync.WaitGroup
 		for w := range parts {
 			parts[w] = newTopK(kc)
 			lo, hi := n*w/workers, n*(w+1)/workers
-			wg.Go(func() { scan(lo, hi, parts[w]) })
+			wg.Go(func() { e.scanCodes(qi, []float32{scale}, []float32{bias}, lo, hi, []*topK{parts[w]}) })
 		}
 		wg.Wait()
 		for _, p := range parts {
 			cands.merge(p)
 		}
 	}
-	// Re-rank the candidates with the float vectors.
+	return e.rerank(q, cands, k)
+}
+
+// scanCodes offers rows [lo, hi) to heaps[j] keyed by query j's
+// approximate score from the codes (one query, or four scored together):
+// higher is better, 2q·x-|x|² for L2 (|q|² being the same for every row).
+// qi holds the queries' int8 forms back to back. The caller holds mu.
+func (e *Exact) scanCodes(qi []int8, scale, bias []float32, lo, hi int, heaps []*topK) {
+	const block = 1024
+	d, g := e.dim, len(heaps)
+	alpha := float32(1)
+	if e.metric == L2 {
+		alpha = 2
+	}
+	out := make([]int32, g*block)
+	thr := make([]float32, g)
+	for j, t := range heaps {
+		thr[j] = t.threshold()
+	}
+	for r0 := lo; r0 < hi; r0 += block {
+		m := min(block, hi-r0)
+		if g == 4 {
+			kernels.DotU8S8Rows4(out[:4*m], qi, e.q.codes[r0*d:(r0+m)*d], d)
+		} else {
+			kernels.DotU8S8Rows(out[:m], qi, e.q.codes[r0*d:(r0+m)*d], d)
+		}
+		for i := range m {
+			var norm float32
+			if e.metric == L2 {
+				norm = e.q.norms[r0+i]
+			}
+			for j, t := range heaps {
+				key := alpha*(bias[j]+scale[j]*float32(out[i*g+j])) - norm
+				if key >= thr[j] {
+					t.push(uint64(r0+i), key)
+					thr[j] = t.threshold()
+				}
+			}
+		}
+	}
+}
+
+// rerank scores the candidate rows (IDs holding row numbers) with the
+// float vectors and returns the best k as results. The caller holds mu.
+func (e *Exact) rerank(q []float32, cands *topK, k int) []Result {
 	t := newTopK(k)
 	d := e.dim
 	for _, c := range cands.items {
@@ -210,6 +199,62 @@ func (e *Exact) searchQuantized(q []float32, k int, parallel bool) []Result {
 		t.push(e.ids[r], key)
 	}
 	return e.finish(t.sorted(), q)
+}
+
+// searchBatchQuantized answers the queries of SearchBatch through the
+// codes: groups of four queries scored in one pass over the codes, a group
+// per goroutine at a time.
+func (e *Exact) searchBatchQuantized(qs []float32, nq, k int) [][]Result {
+	e.ensureCodes()
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	out := make([][]Result, nq)
+	n := len(e.ids)
+	if n == 0 {
+		return out
+	}
+	k = min(k, n)
+	kc := min(n, max(int8Candidates*k, int8MinCandidates))
+	d := e.dim
+	groups := (nq + 3) / 4
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range max(1, min(groups, e.workers(1<<62))) {
+		wg.Go(func() {
+			qf := make([]float32, 4*d)
+			qi := make([]int8, 4*d)
+			for {
+				gi := int(next.Add(1)) - 1
+				if gi >= groups {
+					return
+				}
+				q0, g := 4*gi, min(4, nq-4*gi)
+				if g < 4 {
+					g = 1 // the last few one at a time
+				}
+				for q := q0; q < min(q0+4, nq); q += g {
+					m := min(g, nq-q)
+					scale, bias := make([]float32, m), make([]float32, m)
+					heaps := make([]*topK, m)
+					for j := range m {
+						v := qf[j*d : (j+1)*d]
+						copy(v, qs[(q+j)*d:(q+j+1)*d])
+						if e.metric == Cosine {
+							normalize(v)
+						}
+						scale[j], bias[j] = e.q.sq.query(qi[j*d:(j+1)*d], v)
+						heaps[j] = newTopK(kc)
+					}
+					e.scanCodes(qi[:m*d], scale, bias, 0, n, heaps)
+					for j := range m {
+						out[q+j] = e.rerank(qf[j*d:(j+1)*d], heaps[j], k)
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return out
 }
 
 // ExactCodeBytes returns the memory of e's int8 codes and their norms, in

@@ -40,3 +40,48 @@ func dotU8S8RowsGeneric(out []int32, q []int8, codes []uint8, stride int) {
 		out[i] = s
 	}
 }
+
+// DotU8S8Rows4 is DotU8S8Rows for four queries at once, qs holding them
+// back to back (4*dim values): out[4*i+j] is query j's product with row i,
+// for the len(out)/4 rows. Each row's codes are read once for the four,
+// which is what makes a batch of queries faster than one at a time.
+func DotU8S8Rows4(out []int32, qs []int8, codes []uint8, stride int) {
+	if len(out)%4 != 0 || len(qs)%4 != 0 {
+		panic(fmt.Sprintf("kernels.DotU8S8Rows4: %d outputs and %d query values are not four queries' worth", len(out), len(qs)))
+	}
+	n, d := len(out)/4, len(qs)/4
+	if stride < d {
+		panic(fmt.Sprintf("kernels.DotU8S8Rows4: stride %d shorter than the queries' %d values", stride, d))
+	}
+	if n > 0 && (n-1)*stride+d > len(codes) {
+		panic(fmt.Sprintf("kernels.DotU8S8Rows4: %d rows of stride %d need %d codes, have %d", n, stride, (n-1)*stride+d, len(codes)))
+	}
+	if d > 66000 {
+		panic(fmt.Sprintf("kernels.DotU8S8Rows4: %d dimensions could overflow int32", d))
+	}
+	if n == 0 {
+		return
+	}
+	if d == 0 {
+		clear(out)
+		return
+	}
+	active.dotU8S8Rows4(out, qs, codes, stride)
+}
+
+// dotU8S8Rows4By runs a one-query kernel four times, for the paths
+// without a four-query kernel.
+func dotU8S8Rows4By(f func(out []int32, q []int8, codes []uint8, stride int), out []int32, qs []int8, codes []uint8, stride int) {
+	n, d := len(out)/4, len(qs)/4
+	tmp := make([]int32, n)
+	for j := range 4 {
+		f(tmp, qs[j*d:(j+1)*d], codes, stride)
+		for i, s := range tmp {
+			out[4*i+j] = s
+		}
+	}
+}
+
+func dotU8S8Rows4Generic(out []int32, qs []int8, codes []uint8, stride int) {
+	dotU8S8Rows4By(dotU8S8RowsGeneric, out, qs, codes, stride)
+}

@@ -63,3 +63,22 @@ func dotU8S8RowsAVX2Go(out []int32, q []int8, codes []uint8, stride int) {
 		out[i] += s
 	}
 }
+
+//go:noescape
+func dotU8S8Rows4VNNI(out *int32, qs *int8, dim int, codes *uint8, stride, n int)
+
+func dotU8S8Rows4VNNIGo(out []int32, qs []int8, codes []uint8, stride int) {
+	dotU8S8Rows4VNNI(&out[0], &qs[0], len(qs)/4, &codes[0], stride, len(out)/4)
+}
+
+func dotU8S8Rows4AVX512Go(out []int32, qs []int8, codes []uint8, stride int) {
+	if hasVNNI {
+		dotU8S8Rows4VNNIGo(out, qs, codes, stride)
+		return
+	}
+	dotU8S8Rows4By(dotU8S8RowsAVX512BWGo, out, qs, codes, stride)
+}
+
+func dotU8S8Rows4AVX2Go(out []int32, qs []int8, codes []uint8, stride int) {
+	dotU8S8Rows4By(dotU8S8RowsAVX2Go, out, qs, codes, stride)
+}

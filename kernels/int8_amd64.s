@@ -32,6 +32,19 @@
 	ADDQ          R12, R11; \
 	DECQ          R14
 
+// I8HSUM adds the 16 lanes of z (y and x its lower halves) and stores the
+// sum at off(R8). It clobbers Y6.
+#define I8HSUM(z, y, x, off) \
+	VEXTRACTI64X4 $1, z, Y6; \
+	VPADDD        Y6, y, y; \
+	VEXTRACTI128  $1, y, X6; \
+	VPADDD        X6, x, x; \
+	VPSHUFD       $0x4e, x, X6; \
+	VPADDD        X6, x, x; \
+	VPSHUFD       $0xb1, x, X6; \
+	VPADDD        X6, x, x; \
+	VMOVD         x, off(R8)
+
 // func dotU8S8RowsVNNI(out *int32, q *int8, dim int, codes *uint8, stride, n int)
 //
 // 64 bytes a VPDPBUSD, the tail masked.
@@ -155,5 +168,75 @@ avx2vec:
 	ADDQ         R12, R11
 	DECQ         R14
 	JNZ          avx2row
+	VZEROUPPER
+	RET
+
+// func dotU8S8Rows4VNNI(out *int32, qs *int8, dim int, codes *uint8, stride, n int)
+//
+// Four queries, qs[j*dim:], against each row: one load of 64 codes, four
+// VPDPBUSD into Z0..Z3; R13 is dim, the queries' stride.
+TEXT ·dotU8S8Rows4VNNI(SB), NOSPLIT, $0-48
+	MOVQ  out+0(FP), R8
+	MOVQ  qs+8(FP), R9
+	MOVQ  dim+16(FP), R10
+	MOVQ  codes+24(FP), R11
+	MOVQ  stride+32(FP), R12
+	MOVQ  n+40(FP), R14
+	MOVQ  R10, R13
+	MOVQ  R10, DX
+	ANDQ  $63, DX
+	MOVQ  DX, CX
+	MOVQ  $1, AX
+	SHLQ  CX, AX
+	DECQ  AX
+	KMOVQ AX, K1
+	ANDQ  $-64, R10
+
+v4row:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	MOVQ   R11, SI
+	MOVQ   R9, DI
+	MOVQ   R10, CX
+
+v4vec:
+	TESTQ    CX, CX
+	JZ       v4tail
+	VMOVDQU8 (SI), Z4
+	LEAQ     (DI)(R13*2), BX
+	VPDPBUSD (DI), Z4, Z0
+	VPDPBUSD (DI)(R13*1), Z4, Z1
+	VPDPBUSD (BX), Z4, Z2
+	VPDPBUSD (BX)(R13*1), Z4, Z3
+	ADDQ     $64, SI
+	ADDQ     $64, DI
+	SUBQ     $64, CX
+	JMP      v4vec
+
+v4tail:
+	TESTQ      DX, DX
+	JZ         v4sum
+	VMOVDQU8.Z (SI), K1, Z4
+	LEAQ       (DI)(R13*2), BX
+	VMOVDQU8.Z (DI), K1, Z5
+	VPDPBUSD   Z5, Z4, Z0
+	VMOVDQU8.Z (DI)(R13*1), K1, Z5
+	VPDPBUSD   Z5, Z4, Z1
+	VMOVDQU8.Z (BX), K1, Z5
+	VPDPBUSD   Z5, Z4, Z2
+	VMOVDQU8.Z (BX)(R13*1), K1, Z5
+	VPDPBUSD   Z5, Z4, Z3
+
+v4sum:
+	I8HSUM(Z0, Y0, X0, 0)
+	I8HSUM(Z1, Y1, X1, 4)
+	I8HSUM(Z2, Y2, X2, 8)
+	I8HSUM(Z3, Y3, X3, 12)
+	ADDQ $16, R8
+	ADDQ R12, R11
+	DECQ R14
+	JNZ  v4row
 	VZEROUPPER
 	RET

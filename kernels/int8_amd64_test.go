@@ -15,4 +15,12 @@ func TestDotU8S8RowsVariants(t *testing.T) {
 		t.Skip("no AVX512-VNNI")
 	}
 	t.Run("vnni", func(t *testing.T) { checkInt8(t, dotU8S8RowsVNNIGo) })
+	t.Run("vnni-4", func(t *testing.T) {
+		checkInt8x4(t, func(out []int32, qs []int8, codes []uint8, stride int) {
+			if len(qs) == 0 {
+				return // the exported function's case
+			}
+			dotU8S8Rows4VNNIGo(out, qs, codes, stride)
+		})
+	})
 }

@@ -109,3 +109,53 @@ func BenchmarkDotRows128(b *testing.B) {
 		DotRows(out, q, data, 128, idx)
 	}
 }
+
+// checkInt8x4 compares a four-query kernel with the plain loop.
+func checkInt8x4(t *testing.T, f func(out []int32, qs []int8, codes []uint8, stride int)) {
+	t.Helper()
+	r := rand.New(rand.NewPCG(32, 32))
+	for _, d := range append(vecLengths[:131:131], 200, 256, 1000) {
+		for _, pad := range []int{0, 3, 64} {
+			n := 1 + r.IntN(6)
+			qs := make([]int8, 0, 4*d)
+			var wants [4][]int32
+			var codes []uint8
+			q0, c, w0 := int8Case(r, d, d+pad, n)
+			codes = c
+			qs = append(qs, q0...)
+			wants[0] = w0
+			for j := 1; j < 4; j++ {
+				q := make([]int8, d)
+				for i := range q {
+					q[i] = int8(r.IntN(255) - 127)
+				}
+				qs = append(qs, q...)
+				wants[j] = make([]int32, n)
+				for i := range n {
+					for k := range d {
+						wants[j][i] += int32(codes[i*(d+pad)+k]) * int32(q[k])
+					}
+				}
+			}
+			out := make([]int32, 4*n)
+			f(out, qs, codes, d+pad)
+			for i := range n {
+				for j := range 4 {
+					if out[4*i+j] != wants[j][i] {
+						t.Fatalf("d=%d stride %d row %d query %d: %d, want %d", d, d+pad, i, j, out[4*i+j], wants[j][i])
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestDotU8S8Rows4(t *testing.T) {
+	forEachPath(t, func(t *testing.T) { checkInt8x4(t, DotU8S8Rows4) })
+	defer func() {
+		if recover() == nil {
+			t.Error("three outputs accepted")
+		}
+	}()
+	DotU8S8Rows4(make([]int32, 3), make([]int8, 8), make([]uint8, 8), 2)
+}

@@ -33,6 +33,7 @@ type kernelSet struct {
 	dotBlocks    func(out, q, blocks []float32)
 	l2sqBlocks   func(out, q, blocks []float32)
 	dotU8S8Rows  func(out []int32, q []int8, codes []uint8, stride int)
+	dotU8S8Rows4 func(out []int32, qs []int8, codes []uint8, stride int)
 	axpy         func(alpha float32, x, y []float32)
 	scale        func(alpha float32, x []float32)
 	add          func(dst, x []float32)
@@ -58,6 +59,7 @@ var genericSet = &kernelSet{
 	dotBlocks:    dotBlocksGeneric,
 	l2sqBlocks:   l2sqBlocksGeneric,
 	dotU8S8Rows:  dotU8S8RowsGeneric,
+	dotU8S8Rows4: dotU8S8Rows4Generic,
 	axpy:         axpyGeneric,
 	scale:        scaleGeneric,
 	add:          addGeneric,
