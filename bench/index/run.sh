@@ -43,6 +43,7 @@
 #	PYTHON      Python with numpy, Pillow, FAISS and hnswlib [/usr/bin/python3:
 #	            Debian's python3-faiss 1.7.3 and python3-hnswlib 0.6.2]
 #	PLOTS       directory of the recall/QPS curves [bench/index]
+#	INT8        1: also time our exact search through int8 codes [1]
 #
 # Both libraries get 2 threads for builds and exact search (GOMAXPROCS=2
 # for ours; omp_set_num_threads(2) for FAISS, num_threads=2 for hnswlib);
@@ -134,7 +135,8 @@ for set in $SETS; do
 	builds=${BUILD_RUNS:-$([ "$n" -gt 200000 ] && echo 1 || echo 3)}
 	log "data set $set ($n vectors)"
 	"$WORK/indexbench" run -data "$dir" -name "$set" -out "$dir.json" \
-		-runs "$RUNS" -build-runs "$builds" -efs "$EFS" -min-seconds "$MIN_SECONDS" -ref "$ref"
+		-runs "$RUNS" -build-runs "$builds" -efs "$EFS" -min-seconds "$MIN_SECONDS" -ref "$ref" \
+		$([ "${INT8:-1}" = 1 ] && echo -int8)
 	results+=("$dir.json")
 done
 
