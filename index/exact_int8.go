@@ -1,6 +1,7 @@
 package index
 
 import (
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -140,7 +141,30 @@ func (e *Exact) searchQuantized(q []float32, k int, parallel bool) []Result {
 			cands.merge(p)
 		}
 	}
+	e.widen(cands, qi, scale, bias, e.q.sq.margin(q, qi, scale), k)
 	return e.rerank(q, cands, k)
+}
+
+// widen adds to cands, when the quantisation error could hide a true
+// top-k row beyond them, every row whose approximate key lies within the
+// margin of the k-th best (a second pass over the codes): on short, dense
+// vectors the codes' error outweighs the gaps between neighbours, and more
+// candidates keep the results exact. The caller holds mu.
+func (e *Exact) widen(cands *topK, qi []int8, scale, bias, margin float32, k int) {
+	if e.metric == L2 {
+		margin *= 2
+	}
+	items := slices.Clone(cands.items)
+	sortResults(items)
+	if len(items) < cands.k || len(items) <= k {
+		return // every row is a candidate already
+	}
+	floor := items[k-1].Score - margin
+	if floor >= items[len(items)-1].Score {
+		return // the kept candidates reach below the margin
+	}
+	// cands is a plain list from here on, which is all rerank needs.
+	cands.items = append(items, e.scanCodesAbove(qi, scale, bias, floor, items)...)
 }
 
 // scanCodes offers rows [lo, hi) to heaps[j] keyed by query j's
@@ -180,6 +204,37 @@ func (e *Exact) scanCodes(qi []int8, scale, bias []float32, lo, hi int, heaps []
 			}
 		}
 	}
+}
+
+// scanCodesAbove returns the rows, not among have, whose approximate key
+// is at least floor.
+func (e *Exact) scanCodesAbove(qi []int8, scale, bias, floor float32, have []Result) []Result {
+	const block = 1024
+	d, n := e.dim, len(e.ids)
+	alpha := float32(1)
+	if e.metric == L2 {
+		alpha = 2
+	}
+	seen := make(map[uint64]bool, len(have))
+	for _, r := range have {
+		seen[r.ID] = true
+	}
+	var extra []Result
+	out := make([]int32, block)
+	for r0 := 0; r0 < n; r0 += block {
+		m := min(block, n-r0)
+		kernels.DotU8S8Rows(out[:m], qi, e.q.codes[r0*d:(r0+m)*d], d)
+		for i, s := range out[:m] {
+			key := alpha * (bias + scale*float32(s))
+			if e.metric == L2 {
+				key -= e.q.norms[r0+i]
+			}
+			if key >= floor && !seen[uint64(r0+i)] {
+				extra = append(extra, Result{ID: uint64(r0 + i), Score: key})
+			}
+		}
+	}
+	return extra
 }
 
 // rerank scores the candidate rows (IDs holding row numbers) with the
@@ -247,7 +302,9 @@ func (e *Exact) searchBatchQuantized(qs []float32, nq, k int) [][]Result {
 					}
 					e.scanCodes(qi[:m*d], scale, bias, 0, n, heaps)
 					for j := range m {
-						out[q+j] = e.rerank(qf[j*d:(j+1)*d], heaps[j], k)
+						v, vi := qf[j*d:(j+1)*d], qi[j*d:(j+1)*d]
+						e.widen(heaps[j], vi, scale[j], bias[j], e.q.sq.margin(v, vi, scale[j]), k)
+						out[q+j] = e.rerank(v, heaps[j], k)
 					}
 				}
 			}

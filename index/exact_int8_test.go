@@ -144,3 +144,31 @@ func TestSQ8(t *testing.T) {
 		t.Errorf("clipping: %v", codes)
 	}
 }
+
+// TestExactQuantizedDense: 8 dimensions, 20,000 vectors, where the codes'
+// error outweighs the gaps between neighbours: the widened candidates keep
+// recall@10 at least 0.99.
+func TestExactQuantizedDense(t *testing.T) {
+	for _, m := range []Metric{Cosine, L2} {
+		const dim, n = 8, 20000
+		rng := rand.New(rand.NewPCG(42, 42))
+		vecs := randomVecs(rng, n, dim)
+		ids := seqIDs(n)
+		e, _ := NewExact(dim, m)
+		e.SetQuantize(true)
+		e.AddBatch(ids, vecs)
+		const nq = 30
+		qs := randomVecs(rng, nq, dim)
+		batch := e.SearchBatch(qs, nq, 10)
+		var rec, recBatch float64
+		for i := range nq {
+			q := qs[i*dim : (i+1)*dim]
+			want := bruteForce(m, ids, vecs, dim, q)
+			rec += recallAt10(e.Search(q, 10), want)
+			recBatch += recallAt10(batch[i], want)
+		}
+		if rec/nq < 0.99 || recBatch/nq < 0.99 {
+			t.Errorf("%v: recall@10 %.4f single, %.4f batch", m, rec/nq, recBatch/nq)
+		}
+	}
+}

@@ -79,3 +79,19 @@ func (s *sq8) query(dst []int8, q []float32) (scale, bias float32) {
 	}
 	return scale, bias
 }
+
+// margin returns how far below the k-th best approximate key a row's
+// approximate key may lie and still be among the k best by the decoded
+// vectors: three standard deviations of the difference of two rows'
+// errors. A row's error has two parts: its codes' rounding (uniform within
+// half a step, so variance (q[d]*step[d])²/12 a dimension) and the query's
+// (e[d] = q[d]*step[d] - scale*qi[d] times a code, taken uniform in 0..255).
+func (s *sq8) margin(q []float32, qi []int8, scale float32) float32 {
+	var v float64
+	for d, x := range q {
+		w := float64(x * s.step[d])
+		e := w - float64(scale)*float64(qi[d])
+		v += w*w/12 + e*e*255*255/3
+	}
+	return float32(3 * math.Sqrt(2*v))
+}
