@@ -16,7 +16,8 @@
 //   - exact search: single queries (one per call) and batches of 1000, ours
 //     (index.Exact) against FAISS IndexFlatIP;
 //   - HNSW: build time and memory, then recall@10 and queries per second over
-//     a sweep of ef, with 2 threads (a batch of all queries) and 1 thread,
+//     a sweep of ef, the query set as one batch on 2 threads and on 1
+//     (GOMAXPROCS 1 for ours, num_threads=1 for hnswlib's knn_query),
 //     ours (index.HNSW) against hnswlib, both with M=16, ef_construction=200.
 //
 // DIR/meta.json names the metric: "l2" (ours index.L2, FAISS IndexFlatL2,
@@ -437,16 +438,15 @@ func runHNSW(f *runFlags, r *ref, res *Results, base []float32, n, dim int, qs [
 				s := Sweep{Side: side, Run: run, Threads: threads}
 				if side == "ours" {
 					for _, ef := range f.efs {
-						var m Measure
-						if threads == 1 {
-							m = timeQueries(f.minSeconds, nq, func(i int) []index.Result {
-								return h.SearchEf(qs[i*dim:(i+1)*dim], f.k, ef)
-							}, truth)
-						} else {
-							m = timeBatches(f.minSeconds, nq, nq, func(q0, b int) [][]index.Result {
-								return h.SearchBatchEf(qs[q0*dim:(q0+b)*dim], b, f.k, ef)
-							}, truth)
-						}
+						// The query set as one batch, as hnswlib's knn_query
+						// gets it; with one thread, on one thread
+						// (GOMAXPROCS 1, the collector included), as
+						// knn_query(num_threads=1) runs.
+						prev := runtime.GOMAXPROCS(threads)
+						m := timeBatches(f.minSeconds, nq, nq, func(q0, b int) [][]index.Result {
+							return h.SearchBatchEf(qs[q0*dim:(q0+b)*dim], b, f.k, ef)
+						}, truth)
+						runtime.GOMAXPROCS(prev)
 						s.Points = append(s.Points, Point{Ef: ef, Seconds: m.Seconds, CPUSeconds: m.CPUSeconds, QPS: m.QPS, Recall: m.Recall})
 					}
 				} else {
