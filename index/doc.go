@@ -4,8 +4,12 @@
 // Two in-memory vector indexes are provided, both safe for concurrent use:
 //
 //   - [Exact] scans every stored vector. Batches of queries are scored with
-//     [kernels.Sgemm] block by block, and only a bounded top-k heap per query
-//     is kept, so nothing is ever fully sorted.
+//     [kernels.Sgemm] block by block, single queries with the distance
+//     kernels (short vectors in 16-row blocks, [kernels.DotBlocks]), and only
+//     a bounded top-k heap per query is kept, so nothing is ever fully
+//     sorted. [Exact.SetQuantize] (Options.Int8) scores int8 codes of the
+//     vectors instead ([kernels.DotU8S8Rows], VNNI where the CPU has it) and
+//     re-ranks the best candidates with the floats.
 //   - [HNSW] is a hierarchical navigable small world graph (Malkov and
 //     Yashunin, 2018) with the heuristic neighbour selection of the paper's
 //     algorithm 4. It answers approximate queries in logarithmic time.
