@@ -3,7 +3,6 @@ package index
 import (
 	"slices"
 	"sync"
-	"sync/atomic"
 
 	"github.com/lookalike/lookalike/kernels"
 )
@@ -127,14 +126,14 @@ func (e *Exact) searchQuantized(q []float32, k int, parallel bool) []Result {
 	scale, bias := e.q.sq.query(qi, q)
 	cands := newTopK(kc)
 	if workers := e.workers(n * e.dim / 4); workers == 1 || !parallel {
-		e.scanCodes(qi, []float32{scale}, []float32{bias}, 0, n, []*topK{cands})
+		e.scanCodes(qi, []float32{scale}, []float32{bias}, 0, n, []*topK{cands}, nil)
 	} else {
 		parts := make([]*topK, workers)
 		var wg sync.WaitGroup
 		for w := range parts {
 			parts[w] = newTopK(kc)
 			lo, hi := n*w/workers, n*(w+1)/workers
-			wg.Go(func() { e.scanCodes(qi, []float32{scale}, []float32{bias}, lo, hi, []*topK{parts[w]}) })
+			wg.Go(func() { e.scanCodes(qi, []float32{scale}, []float32{bias}, lo, hi, []*topK{parts[w]}, nil) })
 		}
 		wg.Wait()
 		for _, p := range parts {
@@ -170,15 +169,19 @@ func (e *Exact) widen(cands *topK, qi []int8, scale, bias, margin float32, k int
 // scanCodes offers rows [lo, hi) to heaps[j] keyed by query j's
 // approximate score from the codes (one query, or four scored together):
 // higher is better, 2q·x-|x|² for L2 (|q|² being the same for every row).
-// qi holds the queries' int8 forms back to back. The caller holds mu.
-func (e *Exact) scanCodes(qi []int8, scale, bias []float32, lo, hi int, heaps []*topK) {
+// qi holds the queries' int8 forms back to back; buf, when at least 4,096
+// long, is scratch space. The caller holds mu.
+func (e *Exact) scanCodes(qi []int8, scale, bias []float32, lo, hi int, heaps []*topK, buf []int32) {
 	const block = 1024
 	d, g := e.dim, len(heaps)
 	alpha := float32(1)
 	if e.metric == L2 {
 		alpha = 2
 	}
-	out := make([]int32, g*block)
+	out := buf
+	if len(out) < g*block {
+		out = make([]int32, g*block)
+	}
 	thr := make([]float32, g)
 	for j, t := range heaps {
 		thr[j] = t.threshold()
@@ -257,8 +260,11 @@ func (e *Exact) rerank(q []float32, cands *topK, k int) []Result {
 }
 
 // searchBatchQuantized answers the queries of SearchBatch through the
-// codes: groups of four queries scored in one pass over the codes, a group
-// per goroutine at a time.
+// codes, in the loop order of a matrix product: the rows in blocks that
+// stay in cache, every query scored against a block (four at a time)
+// before the next block is read, so the codes are read from memory once
+// per batch rather than once per query. Row ranges are spread over the
+// goroutines, each with its own heaps, merged at the end.
 func (e *Exact) searchBatchQuantized(qs []float32, nq, k int) [][]Result {
 	e.ensureCodes()
 	e.mu.RLock()
@@ -271,46 +277,55 @@ func (e *Exact) searchBatchQuantized(qs []float32, nq, k int) [][]Result {
 	k = min(k, n)
 	kc := min(n, max(int8Candidates*k, int8MinCandidates))
 	d := e.dim
-	groups := (nq + 3) / 4
-	var next atomic.Int64
+	// The queries, prepared: normalised floats, int8 forms, scales, biases.
+	qf := append([]float32(nil), qs...)
+	qi := make([]int8, nq*d)
+	scale, bias := make([]float32, nq), make([]float32, nq)
+	for j := range nq {
+		v := qf[j*d : (j+1)*d]
+		if e.metric == Cosine {
+			normalize(v)
+		}
+		scale[j], bias[j] = e.q.sq.query(qi[j*d:(j+1)*d], v)
+	}
+	workers := max(1, min(e.workers(nq*n*d/4), n/1024+1))
+	parts := make([][]*topK, workers)
 	var wg sync.WaitGroup
-	for range max(1, min(groups, e.workers(1<<62))) {
+	for w := range workers {
+		parts[w] = make([]*topK, nq)
+		for j := range nq {
+			parts[w][j] = newTopK(kc)
+		}
+		lo, hi := n*w/workers, n*(w+1)/workers
 		wg.Go(func() {
-			qf := make([]float32, 4*d)
-			qi := make([]int8, 4*d)
-			for {
-				gi := int(next.Add(1)) - 1
-				if gi >= groups {
-					return
-				}
-				q0, g := 4*gi, min(4, nq-4*gi)
-				if g < 4 {
-					g = 1 // the last few one at a time
-				}
-				for q := q0; q < min(q0+4, nq); q += g {
-					m := min(g, nq-q)
-					scale, bias := make([]float32, m), make([]float32, m)
-					heaps := make([]*topK, m)
-					for j := range m {
-						v := qf[j*d : (j+1)*d]
-						copy(v, qs[(q+j)*d:(q+j+1)*d])
-						if e.metric == Cosine {
-							normalize(v)
-						}
-						scale[j], bias[j] = e.q.sq.query(qi[j*d:(j+1)*d], v)
-						heaps[j] = newTopK(kc)
+			buf := make([]int32, 4*1024)
+			// Blocks of rows small enough to stay in L2 with their scores.
+			block := max(64, (256<<10)/max(1, d))
+			for r0 := lo; r0 < hi; r0 += block {
+				r1 := min(hi, r0+block)
+				for q := 0; q < nq; q += 4 {
+					g := min(4, nq-q)
+					if g < 4 {
+						g = 1
 					}
-					e.scanCodes(qi[:m*d], scale, bias, 0, n, heaps)
-					for j := range m {
-						v, vi := qf[j*d:(j+1)*d], qi[j*d:(j+1)*d]
-						e.widen(heaps[j], vi, scale[j], bias[j], e.q.sq.margin(v, vi, scale[j]), k)
-						out[q+j] = e.rerank(v, heaps[j], k)
+					for q1 := q; q1 < min(q+4, nq); q1 += g {
+						m := min(g, nq-q1)
+						e.scanCodes(qi[q1*d:(q1+m)*d], scale[q1:q1+m], bias[q1:q1+m], r0, r1, parts[w][q1:q1+m], buf)
 					}
 				}
 			}
 		})
 	}
 	wg.Wait()
+	for j := range nq {
+		cands := parts[0][j]
+		for _, p := range parts[1:] {
+			cands.merge(p[j])
+		}
+		v, vi := qf[j*d:(j+1)*d], qi[j*d:(j+1)*d]
+		e.widen(cands, vi, scale[j], bias[j], e.q.sq.margin(v, vi, scale[j]), k)
+		out[j] = e.rerank(v, cands, k)
+	}
 	return out
 }
 

@@ -208,6 +208,7 @@ type runFlags struct {
 	singleQueries           int
 	skipExact, skipHNSW     bool
 	int8                    bool
+	oursExact               bool
 	graph                   string
 	metric                  index.Metric
 }
@@ -252,6 +253,7 @@ func runCmd(args []string) {
 	fs.BoolVar(&f.skipExact, "skip-exact", false, "skip the exact search tests")
 	fs.BoolVar(&f.skipHNSW, "skip-hnsw", false, "skip the HNSW tests")
 	fs.BoolVar(&f.int8, "int8", false, "also measure our exact search through int8 codes (index.Exact.SetQuantize)")
+	fs.BoolVar(&f.oursExact, "ours-exact-only", false, "measure our exact search only, not FAISS's (to rerun ours after a change)")
 	fs.StringVar(&f.graph, "graph", "", "development: keep our HNSW index in this directory and reuse it (no build measured)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (ours only) to this file")
 	fs.Parse(args)
@@ -332,7 +334,9 @@ func runExact(f *runFlags, r *ref, res *Results, base []float32, n, dim int, qs 
 		log.Fatal(err)
 	}
 	var built struct{ Seconds float64 }
-	r.call(map[string]any{"cmd": "exact_build", "threads": 2}, &built)
+	if !f.oursExact {
+		r.call(map[string]any{"cmd": "exact_build", "threads": 2}, &built)
+	}
 	single := f.singleQueries
 	if single <= 0 {
 		single = min(1000, max(100, int(1000*100_000/int64(n))))
@@ -341,6 +345,9 @@ func runExact(f *runFlags, r *ref, res *Results, base []float32, n, dim int, qs 
 	batch := min(1000, nq)
 	for run := range f.runs {
 		for _, side := range order(run) {
+			if side == "ref" && f.oursExact {
+				continue
+			}
 			if side == "ours" {
 				m := timeQueries(f.minSeconds, single, func(i int) []index.Result {
 					return ex.Search(qs[i*dim:(i+1)*dim], f.k)
@@ -370,7 +377,9 @@ func runExact(f *runFlags, r *ref, res *Results, base []float32, n, dim int, qs 
 		}
 	}
 	var freed struct{}
-	r.call(map[string]any{"cmd": "exact_free"}, &freed)
+	if !f.oursExact {
+		r.call(map[string]any{"cmd": "exact_free"}, &freed)
+	}
 	if !f.int8 {
 		return
 	}
