@@ -36,11 +36,14 @@ const (
 
 // SetQuantize turns int8 scalar-quantised search on or off. On, searches
 // score the stored vectors' int8 codes and re-rank the best 4k (at least
-// 40) candidates with the float vectors.
+// 40) candidates, and any row the codes' error could hide, with the float
+// vectors. Vectors of up to 32 dimensions stay on the float path: their
+// 16-row blocks are faster than codes, whose error on such short vectors
+// asks for many candidates (Quantized reports false).
 func (e *Exact) SetQuantize(on bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.q = quantState{on: on}
+	e.q = quantState{on: on && !e.blocked()}
 }
 
 // Quantized reports whether searches use the int8 codes.

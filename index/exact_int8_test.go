@@ -156,6 +156,10 @@ func TestExactQuantizedDense(t *testing.T) {
 		ids := seqIDs(n)
 		e, _ := NewExact(dim, m)
 		e.SetQuantize(true)
+		if e.Quantized() {
+			t.Fatal("8-dimensional vectors quantised; they stay on the float blocks")
+		}
+		e.q.on = true // the widening is what this tests
 		e.AddBatch(ids, vecs)
 		const nq = 30
 		qs := randomVecs(rng, nq, dim)
