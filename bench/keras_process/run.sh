@@ -34,12 +34,15 @@ PYTHON=${PYTHON:-/usr/bin/python3}
 data=$(cd "$root/.." && pwd)/shared/datasets/cifar10/train
 mkdir -p "$WORK"
 folder=$WORK/cifar5k
-if [ ! -d "$folder" ]; then
+if [ ! -f "$folder/.complete" ]; then
+	rm -rf "$folder"
 	for c in "$data"/*/; do
 		name=$(basename "$c")
 		mkdir -p "$folder/$name"
-		ls "$c" | sort | head -500 | while read -r f; do cp "$c/$f" "$folder/$name/"; done
+		mapfile -t files < <(ls "$c" | sort)
+		for f in "${files[@]:0:500}"; do cp "$c/$f" "$folder/$name/"; done
 	done
+	touch "$folder/.complete"
 fi
 go build -o "$WORK/lookalike" ./cmd/lookalike
 echo "commit $(git rev-parse --short HEAD), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)" >&2
