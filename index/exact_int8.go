@@ -177,10 +177,6 @@ func (e *Exact) widen(cands *topK, qi []int8, scale, bias, margin float32, k int
 func (e *Exact) scanCodes(qi []int8, scale, bias []float32, lo, hi int, heaps []*topK, buf []int32) {
 	const block = 1024
 	d, g := e.dim, len(heaps)
-	alpha := float32(1)
-	if e.metric == L2 {
-		alpha = 2
-	}
 	out := buf
 	if len(out) < g*block {
 		out = make([]int32, g*block)
@@ -197,12 +193,8 @@ func (e *Exact) scanCodes(qi []int8, scale, bias []float32, lo, hi int, heaps []
 			kernels.DotU8S8Rows(out[:m], qi, e.q.codes[r0*d:(r0+m)*d], d)
 		}
 		for i := range m {
-			var norm float32
-			if e.metric == L2 {
-				norm = e.q.norms[r0+i]
-			}
 			for j, t := range heaps {
-				key := alpha*(bias[j]+scale[j]*float32(out[i*g+j])) - norm
+				key := e.codeKey(out[i*g+j], scale[j], bias[j], r0+i)
 				if key >= thr[j] {
 					t.push(uint64(r0+i), key)
 					thr[j] = t.threshold()
@@ -212,15 +204,21 @@ func (e *Exact) scanCodes(qi []int8, scale, bias []float32, lo, hi int, heaps []
 	}
 }
 
+// codeKey is a row's approximate key from its integer product s with a
+// query of the given scale and bias: higher is better, q·x or, for L2,
+// 2q·x-|x|² (|q|² being the same for every row).
+func (e *Exact) codeKey(s int32, scale, bias float32, row int) float32 {
+	if e.metric == L2 {
+		return 2*(bias+scale*float32(s)) - e.q.norms[row]
+	}
+	return bias + scale*float32(s)
+}
+
 // scanCodesAbove returns the rows, not among have, whose approximate key
 // is at least floor.
 func (e *Exact) scanCodesAbove(qi []int8, scale, bias, floor float32, have []Result) []Result {
 	const block = 1024
 	d, n := e.dim, len(e.ids)
-	alpha := float32(1)
-	if e.metric == L2 {
-		alpha = 2
-	}
 	seen := make(map[uint64]bool, len(have))
 	for _, r := range have {
 		seen[r.ID] = true
@@ -231,11 +229,7 @@ func (e *Exact) scanCodesAbove(qi []int8, scale, bias, floor float32, have []Res
 		m := min(block, n-r0)
 		kernels.DotU8S8Rows(out[:m], qi, e.q.codes[r0*d:(r0+m)*d], d)
 		for i, s := range out[:m] {
-			key := alpha * (bias + scale*float32(s))
-			if e.metric == L2 {
-				key -= e.q.norms[r0+i]
-			}
-			if key >= floor && !seen[uint64(r0+i)] {
+			if key := e.codeKey(s, scale, bias, r0+i); key >= floor && !seen[uint64(r0+i)] {
 				extra = append(extra, Result{ID: uint64(r0 + i), Score: key})
 			}
 		}

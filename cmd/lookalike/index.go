@@ -418,15 +418,22 @@ calibrate --near-duplicates: 99% of the pairs it accepts were copies), or
 			// Only the stored vectors are compared: the model is needed
 			// only to check, when given, that it is the index's.
 			info := &nn.Info{}
-			if model != "" {
-				_, i, _, err := f.loadModel(model)
-				if err != nil {
+			if model != "" || !cmd.Flags().Changed("threshold") {
+				// One load: to check the index against a given model, and
+				// for the default threshold from its calibration.
+				_, i, dir, err := f.loadModel(model)
+				if err != nil && model != "" {
 					return err
 				}
-				info = i
-			}
-			if !cmd.Flags().Changed("threshold") {
-				threshold = f.dupesThreshold(a, model, threshold)
+				if model != "" {
+					info = i
+				}
+				if !cmd.Flags().Changed("threshold") {
+					if err != nil {
+						i = nil // no model found: the fallback threshold
+					}
+					threshold = dupesThreshold(a, dir, i, threshold)
+				}
 			}
 			ix, err := f.open(a, info, true)
 			if err != nil {
@@ -466,13 +473,12 @@ calibrate --near-duplicates: 99% of the pairs it accepts were copies), or
 	return cmd
 }
 
-// dupesThreshold returns the near-duplicate threshold of the index's model
-// (or modelDir's) calibration, or fallback when it has none.
-func (f *indexFlags) dupesThreshold(a *app, modelDir string, fallback float64) float64 {
-	_, info, dir, err := f.loadModel(modelDir)
-	if err == nil {
-		var t *eval.Thresholds
-		if t, err = eval.ReadThresholds(dir, info.Fingerprint); err == nil && t.NearDuplicate != nil {
+// dupesThreshold returns the near-duplicate threshold of the calibration
+// of the model in dir (info nil: none was found), or fallback when it has
+// none.
+func dupesThreshold(a *app, dir string, info *nn.Info, fallback float64) float64 {
+	if info != nil {
+		if t, err := eval.ReadThresholds(dir, info.Fingerprint); err == nil && t.NearDuplicate != nil {
 			a.log.Info("near-duplicate threshold from the model's calibration", "distance", fmt.Sprintf("%.4f", t.NearDuplicate.Distance),
 				"precision", fmt.Sprintf("%.3f", t.NearDuplicate.Precision), "calibrated_on", t.NearDuplicate.Data)
 			return t.NearDuplicate.Distance

@@ -207,7 +207,8 @@ type trainingInfo struct {
 // calibrateVal calibrates the saved model's match thresholds on the
 // validation images (see calibrate).
 func calibrateVal(a *app, f *trainFlags, m *nn.Model, val *data.Dataset) error {
-	_, info, err := nn.Load(f.out)
+	// The saved model's fingerprint: the SHA-256 of its weights file.
+	fp, err := nn.FileSHA256(filepath.Join(f.out, nn.WeightsFile))
 	if err != nil {
 		return err
 	}
@@ -216,7 +217,7 @@ func calibrateVal(a *app, f *trainFlags, m *nn.Model, val *data.Dataset) error {
 	if f.valData != "" {
 		name = f.valData
 	}
-	_, th, err := calibrateAndSave(f.out, info.Fingerprint, filepath.Join(f.out, "calibration"), emb, m.Dim(), val.Labels, len(val.Classes),
+	_, th, err := calibrateAndSave(f.out, fp, filepath.Join(f.out, "calibration"), emb, m.Dim(), val.Labels, len(val.Classes),
 		name, 10, defaultPrecisions, defaultRecalls, f.cfg.Seed)
 	if err != nil {
 		return fmt.Errorf("calibrate on the validation images: %w", err)

@@ -343,25 +343,30 @@ func runExact(f *runFlags, r *ref, res *Results, base []float32, n, dim int, qs 
 	}
 	single = min(single, nq)
 	batch := min(1000, nq)
+	// ours times our single queries and batches, recorded as kinds
+	// "single"+suffix and "batch"+suffix.
+	ours := func(run int, suffix string) {
+		m := timeQueries(f.minSeconds, single, func(i int) []index.Result {
+			return ex.Search(qs[i*dim:(i+1)*dim], f.k)
+		}, truth)
+		m.Side, m.Run, m.Kind = "ours", run, "single"+suffix
+		res.Exact = append(res.Exact, m)
+		logMeasure(m)
+		nb := nq / batch * batch
+		m = timeBatches(f.minSeconds, nb, batch, func(q0, b int) [][]index.Result {
+			return ex.SearchBatch(qs[q0*dim:(q0+b)*dim], b, f.k)
+		}, truth)
+		m.Side, m.Run, m.Kind = "ours", run, "batch"+suffix
+		res.Exact = append(res.Exact, m)
+		logMeasure(m)
+	}
 	for run := range f.runs {
 		for _, side := range order(run) {
 			if side == "ref" && f.oursExact {
 				continue
 			}
 			if side == "ours" {
-				m := timeQueries(f.minSeconds, single, func(i int) []index.Result {
-					return ex.Search(qs[i*dim:(i+1)*dim], f.k)
-				}, truth)
-				m.Side, m.Run, m.Kind = "ours", run, "single"
-				res.Exact = append(res.Exact, m)
-				logMeasure(m)
-				nb := nq / batch * batch
-				m = timeBatches(f.minSeconds, nb, batch, func(q0, b int) [][]index.Result {
-					return ex.SearchBatch(qs[q0*dim:(q0+b)*dim], b, f.k)
-				}, truth)
-				m.Side, m.Run, m.Kind = "ours", run, "batch"
-				res.Exact = append(res.Exact, m)
-				logMeasure(m)
+				ours(run, "")
 				continue
 			}
 			var m Measure
@@ -388,19 +393,7 @@ func runExact(f *runFlags, r *ref, res *Results, base []float32, n, dim int, qs 
 	ex.Search(qs[:dim], f.k) // fits the quantiser and codes the rows
 	res.Int8CodeBytes = index.ExactCodeBytes(ex)
 	for run := range f.runs {
-		m := timeQueries(f.minSeconds, single, func(i int) []index.Result {
-			return ex.Search(qs[i*dim:(i+1)*dim], f.k)
-		}, truth)
-		m.Side, m.Run, m.Kind = "ours", run, "single-int8"
-		res.Exact = append(res.Exact, m)
-		logMeasure(m)
-		nb := nq / batch * batch
-		m = timeBatches(f.minSeconds, nb, batch, func(q0, b int) [][]index.Result {
-			return ex.SearchBatch(qs[q0*dim:(q0+b)*dim], b, f.k)
-		}, truth)
-		m.Side, m.Run, m.Kind = "ours", run, "batch-int8"
-		res.Exact = append(res.Exact, m)
-		logMeasure(m)
+		ours(run, "-int8")
 	}
 	ex.SetQuantize(false)
 }
