@@ -14,6 +14,9 @@ func archSets() []*kernelSet {
 		s := avx512Set
 		if cpu.X86.HasAVX512BF16 {
 			s = avx512BF16Set
+			if hasAMX() {
+				sets = append(sets, amxSet)
+			}
 		}
 		sets = append(sets, s)
 	}
@@ -55,6 +58,15 @@ var avx512BF16Set = func() *kernelSet {
 	s := *avx512Set
 	s.gemmBF16 = bf16Gemm
 	s.packBF16 = packBF16AVX512
+	return &s
+}()
+
+// amxSet is the AVX-512 path of a CPU with AMX tiles: SgemmBF16 on the
+// tiles (amxGemm), everything else as avx512BF16Set.
+var amxSet = func() *kernelSet {
+	s := *avx512BF16Set
+	s.name = "amx"
+	s.gemmBF16 = amxGemm
 	return &s
 }()
 

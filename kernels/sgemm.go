@@ -50,6 +50,13 @@ func sgemm(g *gemmImpl, transA, transB, pairedA bool, m, n, k int, alpha float32
 		scaleMatrix(beta, c, m, n, ldc)
 		return
 	}
+	if g.swapTransA && transA && !transB && n < m {
+		t := getFloats(n * m)
+		sgemm(g, true, false, false, n, m, k, alpha, b, ldb, a, lda, 0, *t, m)
+		addTransposed(c, ldc, *t, m, n, beta)
+		floatsPool.Put(t)
+		return
+	}
 	p := gemmArgs{
 		transA: transA, transB: transB, pairedA: pairedA,
 		m: m, n: n, k: k,
@@ -93,6 +100,44 @@ func scaleMatrix(beta float32, c []float32, m, n, ldc int) {
 			}
 		}
 	}
+}
+
+// addTransposed sets C = Tᵀ + beta*C for the m x n matrix C, where T is
+// n x m with rows m apart, in 32 x 32 blocks so that both stay in cache.
+func addTransposed(c []float32, ldc int, t []float32, m, n int, beta float32) {
+	for i0 := 0; i0 < m; i0 += 32 {
+		i1 := min(i0+32, m)
+		for j0 := 0; j0 < n; j0 += 32 {
+			j1 := min(j0+32, n)
+			for i := i0; i < i1; i++ {
+				row := c[i*ldc+j0 : i*ldc+j1]
+				for j := range row {
+					v := t[(j0+j)*m+i]
+					if beta != 0 {
+						v += beta * row[j]
+					}
+					row[j] = v
+				}
+			}
+		}
+	}
+}
+
+// floatsPool recycles the scratch of swapped products.
+var floatsPool sync.Pool
+
+// getFloats returns a pooled slice of n floats (contents undefined); put
+// it back in floatsPool when done.
+func getFloats(n int) *[]float32 {
+	p, _ := floatsPool.Get().(*[]float32)
+	if p == nil {
+		p = new([]float32)
+	}
+	if cap(*p) < n {
+		*p = make([]float32, n)
+	}
+	*p = (*p)[:n]
+	return p
 }
 
 // gemmArgs is one Sgemm problem, or a part of one.
@@ -163,6 +208,12 @@ type gemmImpl struct {
 	// even makes the cache blocks of k even, so that a block never splits
 	// a bfloat16 pair of a paired A.
 	even bool
+
+	// swapTransA makes a product with A transposed (and B not) and fewer
+	// columns than rows compute Cᵀ = Bᵀ·A and add its transpose, for a
+	// kernel whose transposed packing of A costs more than its packing of
+	// B: the smaller operand then takes it.
+	swapTransA bool
 }
 
 // Tuning constants for the driver.

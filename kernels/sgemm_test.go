@@ -210,6 +210,8 @@ func TestSgemmLarge(t *testing.T) {
 		{1, 1000, 300},
 		{45, 27, 4500},
 		{300, 130, 288},
+		{64, 96, 3001},
+		{2304, 64, 700},
 	}
 	r := rand.New(rand.NewPCG(3, 4))
 	for i, s := range shapes {
