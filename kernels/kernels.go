@@ -34,6 +34,10 @@ type kernelSet struct {
 	l2sqBlocks   func(out, q, blocks []float32)
 	dotU8S8Rows  func(out []int32, q []int8, codes []uint8, stride int)
 	dotU8S8Rows4 func(out []int32, qs []int8, codes []uint8, stride int)
+	// dotU8S8Tile is DotU8S8Tile on matrix tiles, nil where the CPU has
+	// none (DotU8S8Tile is then a loop).
+	dotU8S8Tile  func(out []int32, qt []int8, codes []uint8, dim int)
+	atLeast32    func(masks []uint32, s []int32, t []int32)
 	axpy         func(alpha float32, x, y []float32)
 	scale        func(alpha float32, x []float32)
 	add          func(dst, x []float32)
@@ -60,6 +64,7 @@ var genericSet = &kernelSet{
 	l2sqBlocks:   l2sqBlocksGeneric,
 	dotU8S8Rows:  dotU8S8RowsGeneric,
 	dotU8S8Rows4: dotU8S8Rows4Generic,
+	atLeast32:    atLeast32Generic,
 	axpy:         axpyGeneric,
 	scale:        scaleGeneric,
 	add:          addGeneric,

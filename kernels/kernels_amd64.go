@@ -38,6 +38,7 @@ var avx512Set = &kernelSet{
 	l2sqBlocks:   l2sqBlocksAVX512Go,
 	dotU8S8Rows:  dotU8S8RowsAVX512Go,
 	dotU8S8Rows4: dotU8S8Rows4AVX512Go,
+	atLeast32:    atLeast32AVX512Go,
 	axpy:         axpyAVX512Go,
 	scale:        scaleAVX512Go,
 	add:          addAVX512Go,
@@ -61,12 +62,13 @@ var avx512BF16Set = func() *kernelSet {
 	return &s
 }()
 
-// amxSet is the AVX-512 path of a CPU with AMX tiles: SgemmBF16 on the
-// tiles (amxGemm), everything else as avx512BF16Set.
+// amxSet is the AVX-512 path of a CPU with AMX tiles: SgemmBF16 and
+// DotU8S8Tile on the tiles, everything else as avx512BF16Set.
 var amxSet = func() *kernelSet {
 	s := *avx512BF16Set
 	s.name = "amx"
 	s.gemmBF16 = amxGemm
+	s.dotU8S8Tile = dotU8S8TileAMX
 	return &s
 }()
 
@@ -82,6 +84,7 @@ var avx2Set = &kernelSet{
 	l2sqBlocks:   l2sqBlocksAVX2Go,
 	dotU8S8Rows:  dotU8S8RowsAVX2Go,
 	dotU8S8Rows4: dotU8S8Rows4AVX2Go,
+	atLeast32:    atLeast32Generic,
 	axpy:         axpyAVX2Go,
 	scale:        scaleAVX2Go,
 	add:          addAVX2Go,

@@ -50,10 +50,10 @@ func sgemm(g *gemmImpl, transA, transB, pairedA bool, m, n, k int, alpha float32
 		scaleMatrix(beta, c, m, n, ldc)
 		return
 	}
-	if g.swapTransA && transA && !transB && n < m {
+	if g.addTransposed != nil && transA && !transB && n < m {
 		t := getFloats(n * m)
 		sgemm(g, true, false, false, n, m, k, alpha, b, ldb, a, lda, 0, *t, m)
-		addTransposed(c, ldc, *t, m, n, beta)
+		g.addTransposed(c, ldc, *t, m, n, beta)
 		floatsPool.Put(t)
 		return
 	}
@@ -97,27 +97,6 @@ func scaleMatrix(beta float32, c []float32, m, n, ldc int) {
 		default:
 			for j := range row {
 				row[j] *= beta
-			}
-		}
-	}
-}
-
-// addTransposed sets C = Tᵀ + beta*C for the m x n matrix C, where T is
-// n x m with rows m apart, in 32 x 32 blocks so that both stay in cache.
-func addTransposed(c []float32, ldc int, t []float32, m, n int, beta float32) {
-	for i0 := 0; i0 < m; i0 += 32 {
-		i1 := min(i0+32, m)
-		for j0 := 0; j0 < n; j0 += 32 {
-			j1 := min(j0+32, n)
-			for i := i0; i < i1; i++ {
-				row := c[i*ldc+j0 : i*ldc+j1]
-				for j := range row {
-					v := t[(j0+j)*m+i]
-					if beta != 0 {
-						v += beta * row[j]
-					}
-					row[j] = v
-				}
 			}
 		}
 	}
@@ -209,11 +188,12 @@ type gemmImpl struct {
 	// a bfloat16 pair of a paired A.
 	even bool
 
-	// swapTransA makes a product with A transposed (and B not) and fewer
-	// columns than rows compute Cᵀ = Bᵀ·A and add its transpose, for a
-	// kernel whose transposed packing of A costs more than its packing of
-	// B: the smaller operand then takes it.
-	swapTransA bool
+	// addTransposed, if set, makes a product with A transposed (and B
+	// not) and fewer columns than rows compute Cᵀ = Bᵀ·A into scratch T
+	// (n x m, rows m apart), then set C = Tᵀ + beta*C with addTransposed:
+	// for a kernel whose transposed packing of A costs more than its
+	// packing of B, the smaller operand then takes it.
+	addTransposed func(c []float32, ldc int, t []float32, m, n int, beta float32)
 }
 
 // Tuning constants for the driver.

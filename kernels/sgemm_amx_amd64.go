@@ -14,12 +14,12 @@ import "fmt"
 // over C.
 var amxGemm = &gemmImpl{
 	mr: 32, nr: 32, kc: 768, kcSingle: 1536, nc: 512,
-	kernel:     kernelAMX,
-	packRows:   packRowsBF16,
-	packCols:   packColsBF16,
-	panelA:     panelAAMX,
-	even:       true,
-	swapTransA: true,
+	kernel:        kernelAMX,
+	packRows:      packRowsBF16,
+	packCols:      packColsBF16,
+	panelA:        panelAAMX,
+	even:          true,
+	addTransposed: addTransposed512,
 }
 
 // kernelAMX is the microKernel for amxGemm's panels: A's rows of pairs
@@ -80,15 +80,12 @@ func panelAAMX(dst, a []float32, lda int, transA, pairedA bool, ir, mr, pc, kc i
 
 // transposePanel sets dst[i*pairs+q] = src[q*32+i] for i < mr, q < pairs.
 func transposePanel(dst, src []float32, mr, pairs int) {
-	for q0 := 0; q0 < pairs; q0 += 16 {
-		q1 := min(q0+16, pairs)
-		for i := range mr {
-			row := dst[i*pairs+q0 : i*pairs+q1]
-			for q := range row {
-				row[q] = src[(q0+q)*32+i]
-			}
-		}
-	}
+	transposeBlocks(dst, pairs, src, 32, pairs, mr, 0, false)
+}
+
+// addTransposed512 is amxGemm's addTransposed: C = Tᵀ + beta*C.
+func addTransposed512(c []float32, ldc int, t []float32, m, n int, beta float32) {
+	transposeBlocks(c, ldc, t, m, n, m, beta, beta != 0)
 }
 
 // amxKernel is the AMX tile kernel (sgemm_amx_amd64.s): pairs counts

@@ -69,3 +69,37 @@ func bothNaNPairs(x, y uint32) bool {
 func packColsBF16Pair(p []float32, rows, stride int) {
 	pairBF16(&p[0], &p[0], rows, stride, stride, stride)
 }
+
+// TestTransposeBlocks checks transposeBlocks (16 x 16 blocks in assembly,
+// edges in Go) against a loop, overwriting and adding.
+func TestTransposeBlocks(t *testing.T) {
+	if !cpu.X86.HasAVX512F {
+		t.Skip("no AVX-512")
+	}
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, s := range [][2]int{{1, 1}, {16, 16}, {17, 33}, {32, 16}, {5, 48}, {64, 100}} {
+		for _, add := range []bool{false, true} {
+			rows, cols := s[0], s[1]
+			lds, ldd := cols+3, rows+5
+			src := randSlice(r, rows*lds)
+			dst := randSlice(r, cols*ldd)
+			want := append([]float32(nil), dst...)
+			const beta = -0.5
+			for i := range rows {
+				for j := range cols {
+					v := src[i*lds+j]
+					if add {
+						v += beta * want[j*ldd+i]
+					}
+					want[j*ldd+i] = v
+				}
+			}
+			transposeBlocks(dst, ldd, src, lds, rows, cols, beta, add)
+			for i := range want {
+				if dst[i] != want[i] {
+					t.Fatalf("%dx%d add=%v: element %d = %g, want %g", rows, cols, add, i, dst[i], want[i])
+				}
+			}
+		}
+	}
+}

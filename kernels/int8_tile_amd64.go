@@ -1,0 +1,36 @@
+//go:build amd64 && !purego
+
+package kernels
+
+import "unsafe"
+
+// dotU8S8TileAMX is DotU8S8Tile on AMX tiles (TDPBUSD through amxKernel,
+// 32 rows at a time) for dimensions that are a multiple of 4; the other
+// dimensions, and the last rows of a block not a multiple of 32, in Go.
+func dotU8S8TileAMX(out []int32, qt []int8, codes []uint8, dim int) {
+	rows := len(out) / QueryTile
+	if dim%4 != 0 {
+		dotU8S8TileGeneric(out, qt, codes, dim)
+		return
+	}
+	full := rows &^ 31
+	groups := dim / 4
+	b := (*float32)(unsafe.Pointer(&qt[0]))
+	for r := 0; r < full; r += 32 {
+		a := (*float32)(unsafe.Pointer(&codes[r*dim]))
+		c := (*float32)(unsafe.Pointer(&out[r*QueryTile]))
+		amxKernel(groups, a, groups, b, c, QueryTile, 32, 32, 1, 0, 1, 1)
+	}
+	if full < rows {
+		dotU8S8TileGeneric(out[full*QueryTile:], qt, codes[full*dim:], dim)
+	}
+}
+
+//go:noescape
+func atLeast32AVX512(masks *uint32, s *int32, t *int32, rows int)
+
+func atLeast32AVX512Go(masks []uint32, s []int32, t []int32) {
+	_ = s[32*len(masks)-1]
+	_ = t[31]
+	atLeast32AVX512(&masks[0], &s[0], &t[0], len(masks))
+}
