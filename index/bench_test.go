@@ -73,6 +73,20 @@ func BenchmarkExactSearchBatch1000(b *testing.B) {
 	b.ReportMetric(float64(1000*b.N)/b.Elapsed().Seconds(), "queries/s")
 }
 
+// BenchmarkExactInt8SearchBatch1000 is BenchmarkExactSearchBatch1000 with
+// int8 codes and re-ranking (on matrix tiles where the CPU has them).
+func BenchmarkExactInt8SearchBatch1000(b *testing.B) {
+	f := fixture.get(b, false)
+	e, _ := NewExact(benchDim, Cosine)
+	e.SetQuantize(true)
+	e.AddBatch(seqIDs(benchN), f.vecs)
+	e.SearchBatch(f.qs[:benchDim], 1, 10)
+	for b.Loop() {
+		e.SearchBatch(f.qs, 1000, 10)
+	}
+	b.ReportMetric(float64(1000*b.N)/b.Elapsed().Seconds(), "queries/s")
+}
+
 // BenchmarkHNSWBuild builds the graph b.N times; run with -benchtime=1x.
 func BenchmarkHNSWBuild(b *testing.B) {
 	vecs := fixture.get(b, false).vecs

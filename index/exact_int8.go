@@ -1,6 +1,8 @@
 package index
 
 import (
+	"math"
+	"math/bits"
 	"slices"
 	"sync"
 
@@ -285,6 +287,15 @@ func (e *Exact) searchBatchQuantized(qs []float32, nq, k int) [][]Result {
 		}
 		scale[j], bias[j] = e.q.sq.query(qi[j*d:(j+1)*d], v)
 	}
+	// On matrix tiles, 32 queries at a time (tiles), else four.
+	var tiles [][]int8
+	if kernels.HasInt8Tiles() && d%4 == 0 {
+		for q := 0; q < nq; q += kernels.QueryTile {
+			t := make([]int8, kernels.TileQueriesLen(d))
+			kernels.PackU8S8Queries(t, qi[q*d:min(nq, q+kernels.QueryTile)*d], d)
+			tiles = append(tiles, t)
+		}
+	}
 	workers := max(1, min(e.workers(nq*n*d/4), n/1024+1))
 	parts := make([][]*topK, workers)
 	var wg sync.WaitGroup
@@ -295,6 +306,10 @@ func (e *Exact) searchBatchQuantized(qs []float32, nq, k int) [][]Result {
 		}
 		lo, hi := n*w/workers, n*(w+1)/workers
 		wg.Go(func() {
+			if tiles != nil {
+				e.scanTiles(tiles, scale, bias, lo, hi, parts[w])
+				return
+			}
 			buf := make([]int32, 4*1024)
 			// Blocks of rows small enough to stay in L2 with their scores.
 			block := max(64, (256<<10)/max(1, d))
@@ -324,6 +339,77 @@ func (e *Exact) searchBatchQuantized(qs []float32, nq, k int) [][]Result {
 		out[j] = e.rerank(v, cands, k)
 	}
 	return out
+}
+
+// tileRows is the number of rows scanTiles scores per tile of queries
+// before it compares them with the queries' thresholds, which it then
+// refreshes: 32 KiB of scores.
+const tileRows = 256
+
+// scanTiles offers rows [lo, hi) to heaps (one per query, the queries
+// packed 32 to a tile in tiles) keyed by their approximate scores, as
+// scanCodes does, scoring each tile of queries against a block of rows at
+// once. A score is turned into a key only when it reaches its query's
+// threshold brought to an integer (intThreshold), which AtLeast32 checks
+// for 32 queries in two instructions. The caller holds mu.
+func (e *Exact) scanTiles(tiles [][]int8, scale, bias []float32, lo, hi int, heaps []*topK) {
+	const T = kernels.QueryTile
+	d := e.dim
+	s := make([]int32, tileRows*T)
+	masks := make([]uint32, tileRows)
+	var th [T]int32
+	// Rows in blocks that stay in L2, every tile of queries against a block.
+	block := max(tileRows, (256<<10)/d/tileRows*tileRows)
+	for b0 := lo; b0 < hi; b0 += block {
+		b1 := min(hi, b0+block)
+		for g, qt := range tiles {
+			q0 := g * T
+			q1 := min(len(heaps), q0+T)
+			for r0 := b0; r0 < b1; r0 += tileRows {
+				r1 := min(b1, r0+tileRows)
+				m := r1 - r0
+				kernels.DotU8S8Tile(s[:m*T], qt, e.q.codes[r0*d:r1*d], d)
+				var floor float32
+				if e.metric == L2 {
+					floor = slices.Min(e.q.norms[r0:r1])
+				}
+				for j := range th {
+					th[j] = math.MaxInt32
+					if q := q0 + j; q < q1 {
+						th[j] = intThreshold(heaps[q].threshold(), scale[q], bias[q], floor, e.metric == L2)
+					}
+				}
+				kernels.AtLeast32(masks[:m], s[:m*T], th[:])
+				for i, mk := range masks[:m] {
+					for mk != 0 {
+						j := bits.TrailingZeros32(mk)
+						mk &= mk - 1
+						t, q := heaps[q0+j], q0+j
+						if key := e.codeKey(s[i*T+j], scale[q], bias[q], r0+i); key >= t.threshold() {
+							t.push(uint64(r0+i), key)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// intThreshold returns an integer score below which a row's key (see
+// codeKey) is surely below thr, for a query of the given scale and bias:
+// key = bias + scale*s, or for L2 2(bias + scale*s) - |x|², with |x|² at
+// least minNorm. The margin covers float32 rounding in the keys.
+func intThreshold(thr, scale, bias, minNorm float32, l2 bool) int32 {
+	if math.IsInf(float64(thr), -1) || scale <= 0 {
+		return math.MinInt32
+	}
+	t, b := float64(thr), float64(bias)
+	if l2 {
+		t = (t + float64(minNorm)) / 2
+	}
+	v := (t - b) / float64(scale)
+	v -= 1e-5*(math.Abs(v)+math.Abs(b/float64(scale))) + 4
+	return int32(max(math.MinInt32, min(math.MaxInt32, math.Floor(v))))
 }
 
 // ExactCodeBytes returns the memory of e's int8 codes and their norms, in
