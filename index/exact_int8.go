@@ -289,7 +289,7 @@ func (e *Exact) searchBatchQuantized(qs []float32, nq, k int) [][]Result {
 	}
 	// On matrix tiles, 32 queries at a time (tiles), else four.
 	var tiles [][]int8
-	if kernels.HasInt8Tiles() && d%4 == 0 {
+	if kernels.HasDotU8S8Tile() && d%4 == 0 {
 		for q := 0; q < nq; q += kernels.QueryTile {
 			t := make([]int8, kernels.TileQueriesLen(d))
 			kernels.PackU8S8Queries(t, qi[q*d:min(nq, q+kernels.QueryTile)*d], d)

@@ -5,10 +5,10 @@ import "fmt"
 // QueryTile is the number of queries DotU8S8Tile scores at once.
 const QueryTile = 32
 
-// HasInt8Tiles reports whether DotU8S8Tile runs on matrix tiles (AMX
-// int8) on this machine, where scoring 32 queries together is many times
-// faster than four at a time with DotU8S8Rows4; elsewhere it is a loop.
-func HasInt8Tiles() bool { return active.dotU8S8Tile != nil }
+// HasDotU8S8Tile reports whether DotU8S8Tile has a fast kernel on this
+// machine (AMX int8 tiles, or AVX512-VNNI), where scoring 32 queries
+// together beats four at a time with DotU8S8Rows4; elsewhere it is a loop.
+func HasDotU8S8Tile() bool { return active.dotU8S8Tile != nil }
 
 // TileQueriesLen is the length of the packed tile of queries of dim values
 // that PackU8S8Queries writes.

@@ -27,6 +27,21 @@ func dotU8S8TileAMX(out []int32, qt []int8, codes []uint8, dim int) {
 }
 
 //go:noescape
+func dotU8S8TileVNNI(out *int32, qt *int8, codes *uint8, dim, rows int)
+
+// dotU8S8TileVNNIGo is DotU8S8Tile with AVX512-VNNI, for dimensions that
+// are a multiple of 4 (the others in Go).
+func dotU8S8TileVNNIGo(out []int32, qt []int8, codes []uint8, dim int) {
+	rows := len(out) / QueryTile
+	if dim%4 != 0 {
+		dotU8S8TileGeneric(out, qt, codes, dim)
+		return
+	}
+	_ = codes[rows*dim-1]
+	dotU8S8TileVNNI(&out[0], &qt[0], &codes[0], dim, rows)
+}
+
+//go:noescape
 func atLeast32AVX512(masks *uint32, s *int32, t *int32, rows int)
 
 func atLeast32AVX512Go(masks []uint32, s []int32, t []int32) {

@@ -34,7 +34,7 @@ type kernelSet struct {
 	l2sqBlocks   func(out, q, blocks []float32)
 	dotU8S8Rows  func(out []int32, q []int8, codes []uint8, stride int)
 	dotU8S8Rows4 func(out []int32, qs []int8, codes []uint8, stride int)
-	// dotU8S8Tile is DotU8S8Tile on matrix tiles, nil where the CPU has
+	// dotU8S8Tile is DotU8S8Tile's fast kernel, nil where the CPU has
 	// none (DotU8S8Tile is then a loop).
 	dotU8S8Tile  func(out []int32, qt []int8, codes []uint8, dim int)
 	atLeast32    func(masks []uint32, s []int32, t []int32)

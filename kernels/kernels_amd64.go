@@ -39,6 +39,7 @@ var avx512Set = &kernelSet{
 	dotU8S8Rows:  dotU8S8RowsAVX512Go,
 	dotU8S8Rows4: dotU8S8Rows4AVX512Go,
 	atLeast32:    atLeast32AVX512Go,
+	dotU8S8Tile:  ifVNNI(dotU8S8TileVNNIGo),
 	axpy:         axpyAVX512Go,
 	scale:        scaleAVX512Go,
 	add:          addAVX512Go,
@@ -97,4 +98,12 @@ var avx2Set = &kernelSet{
 	maxArg:       maxArgGeneric,
 	sumRows:      sumRowsGeneric,
 	packBF16:     packBF16Generic,
+}
+
+// ifVNNI returns f where the CPU has AVX512-VNNI, else nil.
+func ifVNNI(f func(out []int32, qt []int8, codes []uint8, dim int)) func(out []int32, qt []int8, codes []uint8, dim int) {
+	if !hasVNNI {
+		return nil
+	}
+	return f
 }
