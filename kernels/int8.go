@@ -85,3 +85,37 @@ func dotU8S8Rows4By(f func(out []int32, q []int8, codes []uint8, stride int), ou
 func dotU8S8Rows4Generic(out []int32, qs []int8, codes []uint8, stride int) {
 	dotU8S8Rows4By(dotU8S8RowsGeneric, out, qs, codes, stride)
 }
+
+// DotU8S8RowsIdx is DotU8S8Rows for the rows idx[i] of codes: out[i] is
+// q's product with codes[idx[i]*stride : idx[i]*stride+len(q)], for the
+// len(idx) rows (len(out) >= len(idx)): the scores of a graph search's
+// neighbours. It panics if a row lies beyond codes.
+func DotU8S8RowsIdx(out []int32, q []int8, codes []uint8, stride int, idx []uint32) {
+	if len(out) < len(idx) || stride < len(q) {
+		panic(fmt.Sprintf("kernels.DotU8S8RowsIdx: %d scores for %d rows, stride %d for %d values", len(out), len(idx), stride, len(q)))
+	}
+	for _, r := range idx {
+		if int(r)*stride+len(q) > len(codes) {
+			panic(fmt.Sprintf("kernels.DotU8S8RowsIdx: row %d beyond %d codes of stride %d", r, len(codes), stride))
+		}
+	}
+	if len(idx) == 0 {
+		return
+	}
+	if len(q) == 0 {
+		clear(out[:len(idx)])
+		return
+	}
+	active.dotU8S8RowsIdx(out, q, codes, stride, idx)
+}
+
+// rowsIdx returns DotU8S8RowsIdx done a row at a time through rows, a
+// path's DotU8S8Rows.
+func rowsIdx(rows func(out []int32, q []int8, codes []uint8, stride int)) func(out []int32, q []int8, codes []uint8, stride int, idx []uint32) {
+	return func(out []int32, q []int8, codes []uint8, stride int, idx []uint32) {
+		for i, r := range idx {
+			o := int(r) * stride
+			rows(out[i:i+1], q, codes[o:o+len(q)], stride)
+		}
+	}
+}

@@ -49,3 +49,16 @@ func atLeast32AVX512Go(masks []uint32, s []int32, t []int32) {
 	_ = t[31]
 	atLeast32AVX512(&masks[0], &s[0], &t[0], len(masks))
 }
+
+//go:noescape
+func dotU8S8RowsIdxVNNI(out *int32, q *int8, dim int, codes *uint8, stride int, idx *uint32, n int)
+
+// dotU8S8RowsIdxAVX512Go is DotU8S8RowsIdx with AVX512-VNNI where the CPU
+// has it, else a row at a time with AVX512-BW.
+func dotU8S8RowsIdxAVX512Go(out []int32, q []int8, codes []uint8, stride int, idx []uint32) {
+	if !hasVNNI {
+		rowsIdx(dotU8S8RowsAVX512BWGo)(out, q, codes, stride, idx)
+		return
+	}
+	dotU8S8RowsIdxVNNI(&out[0], &q[0], len(q), &codes[0], stride, &idx[0], len(idx))
+}

@@ -154,3 +154,70 @@ group1:
 done:
 	VZEROUPPER
 	RET
+
+// func dotU8S8RowsIdxVNNI(out *int32, q *int8, dim int, codes *uint8, stride int, idx *uint32, n int)
+//
+// out[i] = q · codes[idx[i]*stride:], 64 bytes a VPDPBUSD, the tail
+// masked (K1).
+//
+// Registers: BX codes, R12 stride, R13 the next index, R8 out, R9 q, R10
+// whole 64-byte blocks' bytes, DX the rest, R14 rows left, SI and DI the
+// current row and query bytes, Z0 the sums.
+TEXT ·dotU8S8RowsIdxVNNI(SB), NOSPLIT, $0-56
+	MOVQ  out+0(FP), R8
+	MOVQ  q+8(FP), R9
+	MOVQ  dim+16(FP), R10
+	MOVQ  codes+24(FP), BX
+	MOVQ  stride+32(FP), R12
+	MOVQ  idx+40(FP), R13
+	MOVQ  n+48(FP), R14
+	MOVQ  R10, DX
+	ANDQ  $63, DX
+	MOVQ  DX, CX
+	MOVQ  $1, AX
+	SHLQ  CX, AX
+	DECQ  AX
+	KMOVQ AX, K1
+	ANDQ  $-64, R10
+
+irow:
+	MOVL   (R13), AX
+	IMULQ  R12, AX
+	LEAQ   (BX)(AX*1), SI
+	MOVQ   R9, DI
+	MOVQ   R10, CX
+	VPXORD Z0, Z0, Z0
+
+ivec:
+	TESTQ    CX, CX
+	JZ       itail
+	VMOVDQU8 (SI), Z1
+	VPDPBUSD (DI), Z1, Z0
+	ADDQ     $64, SI
+	ADDQ     $64, DI
+	SUBQ     $64, CX
+	JMP      ivec
+
+itail:
+	TESTQ      DX, DX
+	JZ         isum
+	VMOVDQU8.Z (SI), K1, Z1
+	VMOVDQU8.Z (DI), K1, Z2
+	VPDPBUSD   Z2, Z1, Z0
+
+isum:
+	VEXTRACTI64X4 $1, Z0, Y1
+	VPADDD        Y1, Y0, Y0
+	VEXTRACTI128  $1, Y0, X1
+	VPADDD        X1, X0, X0
+	VPSHUFD       $0x4e, X0, X1
+	VPADDD        X1, X0, X0
+	VPSHUFD       $0xb1, X0, X1
+	VPADDD        X1, X0, X0
+	VMOVD         X0, (R8)
+	ADDQ          $4, R8
+	ADDQ          $4, R13
+	DECQ          R14
+	JNZ           irow
+	VZEROUPPER
+	RET

@@ -36,47 +36,49 @@ type kernelSet struct {
 	dotU8S8Rows4 func(out []int32, qs []int8, codes []uint8, stride int)
 	// dotU8S8Tile is DotU8S8Tile's fast kernel, nil where the CPU has
 	// none (DotU8S8Tile is then a loop).
-	dotU8S8Tile  func(out []int32, qt []int8, codes []uint8, dim int)
-	atLeast32    func(masks []uint32, s []int32, t []int32)
-	axpy         func(alpha float32, x, y []float32)
-	scale        func(alpha float32, x []float32)
-	add          func(dst, x []float32)
-	mulAdd       func(dst, x, w []float32)
-	relu         func(dst, x []float32)
-	reluBackward func(dx, dy, y []float32)
-	adam         func(p, g, m, v []float32, lr, beta1, beta2, eps, bc1, bc2 float32)
-	gelu         func(y, cdf, x []float32)
-	geluBackward func(dx, dy, x, cdf []float32)
-	maxArg       func(y []float32, arg []int32, x []float32, base int32)
-	sumRows      func(dst, x []float32, rows int)
-	packBF16     func(dst, src []float32)
+	dotU8S8Tile    func(out []int32, qt []int8, codes []uint8, dim int)
+	atLeast32      func(masks []uint32, s []int32, t []int32)
+	dotU8S8RowsIdx func(out []int32, q []int8, codes []uint8, stride int, idx []uint32)
+	axpy           func(alpha float32, x, y []float32)
+	scale          func(alpha float32, x []float32)
+	add            func(dst, x []float32)
+	mulAdd         func(dst, x, w []float32)
+	relu           func(dst, x []float32)
+	reluBackward   func(dx, dy, y []float32)
+	adam           func(p, g, m, v []float32, lr, beta1, beta2, eps, bc1, bc2 float32)
+	gelu           func(y, cdf, x []float32)
+	geluBackward   func(dx, dy, x, cdf []float32)
+	maxArg         func(y []float32, arg []int32, x []float32, base int32)
+	sumRows        func(dst, x []float32, rows int)
+	packBF16       func(dst, src []float32)
 }
 
 // genericSet is the portable implementation, available everywhere.
 var genericSet = &kernelSet{
-	name:         "generic",
-	gemm:         genericGemm,
-	dot:          dotGeneric,
-	l2sq:         l2sqGeneric,
-	l2sqRows:     l2sqRowsGeneric,
-	dotRows:      dotRowsGeneric,
-	dotBlocks:    dotBlocksGeneric,
-	l2sqBlocks:   l2sqBlocksGeneric,
-	dotU8S8Rows:  dotU8S8RowsGeneric,
-	dotU8S8Rows4: dotU8S8Rows4Generic,
-	atLeast32:    atLeast32Generic,
-	axpy:         axpyGeneric,
-	scale:        scaleGeneric,
-	add:          addGeneric,
-	mulAdd:       mulAddGeneric,
-	relu:         reluGeneric,
-	reluBackward: reluBackwardGeneric,
-	adam:         adamGeneric,
-	gelu:         geluGeneric,
-	geluBackward: geluBackwardGeneric,
-	maxArg:       maxArgGeneric,
-	sumRows:      sumRowsGeneric,
-	packBF16:     packBF16Generic,
+	name:           "generic",
+	gemm:           genericGemm,
+	dot:            dotGeneric,
+	l2sq:           l2sqGeneric,
+	l2sqRows:       l2sqRowsGeneric,
+	dotRows:        dotRowsGeneric,
+	dotBlocks:      dotBlocksGeneric,
+	l2sqBlocks:     l2sqBlocksGeneric,
+	dotU8S8Rows:    dotU8S8RowsGeneric,
+	dotU8S8Rows4:   dotU8S8Rows4Generic,
+	atLeast32:      atLeast32Generic,
+	dotU8S8RowsIdx: rowsIdx(dotU8S8RowsGeneric),
+	axpy:           axpyGeneric,
+	scale:          scaleGeneric,
+	add:            addGeneric,
+	mulAdd:         mulAddGeneric,
+	relu:           reluGeneric,
+	reluBackward:   reluBackwardGeneric,
+	adam:           adamGeneric,
+	gelu:           geluGeneric,
+	geluBackward:   geluBackwardGeneric,
+	maxArg:         maxArgGeneric,
+	sumRows:        sumRowsGeneric,
+	packBF16:       packBF16Generic,
 }
 
 // available lists the kernel sets this machine can run, best first; the
