@@ -148,6 +148,8 @@ type HNSW struct {
 	stride int
 	upper  [][]uint32 // layer l>0 of node i at upper[i][(l-1)*m : l*m]
 
+	q quantState // int8 codes (hnsw_int8.go), guarded by mu
+
 	entry   atomic.Uint64 // 0 when empty, else (level+1)<<32 | node
 	topMu   sync.Mutex    // held while linking a node above the entry's level
 	stripes [hnswStripes]sync.Mutex
@@ -596,6 +598,7 @@ type searchCtx struct {
 	prune    []cand
 	prunesel []cand
 	touch    uint32 // keeps the loads of searchLayer's first pass
+	qz       quantQuery
 }
 
 func (h *HNSW) getCtx() *searchCtx {
@@ -649,7 +652,7 @@ func (h *HNSW) greedy(s *searchCtx, q []float32, ep cand, l int) cand {
 		}
 		s.nbuf = nbuf
 		ds := s.dists(len(nbuf))
-		h.dists(q, nbuf, ds)
+		h.searchDists(s, q, nbuf, ds)
 		for i, d := range ds {
 			if d < ep.d {
 				ep, changed = cand{d, nbuf[i]}, true
@@ -696,8 +699,11 @@ func (h *HNSW) searchLayer(s *searchCtx, q []float32, eps []cand, ef, l int, ski
 	nbuf := s.nbuf
 	data, stride := h.data, h.stride
 	var touch uint32
-	// Touching pays for data beyond the caches only.
-	bigData := len(data) >= hnswTouchMin
+	// Touching pays for data beyond the caches only; with codes, the
+	// codes are what the distances read.
+	bigData := len(data) >= hnswTouchMin && !s.qz.on
+	codes, dim := h.q.codes, h.dim
+	bigCodes := s.qz.on && len(codes) >= hnswTouchMin
 	for len(s.cands) > 0 {
 		c := s.cands.pop()
 		if len(s.res) >= ef && c.d > s.res[0].d {
@@ -717,11 +723,13 @@ func (h *HNSW) searchLayer(s *searchCtx, q []float32, eps []cand, ef, l int, ski
 				// neighbours are then in flight at once.
 				if bigData {
 					touch ^= math.Float32bits(data[int(e)*stride])
+				} else if bigCodes {
+					touch ^= uint32(codes[int(e)*dim])
 				}
 			}
 		}
 		dbuf := s.dists(len(nbuf))
-		h.dists(q, nbuf, dbuf)
+		h.searchDists(s, q, nbuf, dbuf)
 		for i, e := range nbuf {
 			d := dbuf[i]
 			if len(s.res) < ef || d < s.res[0].d {
@@ -915,6 +923,7 @@ func (h *HNSW) SearchEf(q []float32, k, ef int) []Result {
 	if h.metric == Cosine {
 		normalize(qq)
 	}
+	h.ensureCodes()
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	s := h.getCtx()
@@ -940,6 +949,7 @@ func (h *HNSW) SearchBatchEf(qs []float32, nq, k, ef int) [][]Result {
 		}
 	}
 	out := make([][]Result, nq)
+	h.ensureCodes()
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	workers := min(runtime.GOMAXPROCS(0), (nq+7)/8)
@@ -970,7 +980,12 @@ func (h *HNSW) searchLocked(s *searchCtx, q []float32, k, ef int) []Result {
 		return nil
 	}
 	ef = max(ef, k)
-	ep := cand{h.dist(q, epn), epn}
+	h.prepareQuant(s, q)
+	defer func() { s.qz.on = false }()
+	s.nbuf = append(s.nbuf[:0], epn)
+	ed := s.dists(1)
+	h.searchDists(s, q, s.nbuf, ed)
+	ep := cand{ed[0], epn}
 	for l := top; l > 0; l-- {
 		ep = h.greedy(s, q, ep, l)
 	}
@@ -978,6 +993,9 @@ func (h *HNSW) searchLocked(s *searchCtx, q []float32, k, ef int) []Result {
 	h.searchLayer(s, q, s.w, ef, 0, true)
 	s.w = append(s.w[:0], s.res...)
 	s.res = s.res[:0]
+	if s.qz.on {
+		h.rerank(s, q, s.w)
+	}
 	// Closest first; equal distances (rare) by ID, as the exact index
 	// orders them.
 	slices.SortFunc(s.w, candCmp)

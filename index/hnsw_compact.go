@@ -136,6 +136,7 @@ func (h *HNSW) compactLocked() int {
 		}
 	}
 	h.data, h.ids, h.levels, h.upper = data, ids, levels, upper
+	h.dropCodes()
 	h.deleted = make([]bool, live)
 	h.nDeleted = 0
 	clear(h.nodeOf)
@@ -178,6 +179,7 @@ func (h *HNSW) view(fn func(ids []uint64, vec func(i int) []float32, g *hnswGrap
 // links[off[i]+l]. It validates everything, so a damaged snapshot yields
 // an error rather than a graph that panics later.
 func (h *HNSW) restore(ids []uint64, vecs []float32, levels []uint8, links [][]uint32, entry uint32, top int) error {
+	h.dropCodes()
 	n := len(ids)
 	if len(levels) != n || len(vecs) != n*h.dim {
 		return fmt.Errorf("graph of %d nodes with %d levels and %d values", n, len(levels), len(vecs))

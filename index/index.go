@@ -47,10 +47,9 @@ type Options struct {
 	Kind Kind
 	// HNSW configures the graph when Kind is KindHNSW.
 	HNSW HNSWConfig
-	// Int8 searches the exact index through int8 codes of the vectors,
-	// re-ranking the best candidates with the floats (Exact.SetQuantize).
-	// The codes are derived from the stored vectors when first searched;
-	// the HNSW graph does not take them yet.
+	// Int8 searches through int8 codes of the vectors, re-ranking the best
+	// candidates with the floats (Exact.SetQuantize, HNSW.SetQuantize).
+	// The codes are derived from the stored vectors when first searched.
 	Int8 bool
 	// ReadOnly opens an existing index without writing to it: Add, Delete
 	// and Compact fail with ErrReadOnly, and a torn log tail is skipped but
@@ -360,10 +359,12 @@ func newIndex(dir string, m Meta, opts Options) (*Index, error) {
 	}
 	var err error
 	switch {
-	case opts.Kind == KindHNSW && opts.Int8:
-		return nil, errors.New("int8 search is for the exact index so far, not HNSW")
 	case opts.Kind == KindHNSW:
-		ix.vi, err = NewHNSW(m.Dim, m.Metric, opts.HNSW)
+		var h *HNSW
+		if h, err = NewHNSW(m.Dim, m.Metric, opts.HNSW); err == nil {
+			h.SetQuantize(opts.Int8)
+			ix.vi = h
+		}
 	default:
 		var e *Exact
 		if e, err = NewExact(m.Dim, m.Metric); err == nil {

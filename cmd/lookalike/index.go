@@ -44,7 +44,7 @@ func (f *indexFlags) register(cmd *cobra.Command, dirFlag, usage string) {
 	f.dirFlag = dirFlag
 	cmd.Flags().StringVar(&f.dir, dirFlag, "", usage+"; or --store")
 	cmd.Flags().BoolVar(&f.hnsw, "hnsw", false, "search with an approximate HNSW graph instead of exactly")
-	cmd.Flags().StringVar(&f.quant, "quantize", "", "int8: search the exact index through int8 codes of the vectors (a quarter of their size), re-ranking the best candidates with the float vectors")
+	cmd.Flags().StringVar(&f.quant, "quantize", "", "int8: search through int8 codes of the vectors (a quarter of their size), exact or --hnsw, re-ranking the best candidates with the float vectors")
 	cmd.Flags().IntVar(&f.cfg.M, "m", index.DefaultM, "HNSW links per node")
 	cmd.Flags().IntVar(&f.cfg.EfConstruction, "ef-construction", index.DefaultEfConstruction, "HNSW candidate list size while building")
 	cmd.Flags().IntVar(&f.cfg.EfSearch, "ef", index.DefaultEfSearch, "HNSW candidate list size while searching")
@@ -63,8 +63,8 @@ func (f *indexFlags) check() error {
 		return fmt.Errorf("--%s and --store: choose one", f.dirFlag)
 	case f.quant != "" && f.quant != "int8":
 		return fmt.Errorf("--quantize %q: the one quantisation is int8", f.quant)
-	case f.quant != "" && (f.hnsw || f.store != ""):
-		return errors.New("--quantize int8 is for the exact embedded index so far, not --hnsw or --store")
+	case f.quant != "" && f.store != "":
+		return errors.New("--quantize int8 is for the embedded index, not --store")
 	}
 	return nil
 }

@@ -82,8 +82,9 @@ func TestIndexSearchDupesEval(t *testing.T) {
 		!strings.Contains(strings.SplitN(out, "\n", 2)[0], "2.png") || !strings.Contains(out, "1.0000") {
 		t.Fatalf("int8 search: %v %s", err, out)
 	}
-	if _, err = run(t, "search", "--index", idx, "--image", filepath.Join(test, "green", "2.png"), "--quantize", "int8", "--hnsw"); err == nil {
-		t.Fatal("--quantize int8 with --hnsw accepted")
+	if out, err = run(t, "search", "--index", idx, "--model", model, "--image", filepath.Join(test, "green", "2.png"), "--quantize", "int8", "--hnsw", "-k", "3"); err != nil ||
+		!strings.Contains(strings.SplitN(out, "\n", 2)[0], "2.png") {
+		t.Fatalf("int8 hnsw search: %v %s", err, out)
 	}
 
 	out, err = run(t, "dupes", "--index", idx, "--model", model, "--threshold", "0.0001")
