@@ -91,6 +91,30 @@ func (e *Exact) ensureCodes() {
 	}
 }
 
+// quantizer returns the quantiser and the rows it was fitted at.
+func (e *Exact) quantizer() (*sq8, int) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return e.q.sq, e.q.fitAt
+}
+
+// setQuantizer installs sq (from a snapshot) and codes every row with it,
+// when int8 search is on.
+func (e *Exact) setQuantizer(sq *sq8, fitAt int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !e.q.on {
+		return
+	}
+	n, d := len(e.ids), e.dim
+	e.q.sq, e.q.fitAt = sq, fitAt
+	e.q.codes = make([]uint8, n*d)
+	e.q.norms = make([]float32, n)
+	for i := range n {
+		e.q.norms[i] = sq.encode(e.q.codes[i*d:(i+1)*d], e.data[i*d:(i+1)*d])
+	}
+}
+
 // codeRow keeps the codes in step with row r of data after a write; the
 // caller holds mu.Lock.
 func (e *Exact) codeRow(r int) {

@@ -69,6 +69,24 @@ func (h *HNSW) ensureCodes() {
 	}
 }
 
+// quantizer returns the quantiser and the rows it was fitted at.
+func (h *HNSW) quantizer() (*sq8, int) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return h.q.sq, h.q.fitAt
+}
+
+// setQuantizer installs sq (from a snapshot), when int8 search is on; the
+// nodes are coded with it at the next search.
+func (h *HNSW) setQuantizer(sq *sq8, fitAt int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.q.on {
+		h.q.sq, h.q.fitAt = sq, fitAt
+		h.dropCodes()
+	}
+}
+
 // dropCodes forgets the codes (not the quantiser) after the nodes were
 // renumbered. The caller holds mu.Lock.
 func (h *HNSW) dropCodes() {

@@ -1,8 +1,10 @@
 package index
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -93,6 +95,69 @@ func TestHNSWQuantized(t *testing.T) {
 			hf.Compact()
 			hq.Compact()
 			check("compacted", keptIDs, keptVecs)
+		})
+	}
+}
+
+// TestQuantizerPersisted checks that the int8 quantiser goes into the
+// snapshot and comes back bit for bit, so that the codes and results of a
+// reopened index are those before it closed, for the exact index and the
+// graph; and that an index opened without int8 ignores it.
+func TestQuantizerPersisted(t *testing.T) {
+	for _, kind := range []Kind{KindExact, KindHNSW} {
+		t.Run(kind.String(), func(t *testing.T) {
+			const dim, n = 40, 3000
+			rng := rand.New(rand.NewPCG(21, 22))
+			dir := t.TempDir()
+			opts := Options{
+				Meta: Meta{Model: "sha256:test", Dim: dim, Metric: L2},
+				Kind: kind, Int8: true,
+				HNSW: HNSWConfig{M: 8, EfConstruction: 64, Seed: 7},
+			}
+			vecs := clusteredVecs(rng, n, dim, 20, 0.3)
+			es := make([]Entry, n)
+			for i := range es {
+				es[i] = Entry{Path: fmt.Sprintf("p/%d", i), Vector: vecs[i*dim : (i+1)*dim]}
+			}
+			ix := mustOpen(t, dir, opts)
+			if _, err := ix.AddBatch(es); err != nil {
+				t.Fatal(err)
+			}
+			q := clusteredVecs(rng, 1, dim, 20, 0.3)
+			before, err := ix.Search(q, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sq, fitAt := ix.vi.quantizer()
+			if sq == nil || fitAt != n {
+				t.Fatalf("quantiser %v fitted at %d, want one at %d", sq, fitAt, n)
+			}
+			if err := ix.Compact(); err != nil {
+				t.Fatal(err)
+			}
+			ix.Close()
+
+			ix = mustOpen(t, dir, opts)
+			sq2, fitAt2 := ix.vi.quantizer()
+			if sq2 == nil || fitAt2 != fitAt || !slices.Equal(sq2.lo, sq.lo) || !slices.Equal(sq2.step, sq.step) {
+				t.Fatalf("reopened quantiser %v at %d, want %v at %d", sq2, fitAt2, sq, fitAt)
+			}
+			after, err := ix.Search(q, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(after, before) {
+				t.Fatalf("after reopening %v, before %v", after, before)
+			}
+			ix.Close()
+
+			plain := opts
+			plain.Int8 = false
+			ix = mustOpen(t, dir, plain)
+			if sq3, _ := ix.vi.quantizer(); sq3 != nil {
+				t.Fatal("an index opened without int8 took the snapshot's quantiser")
+			}
+			ix.Close()
 		})
 	}
 }

@@ -74,6 +74,11 @@ type vectorIndex interface {
 	search(q []float32, k, ef int) []Result
 	searchBatch(qs []float32, nq, k, ef int) [][]Result
 	snapshotView(fn func(ids []uint64, vec func(i int) []float32, g *hnswGraph) error) error
+	// quantizer returns the int8 quantiser and the rows it was fitted at
+	// (nil when none), and setQuantizer installs one read from a
+	// snapshot, when int8 search is on.
+	quantizer() (*sq8, int)
+	setQuantizer(sq *sq8, fitAt int)
 	compact() int
 	tombstones() int
 }
@@ -389,6 +394,18 @@ func (ix *Index) loadSnapshot(s *snapshot) error {
 			ix.byPath[e.path] = id
 		}
 	}
+	if err := ix.loadVectors(s); err != nil {
+		return err
+	}
+	if s.quant != nil {
+		ix.vi.setQuantizer(s.quant, s.quantFitAt)
+	}
+	return nil
+}
+
+// loadVectors fills the fresh vector index from the snapshot's vectors,
+// restoring its graph when it holds one that fits.
+func (ix *Index) loadVectors(s *snapshot) error {
 	if h, ok := ix.vi.(*HNSW); ok && s.graph != nil {
 		if s.graph.m == h.cfg.M {
 			if err := h.restore(s.ids, s.vecs, s.graph.levels, s.graph.links, s.graph.entry, s.graph.top); err != nil {

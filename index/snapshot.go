@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"math"
 	"os"
+	"slices"
 )
 
 const (
@@ -14,6 +16,10 @@ const (
 	snapVersion = 1
 
 	snapFlagGraph = 1 << 0
+	// snapFlagQuant marks a snapshot that holds the int8 quantiser of an
+	// index searched through codes (the codes are made again from it and
+	// the vectors on load, the same bytes).
+	snapFlagQuant = 1 << 1
 )
 
 // snapshot is a decoded snapshot file.
@@ -25,6 +31,9 @@ type snapshot struct {
 	vecs   []float32
 	info   []entryMeta
 	graph  *snapGraph // nil when the snapshot holds no graph
+	quant  *sq8       // nil when the snapshot holds no quantiser
+	// quantFitAt is the number of rows quant was fitted at.
+	quantFitAt int
 }
 
 // snapGraph is the HNSW graph of a snapshot, in entry order.
@@ -58,12 +67,18 @@ func (c *crcWriter) Write(b []byte) (int, error) {
 // writeSnapshot atomically replaces dir/index.snap with the state of vi and
 // the entry metadata info.
 func writeSnapshot(dir string, m Meta, lsn, nextID uint64, vi vectorIndex, info func(id uint64) entryMeta) error {
+	// A quantiser is never changed once made (a refit makes a new one), so
+	// it need not be read in the same view as the vectors.
+	sq, fitAt := vi.quantizer()
 	return writeFileAtomic(dir, snapName, func(w io.Writer) error {
 		return vi.snapshotView(func(ids []uint64, vec func(int) []float32, g *hnswGraph) error {
 			cw := &crcWriter{w: w}
 			var flags uint32
 			if g != nil {
 				flags |= snapFlagGraph
+			}
+			if sq != nil {
+				flags |= snapFlagQuant
 			}
 			b := []byte(snapMagic)
 			b = le.AppendUint32(b, snapVersion)
@@ -101,6 +116,12 @@ func writeSnapshot(dir string, m Meta, lsn, nextID uint64, vi vectorIndex, info 
 						return err
 					}
 				}
+			}
+			if sq != nil {
+				b = le.AppendUint64(b[:0], uint64(fitAt))
+				b = appendFloats(b, sq.lo)
+				b = appendFloats(b, sq.step)
+				cw.Write(b)
 			}
 			if cw.err != nil {
 				return cw.err
@@ -142,7 +163,7 @@ func decodeSnapshot(d *reader) (*snapshot, error) {
 		return nil, fmt.Errorf("snapshot version %d: %w", v, ErrVersion)
 	}
 	flags := d.u32()
-	if d.err == nil && flags&^snapFlagGraph != 0 {
+	if d.err == nil && flags&^(snapFlagGraph|snapFlagQuant) != 0 {
 		d.failf("unknown flags %#x", flags)
 	}
 	s := &snapshot{meta: d.meta(), lsn: d.u64(), nextID: d.u64()}
@@ -187,6 +208,19 @@ func decodeSnapshot(d *reader) (*snapshot, error) {
 		if d.err != nil {
 			return nil, corrupt()
 		}
+	}
+	if flags&snapFlagQuant != 0 {
+		s.quantFitAt = int(d.u64())
+		q := &sq8{lo: make([]float32, dim), step: make([]float32, dim)}
+		d.vec(q.lo)
+		d.vec(q.step)
+		if d.err == nil && (!finite(q.lo) || !finite(q.step) || slices.ContainsFunc(q.step, func(x float32) bool { return x <= 0 }) || s.quantFitAt <= 0) {
+			d.failf("bad int8 quantiser (fitted at %d rows)", s.quantFitAt)
+		}
+		if d.err != nil {
+			return nil, corrupt()
+		}
+		s.quant = q
 	}
 	sum := d.crc
 	if got := d.u32(); d.err == nil && got != sum {
@@ -260,4 +294,12 @@ func decodeGraph(d *reader, n int) *snapGraph {
 		o += c
 	}
 	return g
+}
+
+// appendFloats appends the little-endian bits of xs to b.
+func appendFloats(b []byte, xs []float32) []byte {
+	for _, x := range xs {
+		b = le.AppendUint32(b, math.Float32bits(x))
+	}
+	return b
 }
