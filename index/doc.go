@@ -8,11 +8,18 @@
 //     kernels (short vectors in 16-row blocks, [kernels.DotBlocks]), and only
 //     a bounded top-k heap per query is kept, so nothing is ever fully
 //     sorted. [Exact.SetQuantize] (Options.Int8) scores int8 codes of the
-//     vectors instead ([kernels.DotU8S8Rows], VNNI where the CPU has it) and
-//     re-ranks the best candidates with the floats.
+//     vectors instead ([kernels.DotU8S8Rows], VNNI where the CPU has it;
+//     batches 32 queries at a time with [kernels.DotU8S8Tile], on AMX
+//     tiles where the CPU has them) and re-ranks the best candidates with
+//     the floats.
 //   - [HNSW] is a hierarchical navigable small world graph (Malkov and
 //     Yashunin, 2018) with the heuristic neighbour selection of the paper's
 //     algorithm 4. It answers approximate queries in logarithmic time.
+//     [HNSW.SetQuantize] walks the graph with the int8 codes' distances
+//     ([kernels.DotU8S8RowsIdx]) and re-ranks the ef nodes found.
+//
+// The int8 codes are derived from the float vectors, which stay in memory;
+// the quantiser they are made with is saved in the snapshot.
 //
 // [Index] wraps either of them with entry metadata (path, label, content
 // fingerprint) and crash-safe persistence in a directory; see [Open].
