@@ -92,9 +92,12 @@ type Results struct {
 	RefInfo    any       `json:"ref_info"`
 	Exact      []Measure `json:"exact"` // kind: single or batch, single-int8 or batch-int8
 	// Int8CodeBytes is the memory of the int8 codes (and their norms).
-	Int8CodeBytes int     `json:"int8_code_bytes,omitempty"`
-	Builds        []Build `json:"builds"`
-	Sweeps        []Sweep `json:"sweeps"`
+	Int8CodeBytes int `json:"int8_code_bytes,omitempty"`
+	// HNSWInt8CodeBytes is that of the graph's codes (sweeps of side
+	// "ours-int8").
+	HNSWInt8CodeBytes int     `json:"hnsw_int8_code_bytes,omitempty"`
+	Builds            []Build `json:"builds"`
+	Sweeps            []Sweep `json:"sweeps"`
 }
 
 // Measure is one timed query run.
@@ -439,33 +442,59 @@ func runHNSW(f *runFlags, r *ref, res *Results, base []float32, n, dim int, qs [
 			for _, side := range order(run) {
 				s := Sweep{Side: side, Run: run, Threads: threads}
 				if side == "ours" {
-					for _, ef := range f.efs {
-						// The query set as one batch, as hnswlib's knn_query
-						// gets it; with one thread, on one thread
-						// (GOMAXPROCS 1, the collector included), as
-						// knn_query(num_threads=1) runs.
-						prev := runtime.GOMAXPROCS(threads)
-						m := timeBatches(f.minSeconds, nq, nq, func(q0, b int) [][]index.Result {
-							return h.SearchBatchEf(qs[q0*dim:(q0+b)*dim], b, f.k, ef)
-						}, truth)
-						runtime.GOMAXPROCS(prev)
-						s.Points = append(s.Points, Point{Ef: ef, Seconds: m.Seconds, CPUSeconds: m.CPUSeconds, QPS: m.QPS, Recall: m.Recall})
-					}
+					s.Points = sweepOurs(f, h, qs, nq, dim, truth, threads)
 				} else {
 					var out struct{ Points []Point }
 					r.call(map[string]any{"cmd": "hnsw_sweep", "efs": f.efs, "k": f.k, "threads": threads, "min_seconds": f.minSeconds}, &out)
 					s.Points = out.Points
 				}
 				res.Sweeps = append(res.Sweeps, s)
-				var b strings.Builder
-				for _, p := range s.Points {
-					fmt.Fprintf(&b, " ef%d %.3f/%.0f/%.0f", p.Ef, p.Recall, p.QPS, p.QPS*p.Seconds/p.CPUSeconds)
-				}
-				logf("sweep %-4s run %d, %d threads (recall/QPS/queries per CPU-second):%s", side, run, threads, b.String())
+				logSweep(s)
 			}
 		}
 	}
+	if g, ok := h.(*index.HNSW); ok && f.int8 {
+		// int8: the same graph searched through its codes, ours only.
+		g.SetQuantize(true)
+		g.Search(qs[:dim], f.k) // codes the nodes
+		res.HNSWInt8CodeBytes = index.HNSWCodeBytes(g)
+		for run := range f.runs {
+			for _, threads := range []int{2, 1} {
+				s := Sweep{Side: "ours-int8", Run: run, Threads: threads}
+				s.Points = sweepOurs(f, h, qs, nq, dim, truth, threads)
+				res.Sweeps = append(res.Sweeps, s)
+				logSweep(s)
+			}
+		}
+		g.SetQuantize(false)
+	}
 	runtime.KeepAlive(h)
+}
+
+// sweepOurs times our graph at each ef of the sweep: the query set as one
+// batch, as hnswlib's knn_query gets it; with one thread, on one thread
+// (GOMAXPROCS 1, the collector included), as knn_query(num_threads=1)
+// runs.
+func sweepOurs(f *runFlags, h searcher, qs []float32, nq, dim int, truth [][]uint64, threads int) []Point {
+	var points []Point
+	for _, ef := range f.efs {
+		prev := runtime.GOMAXPROCS(threads)
+		m := timeBatches(f.minSeconds, nq, nq, func(q0, b int) [][]index.Result {
+			return h.SearchBatchEf(qs[q0*dim:(q0+b)*dim], b, f.k, ef)
+		}, truth)
+		runtime.GOMAXPROCS(prev)
+		points = append(points, Point{Ef: ef, Seconds: m.Seconds, CPUSeconds: m.CPUSeconds, QPS: m.QPS, Recall: m.Recall})
+	}
+	return points
+}
+
+// logSweep logs a sweep's points.
+func logSweep(s Sweep) {
+	var b strings.Builder
+	for _, p := range s.Points {
+		fmt.Fprintf(&b, " ef%d %.3f/%.0f/%.0f", p.Ef, p.Recall, p.QPS, p.QPS*p.Seconds/p.CPUSeconds)
+	}
+	logf("sweep %-4s run %d, %d threads (recall/QPS/queries per CPU-second):%s", s.Side, s.Run, s.Threads, b.String())
 }
 
 // noRef is set when run measures ours only.
@@ -910,6 +939,37 @@ func writeTables(w io.Writer, all []*Results, target float64) {
 				}
 			}
 			fmt.Fprintf(w, "| %s | %d | %s | %s | %s | %d |\n", r.Name, th, cell(po, oko), cell(pr, okr), rt, nr)
+		}
+	}
+	int8 = false
+	for _, r := range all {
+		int8 = int8 || r.HNSWInt8CodeBytes > 0
+	}
+	if int8 {
+		fmt.Fprintf(w, "\nHNSW search through int8 codes (walking the graph with the codes, re-ranking the ef found with the floats), ours, k=10, at recall@10 >= %.2f:\n\n", target)
+		fmt.Fprintf(w, "| data set | threads | float: ef, recall, QPS | int8: ef, recall, QPS | int8 / float | hnswlib: ef, recall, QPS | int8 / hnswlib |\n")
+		fmt.Fprintf(w, "|---|---:|---:|---:|---:|---:|---:|\n")
+		for _, r := range all {
+			if r.HNSWInt8CodeBytes == 0 {
+				continue
+			}
+			for _, th := range []int{2, 1} {
+				cells, qps := make([]string, 3), make([]float64, 3)
+				for i, side := range []string{"ours", "ours-int8", "ref"} {
+					p, ok := atRecall(curve(r, side, th), target)
+					cells[i] = "not reached"
+					if ok {
+						cells[i], qps[i] = fmt.Sprintf("%d, %.3f, %.0f", p.Ef, p.Recall, p.QPS), p.QPS
+					}
+				}
+				rat := func(a, b float64) string {
+					if a == 0 || b == 0 {
+						return "n/a"
+					}
+					return ratio(a, b)
+				}
+				fmt.Fprintf(w, "| %s | %d | %s | %s | %s | %s | %s |\n", r.Name, th, cells[0], cells[1], rat(qps[1], qps[0]), cells[2], rat(qps[1], qps[2]))
+			}
 		}
 	}
 	for _, r := range all {
