@@ -5,6 +5,7 @@ import (
 	"math/bits"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/lookalike/lookalike/kernels"
 )
@@ -179,20 +180,31 @@ func (e *Exact) searchQuantized(q []float32, k int, parallel bool) []Result {
 // vectors the codes' error outweighs the gaps between neighbours, and more
 // candidates keep the results exact. The caller holds mu.
 func (e *Exact) widen(cands *topK, qi []int8, scale, bias, margin float32, k int) {
+	floor, ok := e.widenFloor(cands, margin, k)
+	if !ok {
+		return
+	}
+	// cands is a plain list from here on, which is all rerank needs.
+	cands.items = append(cands.items, e.scanCodesAbove(qi, scale, bias, floor, cands.items)...)
+}
+
+// widenFloor turns cands into a list sorted best first and returns the
+// key floor (the k-th best key less the margin, twice it for L2) that
+// every row whose decoded score could be among the k best reaches, and
+// whether rows above it may be missing from cands.
+func (e *Exact) widenFloor(cands *topK, margin float32, k int) (float32, bool) {
 	if e.metric == L2 {
 		margin *= 2
 	}
 	items := slices.Clone(cands.items)
 	sortResults(items)
-	if len(items) < cands.k || len(items) <= k {
-		return // every row is a candidate already
+	full := len(items) >= cands.k
+	cands.items = items
+	if !full || len(items) <= k {
+		return 0, false // every row is a candidate already
 	}
 	floor := items[k-1].Score - margin
-	if floor >= items[len(items)-1].Score {
-		return // the kept candidates reach below the margin
-	}
-	// cands is a plain list from here on, which is all rerank needs.
-	cands.items = append(items, e.scanCodesAbove(qi, scale, bias, floor, items)...)
+	return floor, floor < items[len(items)-1].Score
 }
 
 // scanCodes offers rows [lo, hi) to heaps[j] keyed by query j's
@@ -353,16 +365,109 @@ func (e *Exact) searchBatchQuantized(qs []float32, nq, k int) [][]Result {
 		})
 	}
 	wg.Wait()
+	cands := make([]*topK, nq)
 	for j := range nq {
-		cands := parts[0][j]
+		cands[j] = parts[0][j]
 		for _, p := range parts[1:] {
-			cands.merge(p[j])
+			cands[j].merge(p[j])
 		}
-		v, vi := qf[j*d:(j+1)*d], qi[j*d:(j+1)*d]
-		e.widen(cands, vi, scale[j], bias[j], e.q.sq.margin(v, vi, scale[j]), k)
-		out[j] = e.rerank(v, cands, k)
 	}
+	if tiles != nil {
+		e.widenTiles(tiles, cands, qf, qi, scale, bias, k, workers)
+	}
+	// The rest of each query, the queries spread over the goroutines.
+	var next atomic.Int64
+	for range workers {
+		wg.Go(func() {
+			for j := int(next.Add(1) - 1); j < nq; j = int(next.Add(1) - 1) {
+				v, vi := qf[j*d:(j+1)*d], qi[j*d:(j+1)*d]
+				if tiles == nil {
+					e.widen(cands[j], vi, scale[j], bias[j], e.q.sq.margin(v, vi, scale[j]), k)
+				}
+				out[j] = e.rerank(v, cands[j], k)
+			}
+		})
+	}
+	wg.Wait()
 	return out
+}
+
+// widenTiles is widen for a batch scored on tiles: the rows above each
+// query's floor that its candidates lack are found in one more pass of
+// the tiles over the codes, every query that needs one at once, with the
+// floors as integer thresholds, the rows split between the goroutines.
+// The caller holds mu.
+func (e *Exact) widenTiles(tiles [][]int8, cands []*topK, qf []float32, qi []int8, scale, bias []float32, k, workers int) {
+	const T = kernels.QueryTile
+	d, nq, n := e.dim, len(cands), len(e.ids)
+	floors := make([]float32, nq)
+	need := make([]bool, nq)
+	have := make([]map[uint64]bool, nq)
+	anyNeed := false
+	for j := range nq {
+		v, vi := qf[j*d:(j+1)*d], qi[j*d:(j+1)*d]
+		floors[j], need[j] = e.widenFloor(cands[j], e.q.sq.margin(v, vi, scale[j]), k)
+		if need[j] {
+			anyNeed = true
+			have[j] = make(map[uint64]bool, len(cands[j].items))
+			for _, c := range cands[j].items {
+				have[j][c.ID] = true
+			}
+		}
+	}
+	if !anyNeed {
+		return
+	}
+	extra := make([][][]Result, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := n*w/workers, n*(w+1)/workers
+		extra[w] = make([][]Result, nq)
+		wg.Go(func() {
+			s := make([]int32, tileRows*T)
+			masks := make([]uint32, tileRows)
+			var th [T]int32
+			for g, qt := range tiles {
+				q0 := g * T
+				q1 := min(nq, q0+T)
+				if !slices.Contains(need[q0:q1], true) {
+					continue
+				}
+				for r0 := lo; r0 < hi; r0 += tileRows {
+					r1 := min(hi, r0+tileRows)
+					m := r1 - r0
+					kernels.DotU8S8Tile(s[:m*T], qt, e.q.codes[r0*d:r1*d], d)
+					var minNorm float32
+					if e.metric == L2 {
+						minNorm = slices.Min(e.q.norms[r0:r1])
+					}
+					for j := range th {
+						th[j] = math.MaxInt32
+						if q := q0 + j; q < q1 && need[q] {
+							th[j] = intThreshold(floors[q], scale[q], bias[q], minNorm, e.metric == L2)
+						}
+					}
+					kernels.AtLeast32(masks[:m], s[:m*T], th[:])
+					for i, mk := range masks[:m] {
+						for mk != 0 {
+							j := bits.TrailingZeros32(mk)
+							mk &= mk - 1
+							q, row := q0+j, uint64(r0+i)
+							if key := e.codeKey(s[i*T+j], scale[q], bias[q], r0+i); key >= floors[q] && !have[q][row] {
+								extra[w][q] = append(extra[w][q], Result{ID: row, Score: key})
+							}
+						}
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for j := range nq {
+		for w := range workers {
+			cands[j].items = append(cands[j].items, extra[w][j]...)
+		}
+	}
 }
 
 // tileRows is the number of rows scanTiles scores per tile of queries
