@@ -90,6 +90,7 @@ func (e *Exact) ensureCodes() {
 	for i := range n {
 		e.q.norms[i] = e.q.sq.encode(e.q.codes[i*e.dim:(i+1)*e.dim], e.data[i*e.dim:(i+1)*e.dim])
 	}
+	e.q.sq.fitCodeVariance(e.q.codes, e.dim)
 }
 
 // quantizer returns the quantiser and the rows it was fitted at.

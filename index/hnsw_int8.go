@@ -53,7 +53,8 @@ func (h *HNSW) ensureCodes() {
 		return
 	}
 	n, d := len(h.ids), h.dim
-	if h.q.refit(n) {
+	refit := h.q.refit(n)
+	if refit {
 		fit := min(n, 100_000)
 		vecs := make([]float32, 0, fit*d)
 		for i := range fit {
@@ -66,6 +67,9 @@ func (h *HNSW) ensureCodes() {
 	for i := len(h.q.norms); i < n; i++ {
 		h.q.codes = h.q.codes[:(i+1)*d]
 		h.q.norms = append(h.q.norms, h.q.sq.encode(h.q.codes[i*d:], h.vec(uint32(i))))
+	}
+	if refit {
+		h.q.sq.fitCodeVariance(h.q.codes, d)
 	}
 }
 

@@ -139,7 +139,7 @@ func TestQuantizerPersisted(t *testing.T) {
 
 			ix = mustOpen(t, dir, opts)
 			sq2, fitAt2 := ix.vi.quantizer()
-			if sq2 == nil || fitAt2 != fitAt || !slices.Equal(sq2.lo, sq.lo) || !slices.Equal(sq2.step, sq.step) {
+			if sq2 == nil || fitAt2 != fitAt || !slices.Equal(sq2.lo, sq.lo) || !slices.Equal(sq2.step, sq.step) || !slices.Equal(sq2.cvar, sq.cvar) {
 				t.Fatalf("reopened quantiser %v at %d, want %v at %d", sq2, fitAt2, sq, fitAt)
 			}
 			after, err := ix.Search(q, 10)

@@ -16,6 +16,9 @@ import (
 // order of close candidates approximate; the float vectors re-rank the best.
 type sq8 struct {
 	lo, step []float32
+	// cvar is the variance of each dimension's codes over the rows coded
+	// when the quantiser was fitted (see fitCodeVariance), nil until then.
+	cvar []float32
 }
 
 // fitSQ8 fits the ranges of the dimensions to vecs (n rows of dim), a
@@ -85,13 +88,41 @@ func (s *sq8) query(dst []int8, q []float32) (scale, bias float32) {
 // vectors: three standard deviations of the difference of two rows'
 // errors. A row's error has two parts: its codes' rounding (uniform within
 // half a step, so variance (q[d]*step[d])²/12 a dimension) and the query's
-// (e[d] = q[d]*step[d] - scale*qi[d] times a code, taken uniform in 0..255).
+// rounding, e[d] = q[d]*step[d] - scale*qi[d] times the row's code. In the
+// difference of two rows the query's part is Σ e[d]*(c1[d]-c2[d]), of
+// variance 2 Σ e[d]² var(c[d]) with var the codes' variance in each
+// dimension (cvar; 255²/3, a bound for any codes, before it is known).
 func (s *sq8) margin(q []float32, qi []int8, scale float32) float32 {
 	var v float64
 	for d, x := range q {
 		w := float64(x * s.step[d])
 		e := w - float64(scale)*float64(qi[d])
-		v += w*w/12 + e*e*255*255/3
+		cv := 255.0 * 255 / 3
+		if s.cvar != nil {
+			cv = float64(s.cvar[d])
+		}
+		v += w*w/12 + e*e*cv
 	}
 	return float32(3 * math.Sqrt(2*v))
+}
+
+// fitCodeVariance sets cvar from the codes of rows (dim bytes each).
+func (s *sq8) fitCodeVariance(codes []uint8, dim int) {
+	n := len(codes) / dim
+	sum, sq := make([]float64, dim), make([]float64, dim)
+	for i := range n {
+		for d, c := range codes[i*dim : (i+1)*dim] {
+			sum[d] += float64(c)
+			sq[d] += float64(c) * float64(c)
+		}
+	}
+	s.cvar = make([]float32, dim)
+	for d := range dim {
+		if n == 0 {
+			s.cvar[d] = 255 * 255 / 3
+			continue
+		}
+		m := sum[d] / float64(n)
+		s.cvar[d] = float32(max(0, sq[d]/float64(n)-m*m))
+	}
 }

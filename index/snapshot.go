@@ -121,6 +121,11 @@ func writeSnapshot(dir string, m Meta, lsn, nextID uint64, vi vectorIndex, info 
 				b = le.AppendUint64(b[:0], uint64(fitAt))
 				b = appendFloats(b, sq.lo)
 				b = appendFloats(b, sq.step)
+				cvar := sq.cvar
+				if cvar == nil { // not known: the bound margin uses
+					cvar = slices.Repeat([]float32{255 * 255 / 3}, len(sq.lo))
+				}
+				b = appendFloats(b, cvar)
 				cw.Write(b)
 			}
 			if cw.err != nil {
@@ -211,10 +216,13 @@ func decodeSnapshot(d *reader) (*snapshot, error) {
 	}
 	if flags&snapFlagQuant != 0 {
 		s.quantFitAt = int(d.u64())
-		q := &sq8{lo: make([]float32, dim), step: make([]float32, dim)}
+		q := &sq8{lo: make([]float32, dim), step: make([]float32, dim), cvar: make([]float32, dim)}
 		d.vec(q.lo)
 		d.vec(q.step)
-		if d.err == nil && (!finite(q.lo) || !finite(q.step) || slices.ContainsFunc(q.step, func(x float32) bool { return x <= 0 }) || s.quantFitAt <= 0) {
+		d.vec(q.cvar)
+		notPositive := func(x float32) bool { return x <= 0 }
+		if d.err == nil && (!finite(q.lo) || !finite(q.step) || !finite(q.cvar) || slices.ContainsFunc(q.step, notPositive) ||
+			slices.ContainsFunc(q.cvar, func(x float32) bool { return x < 0 }) || s.quantFitAt <= 0) {
 			d.failf("bad int8 quantiser (fitted at %d rows)", s.quantFitAt)
 		}
 		if d.err != nil {
