@@ -599,6 +599,7 @@ type searchCtx struct {
 	prunesel []cand
 	touch    uint32 // keeps the loads of searchLayer's first pass
 	qz       quantQuery
+	pf       [1]uint32 // the node searchLayer prefetches next
 }
 
 func (h *HNSW) getCtx() *searchCtx {
@@ -709,6 +710,12 @@ func (h *HNSW) searchLayer(s *searchCtx, q []float32, eps []cand, ef, l int, ski
 		if len(s.res) >= ef && c.d > s.res[0].d {
 			break
 		}
+		if bigData && l == 0 && len(s.cands) > 0 {
+			// The next candidate's list (after its vector), loading
+			// while this one's neighbours are scored.
+			s.pf[0] = s.cands[0].n
+			kernels.PrefetchRows(data, stride, s.pf[:], h.dim)
+		}
 		nb := h.links(c.n, l)
 		nbuf = nbuf[:0]
 		for i := range nb {
@@ -719,14 +726,17 @@ func (h *HNSW) searchLayer(s *searchCtx, q []float32, eps []cand, ef, l int, ski
 			if marks[e] != epoch {
 				marks[e] = epoch
 				nbuf = append(nbuf, e)
-				// Start loading the vector: the loads of all the
+				// Start loading the codes: the loads of all the
 				// neighbours are then in flight at once.
-				if bigData {
-					touch ^= math.Float32bits(data[int(e)*stride])
-				} else if bigCodes {
+				if bigCodes {
 					touch ^= uint32(codes[int(e)*dim])
 				}
 			}
+		}
+		if bigData {
+			// Start loading the vectors: the loads of all the
+			// neighbours are then in flight at once.
+			kernels.PrefetchRows(data, stride, nbuf, 0)
 		}
 		dbuf := s.dists(len(nbuf))
 		h.searchDists(s, q, nbuf, dbuf)

@@ -62,3 +62,17 @@ func dotU8S8RowsIdxAVX512Go(out []int32, q []int8, codes []uint8, stride int, id
 	}
 	dotU8S8RowsIdxVNNI(&out[0], &q[0], len(q), &codes[0], stride, &idx[0], len(idx))
 }
+
+//go:noescape
+func prefetchRows(base *float32, stride int, idx *uint32, n int, off int)
+
+// PrefetchRows asks the CPU to start loading the first two cache lines at
+// element off of each row idx[i] of data (rows stride floats apart), for
+// a graph search about to read them; it reads nothing itself (a prefetch
+// never faults, so rows need not be checked against data).
+func PrefetchRows(data []float32, stride int, idx []uint32, off int) {
+	if len(idx) == 0 || len(data) == 0 {
+		return
+	}
+	prefetchRows(&data[0], stride, &idx[0], len(idx), off)
+}

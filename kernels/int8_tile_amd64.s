@@ -221,3 +221,31 @@ isum:
 	JNZ           irow
 	VZEROUPPER
 	RET
+
+// func prefetchRows(base *float32, stride int, idx *uint32, n int, off int)
+//
+// PREFETCHT0 of the two cache lines at base + idx[i]*stride*4 + off*4,
+// for i < n.
+TEXT ·prefetchRows(SB), NOSPLIT, $0-40
+	MOVQ base+0(FP), SI
+	MOVQ stride+8(FP), DX
+	MOVQ idx+16(FP), BX
+	MOVQ n+24(FP), CX
+	MOVQ off+32(FP), R8
+	SHLQ $2, DX
+	SHLQ $2, R8
+	ADDQ R8, SI
+	TESTQ CX, CX
+	JZ   pfdone
+
+pfloop:
+	MOVL       (BX), AX
+	IMULQ      DX, AX
+	PREFETCHT0 (SI)(AX*1)
+	PREFETCHT0 64(SI)(AX*1)
+	ADDQ       $4, BX
+	DECQ       CX
+	JNZ        pfloop
+
+pfdone:
+	RET
