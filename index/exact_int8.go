@@ -425,9 +425,7 @@ func (e *Exact) widenTiles(tiles [][]int8, cands []*topK, qf []float32, qi []int
 		lo, hi := n*w/workers, n*(w+1)/workers
 		extra[w] = make([][]Result, nq)
 		wg.Go(func() {
-			s := make([]int32, tileRows*T)
-			masks := make([]uint32, tileRows)
-			var th [T]int32
+			ts := newTileScratch()
 			for g, qt := range tiles {
 				q0 := g * T
 				q1 := min(nq, q0+T)
@@ -435,30 +433,13 @@ func (e *Exact) widenTiles(tiles [][]int8, cands []*topK, qf []float32, qi []int
 					continue
 				}
 				for r0 := lo; r0 < hi; r0 += tileRows {
-					r1 := min(hi, r0+tileRows)
-					m := r1 - r0
-					kernels.DotU8S8Tile(s[:m*T], qt, e.q.codes[r0*d:r1*d], d)
-					var minNorm float32
-					if e.metric == L2 {
-						minNorm = slices.Min(e.q.norms[r0:r1])
-					}
-					for j := range th {
-						th[j] = math.MaxInt32
-						if q := q0 + j; q < q1 && need[q] {
-							th[j] = intThreshold(floors[q], scale[q], bias[q], minNorm, e.metric == L2)
-						}
-					}
-					kernels.AtLeast32(masks[:m], s[:m*T], th[:])
-					for i, mk := range masks[:m] {
-						for mk != 0 {
-							j := bits.TrailingZeros32(mk)
-							mk &= mk - 1
-							q, row := q0+j, uint64(r0+i)
-							if key := e.codeKey(s[i*T+j], scale[q], bias[q], r0+i); key >= floors[q] && !have[q][row] {
-								extra[w][q] = append(extra[w][q], Result{ID: row, Score: key})
+					e.scanTile(ts, qt, q0, q1, r0, min(hi, r0+tileRows), scale, bias,
+						func(q int) (float32, bool) { return floors[q], need[q] },
+						func(q, row int, key float32) {
+							if key >= floors[q] && !have[q][uint64(row)] {
+								extra[w][q] = append(extra[w][q], Result{ID: uint64(row), Score: key})
 							}
-						}
-					}
+						})
 				}
 			}
 		})
@@ -484,43 +465,68 @@ const tileRows = 256
 // for 32 queries in two instructions. The caller holds mu.
 func (e *Exact) scanTiles(tiles [][]int8, scale, bias []float32, lo, hi int, heaps []*topK) {
 	const T = kernels.QueryTile
-	d := e.dim
-	s := make([]int32, tileRows*T)
-	masks := make([]uint32, tileRows)
-	var th [T]int32
+	ts := newTileScratch()
 	// Rows in blocks that stay in L2, every tile of queries against a block.
-	block := max(tileRows, (256<<10)/d/tileRows*tileRows)
+	block := max(tileRows, (256<<10)/e.dim/tileRows*tileRows)
 	for b0 := lo; b0 < hi; b0 += block {
 		b1 := min(hi, b0+block)
 		for g, qt := range tiles {
 			q0 := g * T
 			q1 := min(len(heaps), q0+T)
 			for r0 := b0; r0 < b1; r0 += tileRows {
-				r1 := min(b1, r0+tileRows)
-				m := r1 - r0
-				kernels.DotU8S8Tile(s[:m*T], qt, e.q.codes[r0*d:r1*d], d)
-				var floor float32
-				if e.metric == L2 {
-					floor = slices.Min(e.q.norms[r0:r1])
-				}
-				for j := range th {
-					th[j] = math.MaxInt32
-					if q := q0 + j; q < q1 {
-						th[j] = intThreshold(heaps[q].threshold(), scale[q], bias[q], floor, e.metric == L2)
-					}
-				}
-				kernels.AtLeast32(masks[:m], s[:m*T], th[:])
-				for i, mk := range masks[:m] {
-					for mk != 0 {
-						j := bits.TrailingZeros32(mk)
-						mk &= mk - 1
-						t, q := heaps[q0+j], q0+j
-						if key := e.codeKey(s[i*T+j], scale[q], bias[q], r0+i); key >= t.threshold() {
-							t.push(uint64(r0+i), key)
+				e.scanTile(ts, qt, q0, q1, r0, min(b1, r0+tileRows), scale, bias,
+					func(q int) (float32, bool) { return heaps[q].threshold(), true },
+					func(q, row int, key float32) {
+						if t := heaps[q]; key >= t.threshold() {
+							t.push(uint64(row), key)
 						}
-					}
-				}
+					})
 			}
+		}
+	}
+}
+
+// tileScratch is scanTile's scratch space: the scores of tileRows rows
+// against a tile of queries, their masks and the queries' thresholds.
+type tileScratch struct {
+	s     []int32
+	masks []uint32
+	th    [kernels.QueryTile]int32
+}
+
+func newTileScratch() *tileScratch {
+	return &tileScratch{s: make([]int32, tileRows*kernels.QueryTile), masks: make([]uint32, tileRows)}
+}
+
+// scanTile scores rows [r0, r1) (at most tileRows) against the tile qt of
+// queries q0..q1-1 and calls visit with every row whose score reaches its
+// query's key floor brought to an integer (intThreshold); floor(q) gives
+// it, or false to skip the query. visit gets the row's approximate key and
+// checks it against the floor itself. The caller holds mu.
+func (e *Exact) scanTile(ts *tileScratch, qt []int8, q0, q1, r0, r1 int, scale, bias []float32, floor func(q int) (float32, bool), visit func(q, row int, key float32)) {
+	const T = kernels.QueryTile
+	d, m := e.dim, r1-r0
+	s := ts.s[:m*T]
+	kernels.DotU8S8Tile(s, qt, e.q.codes[r0*d:r1*d], d)
+	var minNorm float32
+	if e.metric == L2 {
+		minNorm = slices.Min(e.q.norms[r0:r1])
+	}
+	for j := range ts.th {
+		ts.th[j] = math.MaxInt32
+		if q := q0 + j; q < q1 {
+			if f, ok := floor(q); ok {
+				ts.th[j] = intThreshold(f, scale[q], bias[q], minNorm, e.metric == L2)
+			}
+		}
+	}
+	kernels.AtLeast32(ts.masks[:m], s, ts.th[:])
+	for i, mk := range ts.masks[:m] {
+		for mk != 0 {
+			j := bits.TrailingZeros32(mk)
+			mk &= mk - 1
+			q := q0 + j
+			visit(q, r0+i, e.codeKey(s[i*T+j], scale[q], bias[q], r0+i))
 		}
 	}
 }
