@@ -328,3 +328,82 @@ func TestColourAugment(t *testing.T) {
 		}
 	}
 }
+
+func TestCaptionAugment(t *testing.T) {
+	const size = 32
+	src := make([]uint8, size*size*3)
+	for i := range src {
+		src[i] = 128
+	}
+	a := Augment{Caption: 0.5}
+	if err := (Augment{Caption: 1.5}).Validate(size); err == nil {
+		t.Error("caption probability 1.5 accepted")
+	}
+	captioned := 0
+	for key := range uint64(200) {
+		d := a.Draw(key, size, false, 0)
+		if d != a.Draw(key, size, false, 0) {
+			t.Fatal("the same key drew two augmentations")
+		}
+		dst := make([]float32, size*size*3)
+		d.Apply(dst, src, size, 0)
+		if d.Caption.key == 0 {
+			for i, v := range dst {
+				if v != 128 {
+					t.Fatalf("no caption drawn, yet value %d is %v", i, v)
+				}
+			}
+			continue
+		}
+		captioned++
+		// Only rows of the band change, some lighter (the letters), all
+		// within 0..255.
+		top, bottom := int(d.Caption.y), int(d.Caption.y+d.Caption.h)+1
+		lighter := 0
+		for i, v := range dst {
+			if y := i / 3 / size; v != 128 && (y < top || y > bottom) {
+				t.Fatalf("key %d: row %d outside the band [%d, %d] changed", key, y, top, bottom)
+			}
+			switch {
+			case v < 0 || v > 255:
+				t.Fatalf("value %d = %v", i, v)
+			case v > 140:
+				lighter++
+			}
+		}
+		if lighter < 10 {
+			t.Errorf("key %d: %d lighter values: no letters?", key, lighter)
+		}
+	}
+	if captioned < 70 || captioned > 130 {
+		t.Errorf("of 200 draws %d captioned (want ~100)", captioned)
+	}
+	// A caption drawn at 128 pixels covers about as much as the benchmark's
+	// edit: a band across much of the width, white letters with a shadow.
+	d := Augment{Caption: 1}.Draw(3, 128, false, 0)
+	dst := make([]float32, 128*128*3)
+	big := make([]uint8, len(dst))
+	for i := range big {
+		big[i] = 128
+	}
+	d.Apply(dst, big, 128, 0)
+	minX, maxX, white, shadow := 128, 0, 0, 0
+	for i, v := range dst {
+		white += b2i(v > 250)
+		shadow += b2i(v < 50)
+		if v != 128 {
+			x := i / 3 % 128
+			minX, maxX = min(minX, x), max(maxX, x)
+		}
+	}
+	if maxX-minX < 40 || white < 20 || shadow < 3 {
+		t.Errorf("caption spans columns %d-%d, %d white and %d shadow values", minX, maxX, white, shadow)
+	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -44,6 +44,7 @@ func (f *trainFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&c.Init, "init", "", "fine-tune: start from this model directory (imported or trained) instead of random weights; its architecture and input size are used, the schedule starts afresh")
 	fl.Float64Var(&c.Augment.ColorJitter, "color-jitter", 0, "SimCLR's colour jitter of this strength (brightness, contrast, saturation) with probability 0.8 (0: none)")
 	fl.Float64Var(&c.Augment.Grey, "grey", 0, "probability of turning an image to greyscale")
+	fl.Float64Var(&c.Augment.Caption, "caption", 0, "probability of writing a line of random text across an image (white with a shadow, 10-18% of its height): teaches the model to see through captions, for near-duplicate search")
 	fl.BoolVar(&f.unlabelled, "unlabelled", false, "train without labels (self-supervised, the simclr recipe unless --recipe says otherwise): a folder without class sub-folders is fine; labels, if any, only score --val-fraction")
 	fl.BoolVar(&c.FreezeBN, "freeze-batchnorm", false, "normalise with every BatchNorm's running statistics in training too, and keep them (fine-tuning; imported networks have theirs folded into the convolutions)")
 	fl.IntVar(&c.Projection, "projection", c.Projection, "train through a projection head of this many hidden units (Dense, ReLU, Dense to --dim; SimCLR's) and save the model without it: it embeds the features before the head (0: none)")
@@ -108,6 +109,7 @@ func (f *trainFlags) config() (train.Config, error) {
 		"crop-scale":   func() { cfg.Augment.CropScale = set.Augment.CropScale },
 		"color-jitter": func() { cfg.Augment.ColorJitter = set.Augment.ColorJitter },
 		"grey":         func() { cfg.Augment.Grey = set.Augment.Grey },
+		"caption":      func() { cfg.Augment.Caption = set.Augment.Caption },
 		"flip-tta":     func() { cfg.FlipTTA = set.FlipTTA }, "seed": func() { cfg.Seed = set.Seed },
 		"checkpoint-every": func() { cfg.CheckpointEvery = set.CheckpointEvery },
 		"precision":        func() { cfg.Precision = set.Precision },
