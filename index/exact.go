@@ -36,6 +36,8 @@ type Exact struct {
 	sqnorm []float32  // |row i|², used by L2 batch scoring
 	blocks []float32  // short vectors: data in blocks (exact_blocks.go)
 	q      quantState // int8 codes (exact_int8.go)
+	vf     *vecFile   // when not nil, data lies in this file (vecfile.go)
+	vfErr  error      // why data moved back to the heap, if it did
 	ids    []uint64
 	rows   map[uint64]int
 
@@ -92,6 +94,7 @@ func (e *Exact) AddBatch(ids []uint64, vecs []float32) error {
 func (e *Exact) addPrepared(ids []uint64, vecs []float32) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	e.reserve(len(e.data) + len(vecs))
 	for i, id := range ids {
 		v := vecs[i*e.dim : (i+1)*e.dim]
 		if r, ok := e.rows[id]; ok {

@@ -194,10 +194,14 @@ func open(dir string, opts Options) (ix *Index, err error) {
 		return nil, err
 	}
 	var w *wal
+	var vf *vecFile // the file the snapshot's floats were read into, if one
 	defer func() {
 		if err != nil {
 			if w != nil {
 				w.f.Close()
+			}
+			if vf != nil {
+				vf.close()
 			}
 			if dl != nil {
 				dl.Close()
@@ -211,7 +215,22 @@ func open(dir string, opts Options) (ix *Index, err error) {
 	var snap *snapshot
 	snapPath := filepath.Join(dir, snapName)
 	if _, err := os.Stat(snapPath); err == nil {
-		if snap, err = readSnapshot(snapPath); err != nil {
+		var alloc func(dim, n int) []float32
+		if floatsInFile(opts, dir) {
+			alloc = func(dim, n int) []float32 {
+				if dim > smallDim {
+					if f, ferr := openVecFile(dir); ferr == nil {
+						if d, gerr := f.grow(nil, max(n, vecFileMinFloats)); gerr == nil {
+							vf = f
+							return d[:n]
+						}
+						f.close()
+					}
+				}
+				return make([]float32, n)
+			}
+		}
+		if snap, err = readSnapshot(snapPath, alloc); err != nil {
 			return nil, err
 		}
 	} else if !errors.Is(err, os.ErrNotExist) {
@@ -253,6 +272,17 @@ func open(dir string, opts Options) (ix *Index, err error) {
 		return nil, err
 	}
 	ix.dl = dl
+	if e, ok := ix.vi.(*Exact); ok && floatsInFile(opts, dir) {
+		var data []float32
+		if snap != nil {
+			data = snap.vecs
+		}
+		err := e.floatsToFile(dir, vf, data)
+		vf = nil // e has it now
+		if err != nil {
+			log.Warn("keeping the float vectors in memory", "dir", dir, "err", err)
+		}
+	}
 	if snap != nil {
 		if err := ix.loadSnapshot(snap); err != nil {
 			return nil, fmt.Errorf("%s: %w", snapPath, err)
@@ -294,10 +324,17 @@ func open(dir string, opts Options) (ix *Index, err error) {
 	return ix, nil
 }
 
+// floatsInFile reports whether an index opened with opts keeps the float
+// vectors in a scratch file in dir rather than on the heap: an exact index
+// searched through int8 codes, which reads the floats only to re-rank.
+func floatsInFile(opts Options, dir string) bool {
+	return opts.Int8 && opts.Kind == KindExact && dir != ""
+}
+
 // removeTemps deletes temporary files left by a crash mid-write.
 func removeTemps(dir string, log *slog.Logger) {
-	for _, name := range []string{snapName, walName} {
-		tmps, _ := filepath.Glob(filepath.Join(dir, name+".tmp-*"))
+	for _, pattern := range []string{snapName + ".tmp-*", walName + ".tmp-*", vecFileName + "*"} {
+		tmps, _ := filepath.Glob(filepath.Join(dir, pattern))
 		for _, t := range tmps {
 			log.Warn("removing temporary file left by an interrupted write", "path", t)
 			os.Remove(t)
@@ -807,6 +844,9 @@ func (ix *Index) Close() error {
 	}
 	ix.closed = true
 	ix.mu.Unlock()
+	if e, ok := ix.vi.(*Exact); ok {
+		e.closeFloats()
+	}
 	var err error
 	if ix.wal != nil {
 		err = ix.wal.close()

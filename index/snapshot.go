@@ -138,8 +138,9 @@ func writeSnapshot(dir string, m Meta, lsn, nextID uint64, vi vectorIndex, info 
 }
 
 // readSnapshot reads and verifies a snapshot file. Nothing of a snapshot
-// that fails verification is returned.
-func readSnapshot(path string) (*snapshot, error) {
+// that fails verification is returned. alloc, if not nil, returns the
+// slice the vectors are read into (n floats of vectors of dimension dim).
+func readSnapshot(path string, alloc func(dim, n int) []float32) (*snapshot, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -150,14 +151,14 @@ func readSnapshot(path string) (*snapshot, error) {
 		return nil, err
 	}
 	d := newReader(bufio.NewReaderSize(f, 1<<20), fi.Size())
-	s, err := decodeSnapshot(d)
+	s, err := decodeSnapshot(d, alloc)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return s, nil
 }
 
-func decodeSnapshot(d *reader) (*snapshot, error) {
+func decodeSnapshot(d *reader, alloc func(dim, n int) []float32) (*snapshot, error) {
 	corrupt := func() error {
 		return fmt.Errorf("at offset %d: %v: %w", d.off, d.err, ErrCorrupt)
 	}
@@ -183,7 +184,11 @@ func decodeSnapshot(d *reader) (*snapshot, error) {
 	}
 	n := int(count)
 	s.ids = make([]uint64, n)
-	s.vecs = make([]float32, n*dim)
+	if alloc != nil {
+		s.vecs = alloc(dim, n*dim)
+	} else {
+		s.vecs = make([]float32, n*dim)
+	}
 	s.info = make([]entryMeta, n)
 	seen := make(map[uint64]struct{}, n)
 	for i := range n {
