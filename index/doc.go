@@ -18,8 +18,15 @@
 //     [HNSW.SetQuantize] walks the graph with the int8 codes' distances
 //     ([kernels.DotU8S8RowsIdx]) and re-ranks the ef nodes found.
 //
-// The int8 codes are derived from the float vectors, which stay in memory;
-// the quantiser they are made with is saved in the snapshot.
+// The int8 codes are derived from the float vectors; the quantiser they
+// are made with is saved in the snapshot. An exact int8 index opened from a
+// directory keeps its float vectors out of the heap, in a scratch file in
+// that directory mapped into memory (unlinked at once, so it vanishes with
+// the process; on Linux): they are read only to re-rank a few candidates a
+// query, so they are page cache the kernel may evict, and what the index
+// holds in memory is the codes. Should the file fail to grow (a full disk),
+// the floats move back to the heap. An HNSW index keeps its floats in its
+// node records, in memory.
 //
 // [Index] wraps either of them with entry metadata (path, label, content
 // fingerprint) and crash-safe persistence in a directory; see [Open].
@@ -52,6 +59,10 @@
 //	LOCK        advisory lock (flock) held while the index is open
 //	index.snap  the latest snapshot, absent until the first Compact
 //	index.wal   the write-ahead log of changes made after the snapshot
+//
+// and, while an exact int8 index is open, an unlinked scratch file of its
+// float vectors (vectors.f32.scratch-*; one a crash left before unlinking
+// it is removed on the next open).
 //
 // All integers are little-endian; "str" is a uvarint length followed by that
 // many bytes; "vec" is Meta.Dim IEEE-754 float32 values. Checksums are

@@ -66,15 +66,17 @@ func main() {
 	log.SetFlags(0)
 	log.SetPrefix("indexbench: ")
 	if len(os.Args) < 2 {
-		log.Fatal("usage: indexbench run|report ...")
+		log.Fatal("usage: indexbench run|report|memory ...")
 	}
 	switch os.Args[1] {
 	case "run":
 		runCmd(os.Args[2:])
 	case "report":
 		reportCmd(os.Args[2:])
+	case "memory":
+		memoryCmd(os.Args[2:])
 	default:
-		log.Fatalf("unknown command %q: want run or report", os.Args[1])
+		log.Fatalf("unknown command %q: want run, report or memory", os.Args[1])
 	}
 }
 
