@@ -6,10 +6,14 @@ import (
 	"image/color"
 	"image/png"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"gonum.org/v1/plot/plotter"
 )
 
 // solid returns a w x h tile of one colour.
@@ -280,6 +284,44 @@ func TestLossCurve(t *testing.T) {
 	}
 	if err := LossCurve(path, []int{1}, []float64{math.Inf(1)}, "x"); err == nil {
 		t.Error("a curve with no finite loss accepted")
+	}
+}
+
+// TestLossEnvelope checks the band a dense loss curve is drawn as, on a
+// hand-made case, and that a long noisy curve (20,000 steps: minutes as a
+// stroked line) is drawn.
+func TestLossEnvelope(t *testing.T) {
+	xy := toXYs([]float64{5, 1, 3, 2, 8, 4}) // X 0..5
+	got := envelope(xy, 3)                   // buckets {0,1}, {2,3}, {4,5}
+	want := plotter.XYs{{X: 0.5, Y: 5}, {X: 2.5, Y: 3}, {X: 4.5, Y: 8}, {X: 4.5, Y: 4}, {X: 2.5, Y: 2}, {X: 0.5, Y: 1}}
+	if !slices.Equal(got, want) {
+		t.Errorf("envelope = %v, want %v", got, want)
+	}
+	if got, want := envelopeMean(xy, 3), (plotter.XYs{{X: 0.5, Y: 3}, {X: 2.5, Y: 2.5}, {X: 4.5, Y: 6}}); !slices.Equal(got, want) {
+		t.Errorf("bucket means = %v, want %v", got, want)
+	}
+	steps := make([]int, 20000)
+	loss := make([]float64, len(steps))
+	rng := rand.New(rand.NewPCG(1, 1))
+	for i := range steps {
+		steps[i], loss[i] = i+1, 2+rng.Float64()
+	}
+	path := filepath.Join(t.TempDir(), "loss.png")
+	if err := LossCurve(path, steps, loss, "noisy", LossCurveOptions{EpochEnds: []int{10000}}); err != nil {
+		t.Fatal(err)
+	}
+	// The band covers the middle of the plot: light blue across the
+	// loss's range.
+	img := decode(t, path)
+	blue := 0
+	for x := 100; x < 900; x += 10 {
+		r, g, b, _ := img.At(x, 270).RGBA()
+		if r>>8 == 0x9e && g>>8 == 0xc5 && b>>8 == 0xe8 {
+			blue++
+		}
+	}
+	if blue < 40 {
+		t.Errorf("%d of 80 points across the middle are the band's colour", blue)
 	}
 }
 
