@@ -473,7 +473,7 @@ func alignedFloats(n int) []float32 {
 // repeats the packing of B, and dividing columns that of A.
 func (g *gemmImpl) split(m, n, k int) (parts int, alongM bool) {
 	work := m * n * k
-	if work < 2*parallelMinWork {
+	if work < 2*parallelMinWork || serial() {
 		return 1, true
 	}
 	workers.once.Do(startWorkers)

@@ -107,19 +107,23 @@ func (m *Model) Backward(dy *tensor.Tensor) {
 // blocks too, normalise with its running statistics in training and keep
 // them (BatchNorm.FrozenStats).
 func (m *Model) FreezeBatchNorm() {
-	var walk func([]Layer)
-	walk = func(ls []Layer) {
-		for _, l := range ls {
-			switch l := l.(type) {
-			case *BatchNorm:
-				l.FrozenStats = true
-			case *Residual:
-				walk(l.Inner)
-				walk(l.Shortcut)
-			}
+	walkLayers(m.Layers, func(l Layer) {
+		if bn, ok := l.(*BatchNorm); ok {
+			bn.FrozenStats = true
+		}
+	})
+}
+
+// walkLayers calls fn on every layer of ls and, for residual blocks, on the
+// layers inside them.
+func walkLayers(ls []Layer, fn func(Layer)) {
+	for _, l := range ls {
+		fn(l)
+		if r, ok := l.(*Residual); ok {
+			walkLayers(r.Inner, fn)
+			walkLayers(r.Shortcut, fn)
 		}
 	}
-	walk(m.Layers)
 }
 
 // TrainableParams returns the parameters of the layers after the Frozen

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"time"
 
 	"github.com/lookalike/lookalike/data"
@@ -72,6 +73,10 @@ type Trainer struct {
 	labels []int
 	dEmb   *tensor.Tensor
 	saved  *nn.Model // Saved's model, with a projection head
+	// par runs the passes on replicas of the model (dataparallel.go), made
+	// at the first step; nil: the batch runs as one.
+	par     *dataParallel
+	parMade bool
 	// elapsed is the training time before this run (resume).
 	elapsed time.Duration
 }
@@ -268,7 +273,19 @@ func (t *Trainer) TrainStep() (float32, error) {
 	if err := t.loader.Load(step, t.x.Data, t.labels); err != nil {
 		return 0, err
 	}
-	emb := t.Model.Forward(t.x, true)
+	if !t.parMade {
+		var err error
+		if t.par, err = newDataParallel(t.Model, t.x.Dim(0), runtime.GOMAXPROCS(0)); err != nil {
+			return 0, err
+		}
+		t.parMade = true
+	}
+	var emb *tensor.Tensor
+	if t.par != nil {
+		emb = t.par.forward(t.x)
+	} else {
+		emb = t.Model.Forward(t.x, true)
+	}
 	n, d := emb.Dim(0), emb.Dim(1)
 	labels := t.labels
 	if t.Config.Sampler == "views" {
@@ -283,7 +300,11 @@ func (t *Trainer) TrainStep() (float32, error) {
 	}
 	t.dEmb = tensor.Ensure(t.dEmb, n, d)
 	copy(t.dEmb.Data, t.loss.Backward())
-	t.Model.Backward(t.dEmb)
+	if t.par != nil {
+		t.par.backward(t.dEmb)
+	} else {
+		t.Model.Backward(t.dEmb)
+	}
 	t.opt.Update(t.sched.Factor(step, t.TotalSteps()))
 	if t.ema != nil && (step+1)%max(1, t.Config.EMAEvery) == 0 {
 		frac := float64(step+1) / float64(t.TotalSteps())
@@ -398,7 +419,12 @@ func (t *Trainer) Validate(val *data.Dataset) (float64, error) {
 
 // Close stops the goroutine that prepares the next batch. Run closes it
 // when it returns; call Close after TrainStep without Run.
-func (t *Trainer) Close() { t.loader.Close() }
+func (t *Trainer) Close() {
+	t.loader.Close()
+	if t.par != nil {
+		t.par.close()
+	}
+}
 
 // Elapsed returns the total training time, across resumes.
 func (t *Trainer) Elapsed() time.Duration { return t.elapsed }
