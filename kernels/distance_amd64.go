@@ -57,10 +57,31 @@ func dotRowsAVX512Go(out, q, data []float32, stride int, idx []uint32) {
 	}
 }
 
+//go:noescape
+func l2sqRowsAVX2(out, q *float32, dim int, data *float32, stride int, idx *uint32, n int)
+
+//go:noescape
+func dotRowsAVX2(out, q *float32, dim int, data *float32, stride int, idx *uint32, n int)
+
+// The AVX2 *Rows kernels sum a short vector in one register too, the last
+// dim%8 floats loaded masked; before them a call a row made a 20-d graph
+// walk slower than hnswlib's.
 func l2sqRowsAVX2Go(out, q, data []float32, stride int, idx []uint32) {
-	rowsBy(l2sqAVX2Go, out, q, data, stride, idx)
+	if len(q) > rowsAsmMaxDim || len(q) == 0 {
+		rowsBy(l2sqAVX2Go, out, q, data, stride, idx)
+		return
+	}
+	if len(idx) > 0 {
+		l2sqRowsAVX2(&out[0], &q[0], len(q), &data[0], stride, &idx[0], len(idx))
+	}
 }
 
 func dotRowsAVX2Go(out, q, data []float32, stride int, idx []uint32) {
-	rowsBy(dotAVX2Go, out, q, data, stride, idx)
+	if len(q) > rowsAsmMaxDim || len(q) == 0 {
+		rowsBy(dotAVX2Go, out, q, data, stride, idx)
+		return
+	}
+	if len(idx) > 0 {
+		dotRowsAVX2(&out[0], &q[0], len(q), &data[0], stride, &idx[0], len(idx))
+	}
 }

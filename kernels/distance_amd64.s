@@ -247,3 +247,128 @@ dotrowsum:
 	JNZ dotrows
 	VZEROUPPER
 	RET
+
+// rowMask is eight lanes of ones, then eight of zeros: the 8-dx floats
+// from rowMask<>+4*(8-dx) mask the first dx lanes of a YMM register.
+DATA rowMask<>+0(SB)/4, $0xffffffff
+DATA rowMask<>+4(SB)/4, $0xffffffff
+DATA rowMask<>+8(SB)/4, $0xffffffff
+DATA rowMask<>+12(SB)/4, $0xffffffff
+DATA rowMask<>+16(SB)/4, $0xffffffff
+DATA rowMask<>+20(SB)/4, $0xffffffff
+DATA rowMask<>+24(SB)/4, $0xffffffff
+DATA rowMask<>+28(SB)/4, $0xffffffff
+DATA rowMask<>+32(SB)/8, $0
+DATA rowMask<>+40(SB)/8, $0
+DATA rowMask<>+48(SB)/8, $0
+DATA rowMask<>+56(SB)/8, $0
+GLOBL rowMask<>(SB), RODATA|NOPTR, $64
+
+// ROWSETUP2 is ROWSETUP for the AVX2 kernels: R10 whole floats of 8, DX
+// the rest, Y15 the mask of the rest's lanes.
+#define ROWSETUP2 \
+	MOVQ    out+0(FP), R8; \
+	MOVQ    q+8(FP), R9; \
+	MOVQ    dim+16(FP), R10; \
+	MOVQ    data+24(FP), R11; \
+	MOVQ    stride+32(FP), R12; \
+	SHLQ    $2, R12; \
+	MOVQ    idx+40(FP), R13; \
+	MOVQ    n+48(FP), R14; \
+	MOVQ    R10, DX; \
+	ANDQ    $7, DX; \
+	ANDQ    $-8, R10; \
+	MOVQ    $8, CX; \
+	SUBQ    DX, CX; \
+	LEAQ    rowMask<>(SB), AX; \
+	VMOVUPS (AX)(CX*4), Y15
+
+// ROWSTART2 is ROWSTART with Y0 the sum.
+#define ROWSTART2 \
+	MOVL   (R13), AX; \
+	IMULQ  R12, AX; \
+	LEAQ   (R11)(AX*1), SI; \
+	MOVQ   R9, DI; \
+	MOVQ   R10, CX; \
+	VXORPS Y0, Y0, Y0
+
+// ROWEND2 is ROWEND for Y0.
+#define ROWEND2 \
+	VEXTRACTF128 $1, Y0, X1; \
+	VADDPS       X1, X0, X0; \
+	VMOVHLPS     X0, X0, X1; \
+	VADDPS       X1, X0, X0; \
+	VMOVSHDUP    X0, X1; \
+	VADDSS       X1, X0, X0; \
+	VMOVSS       X0, (R8); \
+	ADDQ         $4, R8; \
+	ADDQ         $4, R13; \
+	DECQ         R14
+
+// func l2sqRowsAVX2(out, q *float32, dim int, data *float32, stride int, idx *uint32, n int)
+//
+// n > 0, 0 < dim <= 64. Y0 the row's sum, Y1 and Y2 loads; the last
+// dim%8 floats loaded masked (VMASKMOVPS does not touch the lanes masked
+// off, so a row may end at the end of data).
+TEXT ·l2sqRowsAVX2(SB), NOSPLIT, $0-56
+	ROWSETUP2
+
+l2rows2:
+	ROWSTART2
+
+l2rowvec2:
+	TESTQ       CX, CX
+	JZ          l2rowtail2
+	VMOVUPS     (SI), Y1
+	VSUBPS      (DI), Y1, Y1
+	VFMADD231PS Y1, Y1, Y0
+	ADDQ        $32, SI
+	ADDQ        $32, DI
+	SUBQ        $8, CX
+	JMP         l2rowvec2
+
+l2rowtail2:
+	TESTQ       DX, DX
+	JZ          l2rowsum2
+	VMASKMOVPS  (SI), Y15, Y1
+	VMASKMOVPS  (DI), Y15, Y2
+	VSUBPS      Y2, Y1, Y1
+	VFMADD231PS Y1, Y1, Y0
+
+l2rowsum2:
+	ROWEND2
+	JNZ l2rows2
+	VZEROUPPER
+	RET
+
+// func dotRowsAVX2(out, q *float32, dim int, data *float32, stride int, idx *uint32, n int)
+//
+// As l2sqRowsAVX2, for the inner product.
+TEXT ·dotRowsAVX2(SB), NOSPLIT, $0-56
+	ROWSETUP2
+
+dotrows2:
+	ROWSTART2
+
+dotrowvec2:
+	TESTQ       CX, CX
+	JZ          dotrowtail2
+	VMOVUPS     (SI), Y1
+	VFMADD231PS (DI), Y1, Y0
+	ADDQ        $32, SI
+	ADDQ        $32, DI
+	SUBQ        $8, CX
+	JMP         dotrowvec2
+
+dotrowtail2:
+	TESTQ       DX, DX
+	JZ          dotrowsum2
+	VMASKMOVPS  (SI), Y15, Y1
+	VMASKMOVPS  (DI), Y15, Y2
+	VFMADD231PS Y2, Y1, Y0
+
+dotrowsum2:
+	ROWEND2
+	JNZ dotrows2
+	VZEROUPPER
+	RET
