@@ -17,10 +17,9 @@ const captionChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012345
 // dark shadow, about a tenth of the image's height, centred, at a random
 // height), drawn at the model's input size.
 type caption struct {
-	key      uint64  // the text's characters; 0: no caption
-	n        int     // characters
-	y, h     float64 // the band's top and height, in pixels
-	maxWidth float64 // widest the band may be, in pixels
+	key  uint64  // the text's characters; 0: no caption
+	n    int     // characters
+	y, h float64 // the band's top and height, in pixels
 }
 
 // drawCaption chooses a caption for a size x size image: 8 to 18
@@ -29,7 +28,6 @@ func drawCaption(r *splitMix, size int) caption {
 	c := caption{key: r.next() | 1, n: 8 + r.intN(11)}
 	c.h = float64(size) * (0.10 + 0.08*r.float())
 	c.y = (float64(size) - c.h) * r.float()
-	c.maxWidth = float64(size)
 	return c
 }
 
@@ -67,9 +65,9 @@ func (c caption) apply(dst []float32, size int) {
 	lw, lh := float64(l.Rect.Dx()), float64(l.Rect.Dy())
 	scale := c.h / lh // output pixels per layer pixel
 	bw, bh := lw*scale, c.h
-	if bw > c.maxWidth {
-		scale = c.maxWidth / lw
-		bw, bh = c.maxWidth, lh*scale
+	if bw > float64(size) { // at most the image's width
+		scale = float64(size) / lw
+		bw, bh = float64(size), lh*scale
 	}
 	x0, y0 := (float64(size)-bw)/2, c.y
 	const ss = 4 // samples per output pixel and axis

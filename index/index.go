@@ -219,12 +219,9 @@ func open(dir string, opts Options) (ix *Index, err error) {
 		if floatsInFile(opts, dir) {
 			alloc = func(dim, n int) []float32 {
 				if dim > smallDim {
-					if f, ferr := openVecFile(dir); ferr == nil {
-						if d, gerr := f.grow(nil, max(n, vecFileMinFloats)); gerr == nil {
-							vf = f
-							return d[:n]
-						}
-						f.close()
+					if f, d, ferr := newVecFile(dir, nil, n); ferr == nil {
+						vf = f
+						return d[:n]
 					}
 				}
 				return make([]float32, n)

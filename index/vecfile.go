@@ -46,17 +46,27 @@ func (e *Exact) floatsToFile(dir string, loaded *vecFile, data []float32) error 
 		e.vf, e.data = loaded, data[:0]
 		return nil
 	}
-	vf, err := openVecFile(dir)
+	vf, d, err := newVecFile(dir, e.data, len(e.data))
 	if err != nil {
-		return err
-	}
-	d, err := vf.grow(e.data, max(len(e.data), vecFileMinFloats))
-	if err != nil {
-		vf.close()
 		return err
 	}
 	e.vf, e.data = vf, d
 	return nil
+}
+
+// newVecFile makes a vector file in dir holding data, with room for at
+// least n floats, and returns it with the slice of it holding data.
+func newVecFile(dir string, data []float32, n int) (*vecFile, []float32, error) {
+	vf, err := openVecFile(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	d, err := vf.grow(data, max(n, vecFileMinFloats))
+	if err != nil {
+		vf.close()
+		return nil, nil, err
+	}
+	return vf, d, nil
 }
 
 // closeFloats unmaps the vector file, waiting for searches in flight; the

@@ -58,8 +58,7 @@ func (v *vecFile) grow(data []float32, n int) ([]float32, error) {
 	floats := unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(mem))), int(size/4))
 	if v.mem == nil {
 		copy(floats, data) // from the heap
-	}
-	if v.mem != nil {
+	} else {
 		// The floats are in the file: the old mapping's stores reached the
 		// page cache, which the new mapping shares.
 		unix.Munmap(v.mem)

@@ -20,8 +20,8 @@ func (m *Model) ImageIndependent() bool {
 // the model's parameter values (an update of the model's weights is the
 // replica's too) but has gradients and buffers of its own, so that replicas
 // can run Forward and Backward on their own images in parallel goroutines.
-// The caller adds the replicas' gradients to the model's (AddGrads). The
-// model must be ImageIndependent.
+// The caller adds the replicas' gradients to the model's. The model must
+// be ImageIndependent.
 func (m *Model) Replica() (*Model, error) {
 	if !m.ImageIndependent() {
 		return nil, fmt.Errorf("replica of %s: its BatchNorm layers normalise with batch statistics", m.Name)

@@ -19,8 +19,7 @@ import (
 // sums aside). Only models that treat images independently in training
 // (no BatchNorm on batch statistics) are run so.
 type dataParallel struct {
-	model    *nn.Model
-	replicas []*nn.Model // replicas[0] is model itself
+	replicas []*nn.Model // replicas[0] is the model itself
 	xs, dys  []*tensor.Tensor
 	outs     []*tensor.Tensor // the replicas' embeddings
 	params   [][]*nn.Param    // each replica's trainable parameters
@@ -57,7 +56,7 @@ func newDataParallel(m *nn.Model, n, cpus int) (*dataParallel, error) {
 	if parts < 2 || n > maxParallelBatch || !m.ImageIndependent() {
 		return nil, nil
 	}
-	d := &dataParallel{model: m, replicas: []*nn.Model{m}}
+	d := &dataParallel{replicas: []*nn.Model{m}}
 	for range parts - 1 {
 		r, err := m.Replica()
 		if err != nil {
