@@ -592,6 +592,25 @@ GLOBL maskTab<>(SB), RODATA|NOPTR, $128
 	VMASKMOVPS lo, Y14, (DX); \
 	VMASKMOVPS hi, Y15, 32(DX)
 
+// STORE256F and STORE256FB0 are STORE256 and STORE256B0 for a tile of
+// all 16 columns, with plain loads and stores: AMD's Zen 1-3 run a
+// VMASKMOVPS store as microcode, a dozen cycles each, which in a product
+// of small depth (a convolution over 27 or 90 values) cost as much as the
+// multiply-adds.
+#define STORE256F(lo, hi) \
+	VMULPS      (DX), Y13, Y12; \
+	VFMADD231PS alphav-32(SP), lo, Y12; \
+	VMOVUPS     Y12, (DX); \
+	VMULPS      32(DX), Y13, Y12; \
+	VFMADD231PS alphav-32(SP), hi, Y12; \
+	VMOVUPS     Y12, 32(DX)
+
+#define STORE256FB0(lo, hi) \
+	VMULPS  alphav-32(SP), lo, lo; \
+	VMULPS  alphav-32(SP), hi, hi; \
+	VMOVUPS lo, (DX); \
+	VMOVUPS hi, 32(DX)
+
 // STORE256LO and STORE256LOB0 are STORE256 and STORE256B0 for nr <= 8,
 // which leave columns 8..15 alone (see STORE512LO).
 #define STORE256LO(lo) \
@@ -677,6 +696,8 @@ store6:
 	MOVL         beta+84(FP), AX
 	ANDL         $0x7fffffff, AX // beta == ±0: do not read C
 	JZ           beta0_6
+	CMPQ         CX, $16
+	JEQ          full6
 	CMPQ         CX, $8
 	JLE          lo6
 	STORE256(Y0, Y1)
@@ -706,7 +727,23 @@ lo6:
 	STORE256LO(Y10)
 	JMP          done6
 
+full6:
+	STORE256F(Y0, Y1)
+	NEXTROW(done6)
+	STORE256F(Y2, Y3)
+	NEXTROW(done6)
+	STORE256F(Y4, Y5)
+	NEXTROW(done6)
+	STORE256F(Y6, Y7)
+	NEXTROW(done6)
+	STORE256F(Y8, Y9)
+	NEXTROW(done6)
+	STORE256F(Y10, Y11)
+	JMP done6
+
 beta0_6:
+	CMPQ CX, $16
+	JEQ  fullb0_6
 	CMPQ CX, $8
 	JLE  lob0_6
 	STORE256B0(Y0, Y1)
@@ -734,6 +771,20 @@ lob0_6:
 	STORE256LOB0(Y8)
 	NEXTROW(done6)
 	STORE256LOB0(Y10)
+	JMP  done6
+
+fullb0_6:
+	STORE256FB0(Y0, Y1)
+	NEXTROW(done6)
+	STORE256FB0(Y2, Y3)
+	NEXTROW(done6)
+	STORE256FB0(Y4, Y5)
+	NEXTROW(done6)
+	STORE256FB0(Y6, Y7)
+	NEXTROW(done6)
+	STORE256FB0(Y8, Y9)
+	NEXTROW(done6)
+	STORE256FB0(Y10, Y11)
 
 done6:
 	VZEROUPPER
@@ -742,10 +793,15 @@ done6:
 // func packRows256(dst, src *float32, rows, cols, srcStride, dstStride int)
 //
 // As packRows512, for dstStride <= 16: VMASKMOVPS loads cols floats
-// (zeroing the rest, masks in Y2:Y3) and stores dstStride (Y4:Y5). With
-// dstStride <= 8 only the low halves are accessed, as no access is issued
-// with an all-zero mask; with cols <= 8 < dstStride the high half stored
-// is zero.
+// (zeroing the rest, masks in Y2:Y3). Every row but the last is stored
+// with plain stores of 16 floats (8 for dstStride <= 8), whose part past
+// dstStride is overwritten by the next row; the last row, and every row
+// when dstStride < 4 (where a plain store would reach past the next row),
+// with VMASKMOVPS of dstStride floats (Y4:Y5). Zen 1-3 run a VMASKMOVPS
+// store as microcode, a dozen cycles each: two a row cost more than the
+// rest of the packing. With dstStride <= 8 only the low halves are
+// accessed, as no access is issued with an all-zero mask; with cols <= 8 <
+// dstStride the high half stored is zero.
 //
 // Registers: SI src row, DI dst row, BX rows left, R8 and R9 the strides
 // in bytes, Y0:Y1 the row.
@@ -761,6 +817,9 @@ TEXT ·packRows256(SB), NOSPLIT, $0-48
 	SHLQ $2, R9
 	TESTQ BX, BX
 	JZ    pr256done
+	VXORPS Y1, Y1, Y1
+	CMPQ  dstStride+40(FP), $4
+	JLT   pr256loop8masked
 	CMPQ  dstStride+40(FP), $8
 	JLE   pr256loop8
 	CMPQ  cols+24(FP), $8
@@ -769,34 +828,49 @@ TEXT ·packRows256(SB), NOSPLIT, $0-48
 pr256loop:
 	VMASKMOVPS (SI), Y2, Y0
 	VMASKMOVPS 32(SI), Y3, Y1
-	VMASKMOVPS Y0, Y4, (DI)
-	VMASKMOVPS Y1, Y5, 32(DI)
+	DECQ       BX
+	JZ         pr256last16
+	VMOVUPS    Y0, (DI)
+	VMOVUPS    Y1, 32(DI)
 	ADDQ       R8, SI
 	ADDQ       R9, DI
-	DECQ       BX
-	JNZ        pr256loop
-	JMP        pr256done
+	JMP        pr256loop
 
 pr256loop8x16:
-	VXORPS Y1, Y1, Y1
-
-pr256loop8x16body:
 	VMASKMOVPS (SI), Y2, Y0
-	VMASKMOVPS Y0, Y4, (DI)
-	VMASKMOVPS Y1, Y5, 32(DI)
+	DECQ       BX
+	JZ         pr256last16
+	VMOVUPS    Y0, (DI)
+	VMOVUPS    Y1, 32(DI)
 	ADDQ       R8, SI
 	ADDQ       R9, DI
-	DECQ       BX
-	JNZ        pr256loop8x16body
+	JMP        pr256loop8x16
+
+pr256last16:
+	VMASKMOVPS Y0, Y4, (DI)
+	VMASKMOVPS Y1, Y5, 32(DI)
 	JMP        pr256done
 
 pr256loop8:
 	VMASKMOVPS (SI), Y2, Y0
+	DECQ       BX
+	JZ         pr256last8
+	VMOVUPS    Y0, (DI)
+	ADDQ       R8, SI
+	ADDQ       R9, DI
+	JMP        pr256loop8
+
+pr256loop8masked:
+	VMASKMOVPS (SI), Y2, Y0
 	VMASKMOVPS Y0, Y4, (DI)
 	ADDQ       R8, SI
 	ADDQ       R9, DI
 	DECQ       BX
-	JNZ        pr256loop8
+	JNZ        pr256loop8masked
+	JMP        pr256done
+
+pr256last8:
+	VMASKMOVPS Y0, Y4, (DI)
 
 pr256done:
 	VZEROUPPER
