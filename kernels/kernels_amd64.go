@@ -98,7 +98,7 @@ var avx2Set = &kernelSet{
 	gelu:           geluGeneric,
 	geluBackward:   geluBackwardGeneric,
 	maxArg:         maxArgGeneric,
-	sumRows:        sumRowsGeneric,
+	sumRows:        sumRowsAVX2Go,
 	packBF16:       packBF16Generic,
 }
 

@@ -11,7 +11,7 @@ import (
 func TestSumRows(t *testing.T) {
 	r := rand.New(rand.NewPCG(4, 4))
 	forEachPath(t, func(t *testing.T) {
-		for _, cols := range []int{1, 15, 16, 17, 33, 64, 100} {
+		for _, cols := range []int{1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 40, 64, 100} {
 			for _, rows := range []int{0, 1, 2, 7} {
 				x := randSlice(r, rows*cols+3)
 				dst := randSlice(r, cols+1)
