@@ -56,13 +56,20 @@ func TestImportCommand(t *testing.T) {
 }
 
 // stripesFolder writes root/{train,test}/<class>/<n>.png of 32x32 images
-// whose class is the direction of faint stripes over random colours and
-// noise: colour, which an untrained network sees first, says nothing.
+// whose class is the direction of stripes (period 8 pixels) over random
+// colours and a little noise: colour, which an untrained network sees
+// first, says nothing.
 func stripesFolder(t *testing.T, train, test int) string {
 	t.Helper()
 	root := t.TempDir()
 	rng := rand.New(rand.NewPCG(11, 12))
-	for split, n := range map[string]int{"train": train, "test": test} {
+	// A fixed order: the splits share one generator, and a map's order
+	// would change the images from run to run.
+	for _, sp := range []struct {
+		split string
+		n     int
+	}{{"train", train}, {"test", test}} {
+		split, n := sp.split, sp.n
 		for c, name := range []string{"horizontal", "vertical", "diagonal", "antidiagonal"} {
 			dir := filepath.Join(root, split, name)
 			if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -77,9 +84,9 @@ func stripesFolder(t *testing.T, train, test int) string {
 						u := [4]int{y, x, x + y, x - y + 64}[c]
 						var px [3]uint8
 						for ch := range 3 {
-							v := base[ch] + rng.IntN(30)
-							if ((u+phase)/3)%2 == 0 {
-								v += 40
+							v := base[ch] + rng.IntN(10)
+							if ((u+phase)/4)%2 == 0 {
+								v += 80
 							}
 							px[ch] = uint8(min(v, 255))
 						}
@@ -106,7 +113,7 @@ func stripesFolder(t *testing.T, train, test int) string {
 // 1e-4) as fine-tuning takes; 1e-3 stalls.
 func TestFineTuneImported(t *testing.T) {
 	ref := torchtest.Reference(t, "resnet18", 4)
-	root := stripesFolder(t, 16, 6)
+	root := stripesFolder(t, 32, 12)
 	dir := t.TempDir()
 	imported, tuned := filepath.Join(dir, "r18"), filepath.Join(dir, "tuned")
 	if _, err := run(t, "import", "--arch", "resnet18", "--weights", filepath.Join(ref, "resnet18.pth"),
@@ -141,8 +148,10 @@ func TestFineTuneImported(t *testing.T) {
 	}
 	after := p1(tuned)
 	t.Logf("precision@1 %.3f imported, %.3f fine-tuned", before, after)
-	if after <= before {
-		t.Errorf("fine-tuning did not improve precision@1: %.3f -> %.3f", before, after)
+	// Measured 0.33-0.48 -> 0.88-0.98 over three sets of images: a margin
+	// of 0.2 is well clear of the 1-in-48 steps the score moves in.
+	if after < before+0.2 {
+		t.Errorf("fine-tuning did not improve precision@1 by 0.2: %.3f -> %.3f", before, after)
 	}
 	m, _, err := nn.Load(tuned)
 	if err != nil {
