@@ -9,9 +9,9 @@
 //     a bounded top-k heap per query is kept, so nothing is ever fully
 //     sorted. [Exact.SetQuantize] (Options.Int8) scores int8 codes of the
 //     vectors instead ([kernels.DotU8S8Rows], VNNI where the CPU has it;
-//     batches 32 queries at a time with [kernels.DotU8S8Tile], on AMX
-//     tiles where the CPU has them) and re-ranks the best candidates with
-//     the floats.
+//     batches 32 queries at a time with [kernels.DotU8S8Tile]: AMX tiles,
+//     VNNI or AVX2, whichever the CPU has) and re-ranks the best
+//     candidates with the floats.
 //   - [HNSW] is a hierarchical navigable small world graph (Malkov and
 //     Yashunin, 2018) with the heuristic neighbour selection of the paper's
 //     algorithm 4. It answers approximate queries in logarithmic time.

@@ -6,8 +6,9 @@ import "fmt"
 const QueryTile = 32
 
 // HasDotU8S8Tile reports whether DotU8S8Tile has a fast kernel on this
-// machine (AMX int8 tiles, or AVX512-VNNI), where scoring 32 queries
-// together beats four at a time with DotU8S8Rows4; elsewhere it is a loop.
+// machine (AMX int8 tiles, AVX512-VNNI, or AVX2's 16-bit multiply-adds),
+// where scoring 32 queries together beats four at a time with
+// DotU8S8Rows4; elsewhere (the portable path) it is a loop.
 func HasDotU8S8Tile() bool { return active.dotU8S8Tile != nil }
 
 // TileQueriesLen is the length of the packed tile of queries of dim values

@@ -29,26 +29,49 @@ func dotU8S8TileAMX(out []int32, qt []int8, codes []uint8, dim int) {
 //go:noescape
 func dotU8S8TileVNNI(out *int32, qt *int8, codes *uint8, dim, rows int)
 
-// dotU8S8TileVNNIGo is DotU8S8Tile with AVX512-VNNI, for dimensions that
+//go:noescape
+func dotU8S8TileAVX2(out *int32, qt *int8, codes *uint8, dim, rows int)
+
+// tileBy4 returns DotU8S8Tile through asm, a kernel for dimensions that
 // are a multiple of 4 (the others in Go).
-func dotU8S8TileVNNIGo(out []int32, qt []int8, codes []uint8, dim int) {
-	rows := len(out) / QueryTile
-	if dim%4 != 0 {
-		dotU8S8TileGeneric(out, qt, codes, dim)
-		return
+func tileBy4(asm func(out *int32, qt *int8, codes *uint8, dim, rows int)) func(out []int32, qt []int8, codes []uint8, dim int) {
+	return func(out []int32, qt []int8, codes []uint8, dim int) {
+		rows := len(out) / QueryTile
+		if dim%4 != 0 {
+			dotU8S8TileGeneric(out, qt, codes, dim)
+			return
+		}
+		_ = codes[rows*dim-1]
+		asm(&out[0], &qt[0], &codes[0], dim, rows)
 	}
-	_ = codes[rows*dim-1]
-	dotU8S8TileVNNI(&out[0], &qt[0], &codes[0], dim, rows)
 }
+
+// dotU8S8TileVNNIGo is DotU8S8Tile with AVX512-VNNI (VPDPBUSD).
+var dotU8S8TileVNNIGo = tileBy4(dotU8S8TileVNNI)
+
+// dotU8S8TileAVX2Go is DotU8S8Tile with AVX2 (16-bit VPMADDWD): exact
+// like the others, two products an instruction lane where VNNI has four.
+var dotU8S8TileAVX2Go = tileBy4(dotU8S8TileAVX2)
 
 //go:noescape
 func atLeast32AVX512(masks *uint32, s *int32, t *int32, rows int)
 
-func atLeast32AVX512Go(masks []uint32, s []int32, t []int32) {
-	_ = s[32*len(masks)-1]
-	_ = t[31]
-	atLeast32AVX512(&masks[0], &s[0], &t[0], len(masks))
+//go:noescape
+func atLeast32AVX2(masks *uint32, s *int32, t *int32, rows int)
+
+// masksBy returns AtLeast32 through asm.
+func masksBy(asm func(masks *uint32, s *int32, t *int32, rows int)) func(masks []uint32, s []int32, t []int32) {
+	return func(masks []uint32, s []int32, t []int32) {
+		_ = s[32*len(masks)-1]
+		_ = t[31]
+		asm(&masks[0], &s[0], &t[0], len(masks))
+	}
 }
+
+var (
+	atLeast32AVX512Go = masksBy(atLeast32AVX512)
+	atLeast32AVX2Go   = masksBy(atLeast32AVX2)
+)
 
 //go:noescape
 func dotU8S8RowsIdxVNNI(out *int32, q *int8, dim int, codes *uint8, stride int, idx *uint32, n int)

@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 )
@@ -87,4 +88,37 @@ func TestAtLeast32(t *testing.T) {
 			}
 		}
 	})
+}
+
+// BenchmarkDotU8S8Tile reports products per second ("GMAC/s") of a tile
+// of 32 queries against 256 rows, the block the exact index scores at a
+// time, on every path; compare with BenchmarkSgemm, the float product it
+// stands in for (2 flops a product).
+func BenchmarkDotU8S8Tile(b *testing.B) {
+	saved := active
+	defer func() { active = saved }()
+	for _, s := range available {
+		for _, dim := range []int{128, 960} {
+			b.Run(fmt.Sprintf("%s/%d", s.name, dim), func(b *testing.B) {
+				active = s
+				r := rand.New(rand.NewPCG(1, 1))
+				const rows = 256
+				qs := make([]int8, QueryTile*dim)
+				for i := range qs {
+					qs[i] = int8(r.IntN(255) - 127)
+				}
+				codes := make([]uint8, rows*dim)
+				for i := range codes {
+					codes[i] = uint8(r.IntN(256))
+				}
+				qt := make([]int8, TileQueriesLen(dim))
+				PackU8S8Queries(qt, qs, dim)
+				out := make([]int32, rows*QueryTile)
+				for b.Loop() {
+					DotU8S8Tile(out, qt, codes, dim)
+				}
+				b.ReportMetric(float64(b.N)*rows*QueryTile*float64(dim)/b.Elapsed().Seconds()/1e9, "GMAC/s")
+			})
+		}
+	}
 }
