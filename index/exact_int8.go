@@ -154,7 +154,7 @@ func (e *Exact) searchQuantized(q []float32, k int, parallel bool) []Result {
 	k = min(k, n)
 	kc := min(n, max(int8Candidates*k, int8MinCandidates))
 	qi := make([]int8, e.dim)
-	scale, bias := e.q.sq.query(qi, q)
+	scale, bias := e.q.sq.query(qi, q, 127)
 	cands := newTopK(kc)
 	if workers := e.workers(n * e.dim / 4); workers == 1 || !parallel {
 		e.scanCodes(qi, []float32{scale}, []float32{bias}, 0, n, []*topK{cands}, nil)
@@ -317,16 +317,22 @@ func (e *Exact) searchBatchQuantized(qs []float32, nq, k int) [][]Result {
 	qf := append([]float32(nil), qs...)
 	qi := make([]int8, nq*d)
 	scale, bias := make([]float32, nq), make([]float32, nq)
+	// On tiles (a fast kernel for 32 queries at once), 32 at a time, with
+	// the query values in the range the tile kernel takes; else four.
+	useTiles := kernels.HasDotU8S8Tile() && d%4 == 0
+	top := 127
+	if useTiles {
+		top = kernels.TileQueryMax()
+	}
 	for j := range nq {
 		v := qf[j*d : (j+1)*d]
 		if e.metric == Cosine {
 			normalize(v)
 		}
-		scale[j], bias[j] = e.q.sq.query(qi[j*d:(j+1)*d], v)
+		scale[j], bias[j] = e.q.sq.query(qi[j*d:(j+1)*d], v, top)
 	}
-	// On matrix tiles, 32 queries at a time (tiles), else four.
 	var tiles [][]int8
-	if kernels.HasDotU8S8Tile() && d%4 == 0 {
+	if useTiles {
 		for q := 0; q < nq; q += kernels.QueryTile {
 			t := make([]int8, kernels.TileQueriesLen(d))
 			kernels.PackU8S8Queries(t, qi[q*d:min(nq, q+kernels.QueryTile)*d], d)

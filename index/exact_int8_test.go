@@ -127,17 +127,23 @@ func TestSQ8(t *testing.T) {
 	if abs32(norm-want) > 1e-5 {
 		t.Errorf("norm %g, want %g", norm, want)
 	}
-	// The query form gives the dot product with the decoded vector.
+	// The query form gives the dot product with the decoded vector, its
+	// values within the range asked for (127, or 63 for AVX2's tiles).
 	qv := []float32{0.3, -2, 0.7}
 	qi := make([]int8, 3)
-	scale, bias := q.query(qi, qv)
-	var s, exact float32
-	for d := range 3 {
-		s += float32(qi[d]) * float32(codes[d])
-		exact += qv[d] * (q.lo[d] + float32(codes[d])*q.step[d])
-	}
-	if got := bias + scale*s; abs32(got-exact) > 0.02 {
-		t.Errorf("quantised dot %g, decoded dot %g", got, exact)
+	for _, top := range []int{127, 63} {
+		scale, bias := q.query(qi, qv, top)
+		var s, exact float32
+		for d := range 3 {
+			if qi[d] > int8(top) || qi[d] < -int8(top) {
+				t.Errorf("top %d: query value %d", top, qi[d])
+			}
+			s += float32(qi[d]) * float32(codes[d])
+			exact += qv[d] * (q.lo[d] + float32(codes[d])*q.step[d])
+		}
+		if got := bias + scale*s; abs32(got-exact) > 0.02*127/float32(top) {
+			t.Errorf("top %d: quantised dot %g, decoded dot %g", top, got, exact)
+		}
 	}
 	// Values beyond the fitted range clip to the end codes.
 	q.encode(codes, []float32{-100, 100, 0})

@@ -115,7 +115,7 @@ func (h *HNSW) prepareQuant(s *searchCtx, q []float32) {
 		return
 	}
 	z.qi = slices.Grow(z.qi[:0], h.dim)[:h.dim]
-	z.scale, z.bias = h.q.sq.query(z.qi, q)
+	z.scale, z.bias = h.q.sq.query(z.qi, q, 127)
 }
 
 // searchDists is dists for a search: the codes' approximate distances when

@@ -64,19 +64,20 @@ func (q *sq8) encode(dst []uint8, v []float32) float32 {
 	return norm
 }
 
-// query prepares q for scoring codes: the int8 weights, their scale and
-// the constant term q·lo.
-func (s *sq8) query(dst []int8, q []float32) (scale, bias float32) {
-	var top float32
+// query prepares q for scoring codes: the int8 weights (within +-top:
+// 127, or less for a kernel that takes less), their scale and the
+// constant term q·lo.
+func (s *sq8) query(dst []int8, q []float32, top int) (scale, bias float32) {
+	var peak float32
 	for d, x := range q {
-		top = max(top, float32(math.Abs(float64(x*s.step[d]))))
+		peak = max(peak, float32(math.Abs(float64(x*s.step[d]))))
 		bias += x * s.lo[d]
 	}
-	if top == 0 {
+	if peak == 0 {
 		clear(dst)
 		return 0, bias
 	}
-	scale = top / 127
+	scale = peak / float32(top)
 	for d, x := range q {
 		dst[d] = int8(math.Round(float64(x * s.step[d] / scale)))
 	}

@@ -11,6 +11,17 @@ const QueryTile = 32
 // DotU8S8Rows4; elsewhere (the portable path) it is a loop.
 func HasDotU8S8Tile() bool { return active.dotU8S8Tile != nil }
 
+// TileQueryMax returns the largest magnitude of a query value that
+// DotU8S8Tile multiplies exactly on this machine: 127, or 63 on the AVX2
+// path, which adds pairs of products in 16 bits (VPMADDUBSW: 255*63*2
+// fits, 255*127*2 does not). PackU8S8Queries refuses larger values.
+func TileQueryMax() int {
+	if active.tileQueryMax != 0 {
+		return active.tileQueryMax
+	}
+	return 127
+}
+
 // TileQueriesLen is the length of the packed tile of queries of dim values
 // that PackU8S8Queries writes.
 func TileQueriesLen(dim int) int { return (dim + 3) / 4 * QueryTile * 4 }
@@ -20,14 +31,20 @@ func TileQueriesLen(dim int) int { return (dim + 3) / 4 * QueryTile * 4 }
 // query in one 32-bit group, the 32 queries' groups side by side, so
 // dst[(p*QueryTile+j)*4+b] = query j's value 4p+b, zero past dim and for
 // queries past len(qs)/dim. It panics unless len(dst) ==
-// TileQueriesLen(dim) and len(qs) is a multiple of dim of at most
-// QueryTile queries.
+// TileQueriesLen(dim), len(qs) is a multiple of dim of at most QueryTile
+// queries and every value is within +-TileQueryMax().
 func PackU8S8Queries(dst []int8, qs []int8, dim int) {
 	if dim <= 0 || len(qs)%dim != 0 || len(qs)/dim > QueryTile {
 		panic(fmt.Sprintf("kernels.PackU8S8Queries: %d values are not up to %d queries of %d", len(qs), QueryTile, dim))
 	}
 	if len(dst) != TileQueriesLen(dim) {
 		panic(fmt.Sprintf("kernels.PackU8S8Queries: len(dst) = %d, want %d", len(dst), TileQueriesLen(dim)))
+	}
+	top := int8(TileQueryMax())
+	for i, v := range qs {
+		if v > top || v < -top {
+			panic(fmt.Sprintf("kernels.PackU8S8Queries: value %d of query %d is %d, beyond +-%d", i%dim, i/dim, v, top))
+		}
 	}
 	clear(dst)
 	for j := range len(qs) / dim {

@@ -49,8 +49,8 @@ func tileBy4(asm func(out *int32, qt *int8, codes *uint8, dim, rows int)) func(o
 // dotU8S8TileVNNIGo is DotU8S8Tile with AVX512-VNNI (VPDPBUSD).
 var dotU8S8TileVNNIGo = tileBy4(dotU8S8TileVNNI)
 
-// dotU8S8TileAVX2Go is DotU8S8Tile with AVX2 (16-bit VPMADDWD): exact
-// like the others, two products an instruction lane where VNNI has four.
+// dotU8S8TileAVX2Go is DotU8S8Tile with AVX2 (VPMADDUBSW, its pairs of
+// products summed in 16 bits: exact for query values within +-63).
 var dotU8S8TileAVX2Go = tileBy4(dotU8S8TileAVX2)
 
 //go:noescape

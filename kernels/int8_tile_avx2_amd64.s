@@ -2,43 +2,39 @@
 
 #include "textflag.h"
 
-// widen16 turns a broadcast group of four codes into 16-bit values,
-// c0 c1 c2 c3 repeated (VPSHUFB; 0x80 zeroes the high bytes).
-DATA widen16<>+0(SB)/8, $0x8003800280018000
-DATA widen16<>+8(SB)/8, $0x8003800280018000
-DATA widen16<>+16(SB)/8, $0x8003800280018000
-DATA widen16<>+24(SB)/8, $0x8003800280018000
-GLOBL widen16<>(SB), RODATA|NOPTR, $32
+// ones16 is sixteen 16-bit ones: VPMADDWD with it adds pairs of 16-bit
+// sums into 32 bits.
+DATA ones16<>+0(SB)/8, $0x0001000100010001
+DATA ones16<>+8(SB)/8, $0x0001000100010001
+DATA ones16<>+16(SB)/8, $0x0001000100010001
+DATA ones16<>+24(SB)/8, $0x0001000100010001
+GLOBL ones16<>(SB), RODATA|NOPTR, $32
 
 // func dotU8S8TileAVX2(out *int32, qt *int8, codes *uint8, dim, rows int)
 //
-// DotU8S8Tile with AVX2 for dim a multiple of 4, exact: each group of four
-// codes is broadcast and widened to 16 bits (VPSHUFB), the queries' groups
-// sign-extended (VPMOVSXBW, four queries a register), and VPMADDWD sums
-// two products at a time in 32 bits, so a query's sum is two lanes, added
-// (VPHADDD) and put in order (VPERMQ) when the row is done. Two rows at a
-// time, then one; the 32 queries in two halves of 16 (the sums of two rows
-// for 32 queries would need 16 registers).
+// DotU8S8Tile with AVX2 for dim a multiple of 4 and query values within
+// +-63 (TileQueryMax): VPMADDUBSW multiplies a row's group of four codes
+// (broadcast) by eight queries' groups and adds the products in pairs in
+// 16 bits, which cannot saturate at that range (255*63*2 < 32767), and
+// VPMADDWD by ones adds the pairs into 32 bits: three instructions for 32
+// products, exact. Two rows at a time, then one; a group's 32 queries are
+// loaded once for both rows.
 //
 // Registers: R12 the current rows' codes, R8 dim, BX out for the current
-// rows, DX rows left, R14 the half (0 or 64: its offset in a group of the
-// tile and in a row of out), SI the codes at the group, DI the tile at the
-// group, CX groups left; Y0-Y3 the half's queries at the group, Y4-Y7 the
-// first row's sums, Y8-Y11 the second's, Y12 Y13 the rows' codes, Y14 a
-// product, Y15 the widening mask.
+// rows, DX rows left, SI the codes at the group, DI the tile at the
+// group, CX groups left; Y0-Y3 the queries' group (eight queries each),
+// Y4-Y7 the first row's sums, Y8-Y11 the second's, Y12 Y13 the rows'
+// codes, Y14 a product, Y15 the ones.
 TEXT ·dotU8S8TileAVX2(SB), NOSPLIT, $0-40
 	MOVQ    out+0(FP), BX
 	MOVQ    codes+16(FP), R12
 	MOVQ    dim+24(FP), R8
 	MOVQ    rows+32(FP), DX
-	VMOVDQU widen16<>(SB), Y15
+	VMOVDQU ones16<>(SB), Y15
 
 rows2:
-	CMPQ DX, $2
-	JLT  rows1
-	XORQ R14, R14
-
-half2:
+	CMPQ  DX, $2
+	JLT   rows1
 	VPXOR Y4, Y4, Y4
 	VPXOR Y5, Y5, Y5
 	VPXOR Y6, Y6, Y6
@@ -49,54 +45,52 @@ half2:
 	VPXOR Y11, Y11, Y11
 	MOVQ  R12, SI
 	MOVQ  qt+8(FP), DI
-	ADDQ  R14, DI
 	MOVQ  R8, CX
 	SHRQ  $2, CX
 
 group2:
-	VPMOVSXBW    (DI), Y0
-	VPMOVSXBW    16(DI), Y1
-	VPMOVSXBW    32(DI), Y2
-	VPMOVSXBW    48(DI), Y3
+	VMOVDQU      (DI), Y0
+	VMOVDQU      32(DI), Y1
+	VMOVDQU      64(DI), Y2
+	VMOVDQU      96(DI), Y3
 	VPBROADCASTD (SI), Y12
-	VPSHUFB      Y15, Y12, Y12
 	VPBROADCASTD (SI)(R8*1), Y13
-	VPSHUFB      Y15, Y13, Y13
-	VPMADDWD     Y0, Y12, Y14
+	VPMADDUBSW   Y0, Y12, Y14
+	VPMADDWD     Y15, Y14, Y14
 	VPADDD       Y14, Y4, Y4
-	VPMADDWD     Y1, Y12, Y14
+	VPMADDUBSW   Y1, Y12, Y14
+	VPMADDWD     Y15, Y14, Y14
 	VPADDD       Y14, Y5, Y5
-	VPMADDWD     Y2, Y12, Y14
+	VPMADDUBSW   Y2, Y12, Y14
+	VPMADDWD     Y15, Y14, Y14
 	VPADDD       Y14, Y6, Y6
-	VPMADDWD     Y3, Y12, Y14
+	VPMADDUBSW   Y3, Y12, Y14
+	VPMADDWD     Y15, Y14, Y14
 	VPADDD       Y14, Y7, Y7
-	VPMADDWD     Y0, Y13, Y14
+	VPMADDUBSW   Y0, Y13, Y14
+	VPMADDWD     Y15, Y14, Y14
 	VPADDD       Y14, Y8, Y8
-	VPMADDWD     Y1, Y13, Y14
+	VPMADDUBSW   Y1, Y13, Y14
+	VPMADDWD     Y15, Y14, Y14
 	VPADDD       Y14, Y9, Y9
-	VPMADDWD     Y2, Y13, Y14
+	VPMADDUBSW   Y2, Y13, Y14
+	VPMADDWD     Y15, Y14, Y14
 	VPADDD       Y14, Y10, Y10
-	VPMADDWD     Y3, Y13, Y14
+	VPMADDUBSW   Y3, Y13, Y14
+	VPMADDWD     Y15, Y14, Y14
 	VPADDD       Y14, Y11, Y11
 	ADDQ         $4, SI
 	ADDQ         $128, DI
 	DECQ         CX
 	JNZ          group2
-	VPHADDD      Y5, Y4, Y4
-	VPHADDD      Y7, Y6, Y6
-	VPHADDD      Y9, Y8, Y8
-	VPHADDD      Y11, Y10, Y10
-	VPERMQ       $0xD8, Y4, Y4
-	VPERMQ       $0xD8, Y6, Y6
-	VPERMQ       $0xD8, Y8, Y8
-	VPERMQ       $0xD8, Y10, Y10
-	VMOVDQU      Y4, (BX)(R14*1)
-	VMOVDQU      Y6, 32(BX)(R14*1)
-	VMOVDQU      Y8, 128(BX)(R14*1)
-	VMOVDQU      Y10, 160(BX)(R14*1)
-	ADDQ         $64, R14
-	CMPQ         R14, $128
-	JLT          half2
+	VMOVDQU      Y4, (BX)
+	VMOVDQU      Y5, 32(BX)
+	VMOVDQU      Y6, 64(BX)
+	VMOVDQU      Y7, 96(BX)
+	VMOVDQU      Y8, 128(BX)
+	VMOVDQU      Y9, 160(BX)
+	VMOVDQU      Y10, 192(BX)
+	VMOVDQU      Y11, 224(BX)
 	ADDQ         $256, BX
 	LEAQ         (R12)(R8*2), R12
 	SUBQ         $2, DX
@@ -105,47 +99,37 @@ group2:
 rows1:
 	TESTQ DX, DX
 	JZ    done
-	XORQ  R14, R14
-
-half1:
 	VPXOR Y4, Y4, Y4
 	VPXOR Y5, Y5, Y5
 	VPXOR Y6, Y6, Y6
 	VPXOR Y7, Y7, Y7
 	MOVQ  R12, SI
 	MOVQ  qt+8(FP), DI
-	ADDQ  R14, DI
 	MOVQ  R8, CX
 	SHRQ  $2, CX
 
 group1:
 	VPBROADCASTD (SI), Y12
-	VPSHUFB      Y15, Y12, Y12
-	VPMOVSXBW    (DI), Y0
-	VPMADDWD     Y0, Y12, Y14
+	VPMADDUBSW   (DI), Y12, Y14
+	VPMADDWD     Y15, Y14, Y14
 	VPADDD       Y14, Y4, Y4
-	VPMOVSXBW    16(DI), Y1
-	VPMADDWD     Y1, Y12, Y14
+	VPMADDUBSW   32(DI), Y12, Y14
+	VPMADDWD     Y15, Y14, Y14
 	VPADDD       Y14, Y5, Y5
-	VPMOVSXBW    32(DI), Y2
-	VPMADDWD     Y2, Y12, Y14
+	VPMADDUBSW   64(DI), Y12, Y14
+	VPMADDWD     Y15, Y14, Y14
 	VPADDD       Y14, Y6, Y6
-	VPMOVSXBW    48(DI), Y3
-	VPMADDWD     Y3, Y12, Y14
+	VPMADDUBSW   96(DI), Y12, Y14
+	VPMADDWD     Y15, Y14, Y14
 	VPADDD       Y14, Y7, Y7
 	ADDQ         $4, SI
 	ADDQ         $128, DI
 	DECQ         CX
 	JNZ          group1
-	VPHADDD      Y5, Y4, Y4
-	VPHADDD      Y7, Y6, Y6
-	VPERMQ       $0xD8, Y4, Y4
-	VPERMQ       $0xD8, Y6, Y6
-	VMOVDQU      Y4, (BX)(R14*1)
-	VMOVDQU      Y6, 32(BX)(R14*1)
-	ADDQ         $64, R14
-	CMPQ         R14, $128
-	JLT          half1
+	VMOVDQU      Y4, (BX)
+	VMOVDQU      Y5, 32(BX)
+	VMOVDQU      Y6, 64(BX)
+	VMOVDQU      Y7, 96(BX)
 
 done:
 	VZEROUPPER

@@ -9,16 +9,18 @@ import (
 // TestDotU8S8Tile checks the tile of 32 queries' products against a plain
 // loop on every path, for dimensions that are and are not multiples of 4
 // or of a tile step (64), row counts around the tile's 32 rows, fewer
-// queries than the tile holds, and extreme values.
+// queries than the tile holds, and extreme values (codes 255, queries at
+// -TileQueryMax).
 func TestDotU8S8Tile(t *testing.T) {
 	forEachPath(t, func(t *testing.T) {
 		r := rand.New(rand.NewPCG(1, 2))
 		for _, dim := range []int{1, 4, 7, 8, 60, 64, 100, 128, 130, 960} {
 			for _, rows := range []int{1, 31, 32, 33, 100} {
 				nq := []int{1, 5, 32}[(dim+rows)%3]
+				top := TileQueryMax()
 				qs := make([]int8, nq*dim)
 				for i := range qs {
-					qs[i] = int8(r.IntN(255) - 127)
+					qs[i] = int8(r.IntN(2*top+1) - top)
 				}
 				codes := make([]uint8, rows*dim)
 				for i := range codes {
@@ -29,7 +31,7 @@ func TestDotU8S8Tile(t *testing.T) {
 						codes[i] = 255
 					}
 					for i := range qs {
-						qs[i] = -127
+						qs[i] = int8(-top)
 					}
 				}
 				qt := make([]int8, TileQueriesLen(dim))
@@ -54,6 +56,28 @@ func TestDotU8S8Tile(t *testing.T) {
 				}
 			}
 		}
+	})
+}
+
+// TestPackU8S8QueriesRange checks that a query value beyond the path's
+// TileQueryMax is refused, and that the path's own extremes are taken.
+func TestPackU8S8QueriesRange(t *testing.T) {
+	forEachPath(t, func(t *testing.T) {
+		top := TileQueryMax()
+		if top != 127 && top != 63 {
+			t.Fatalf("TileQueryMax() = %d", top)
+		}
+		qt := make([]int8, TileQueriesLen(4))
+		PackU8S8Queries(qt, []int8{int8(top), int8(-top), 0, 1}, 4)
+		if top == 127 {
+			return
+		}
+		defer func() {
+			if recover() == nil {
+				t.Errorf("PackU8S8Queries took %d, beyond +-%d", top+1, top)
+			}
+		}()
+		PackU8S8Queries(qt, []int8{int8(top + 1), 0, 0, 0}, 4)
 	})
 }
 
@@ -103,9 +127,10 @@ func BenchmarkDotU8S8Tile(b *testing.B) {
 				active = s
 				r := rand.New(rand.NewPCG(1, 1))
 				const rows = 256
+				top := TileQueryMax()
 				qs := make([]int8, QueryTile*dim)
 				for i := range qs {
-					qs[i] = int8(r.IntN(255) - 127)
+					qs[i] = int8(r.IntN(2*top+1) - top)
 				}
 				codes := make([]uint8, rows*dim)
 				for i := range codes {

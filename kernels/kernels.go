@@ -36,7 +36,9 @@ type kernelSet struct {
 	dotU8S8Rows4 func(out []int32, qs []int8, codes []uint8, stride int)
 	// dotU8S8Tile is DotU8S8Tile's fast kernel, nil where the CPU has
 	// none (DotU8S8Tile is then a loop).
-	dotU8S8Tile    func(out []int32, qt []int8, codes []uint8, dim int)
+	dotU8S8Tile func(out []int32, qt []int8, codes []uint8, dim int)
+	// tileQueryMax is TileQueryMax where it is not 127 (0).
+	tileQueryMax   int
 	atLeast32      func(masks []uint32, s []int32, t []int32)
 	dotU8S8RowsIdx func(out []int32, q []int8, codes []uint8, stride int, idx []uint32)
 	axpy           func(alpha float32, x, y []float32)

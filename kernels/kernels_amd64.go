@@ -89,6 +89,7 @@ var avx2Set = &kernelSet{
 	atLeast32:      atLeast32AVX2Go,
 	dotU8S8RowsIdx: rowsIdx(dotU8S8RowsAVX2Go),
 	dotU8S8Tile:    dotU8S8TileAVX2Go,
+	tileQueryMax:   63,
 	axpy:           axpyAVX2Go,
 	scale:          scaleAVX2Go,
 	add:            addAVX2Go,
