@@ -498,6 +498,9 @@ type tileScratch struct {
 	s     []int32
 	masks []uint32
 	th    [kernels.QueryTile]int32
+	// The queries' key floors (+Inf for a query skipped), scales and
+	// biases, for refineL2.
+	floor, scale, bias [kernels.QueryTile]float32
 }
 
 func newTileScratch() *tileScratch {
@@ -519,14 +522,18 @@ func (e *Exact) scanTile(ts *tileScratch, qt []int8, q0, q1, r0, r1 int, scale, 
 		minNorm = slices.Min(e.q.norms[r0:r1])
 	}
 	for j := range ts.th {
-		ts.th[j] = math.MaxInt32
+		ts.th[j], ts.floor[j], ts.scale[j], ts.bias[j] = math.MaxInt32, float32(math.Inf(1)), 0, 0
 		if q := q0 + j; q < q1 {
 			if f, ok := floor(q); ok {
 				ts.th[j] = intThreshold(f, scale[q], bias[q], minNorm, e.metric == L2)
+				ts.floor[j], ts.scale[j], ts.bias[j] = f, scale[q], bias[q]
 			}
 		}
 	}
 	kernels.AtLeast32(ts.masks[:m], s, ts.th[:])
+	if e.metric == L2 {
+		e.refineL2(ts, s[:m*T], r0)
+	}
 	for i, mk := range ts.masks[:m] {
 		for mk != 0 {
 			j := bits.TrailingZeros32(mk)
@@ -534,6 +541,29 @@ func (e *Exact) scanTile(ts *tileScratch, qt []int8, q0, q1, r0, r1 int, scale, 
 			q := q0 + j
 			visit(q, r0+i, e.codeKey(s[i*T+j], scale[q], bias[q], r0+i))
 		}
+	}
+}
+
+// refineL2 clears the bits of ts.masks (rows r0.. of the scores s) whose
+// L2 key, computed as codeKey does, is below its query's floor. The
+// integer thresholds assume the block's smallest norm, which on vectors of
+// varied norms (raw pixels) lets most rows through, and a row and query
+// costs far more through visit than in this loop over the 32 lanes.
+func (e *Exact) refineL2(ts *tileScratch, s []int32, r0 int) {
+	const T = kernels.QueryTile
+	for i, mk := range ts.masks[:len(s)/T] {
+		if mk == 0 {
+			continue
+		}
+		n := e.q.norms[r0+i]
+		row := s[i*T : i*T+T]
+		var keep uint32
+		for j := range T {
+			if 2*(ts.bias[j]+ts.scale[j]*float32(row[j]))-n >= ts.floor[j] {
+				keep |= 1 << j
+			}
+		}
+		ts.masks[i] = mk & keep
 	}
 }
 
