@@ -604,6 +604,7 @@ type searchCtx struct {
 	touch    uint32 // keeps the loads of searchLayer's first pass
 	qz       quantQuery
 	pf       [1]uint32 // the node searchLayer prefetches next
+	keys     []uint64  // drainSorted's sort keys
 }
 
 func (h *HNSW) getCtx() *searchCtx {
@@ -761,12 +762,52 @@ func (h *HNSW) searchLayer(s *searchCtx, q []float32, eps []cand, ef, l int, ski
 	s.nbuf = nbuf
 }
 
-// drainSorted empties s.res into dst, closest first.
+// drainSorted empties s.res into dst, closest first, ties by node (as
+// candCmp orders them). It sorts the candidates as integers (candKey), which
+// is several times faster than through a comparison function: an
+// insertion sorts efConstruction of them on every layer.
 func (s *searchCtx) drainSorted(dst []cand) []cand {
-	dst = append(dst[:0], s.res...)
+	keys := s.keys[:0]
+	for _, c := range s.res {
+		keys = append(keys, candKey(c))
+	}
 	s.res = s.res[:0]
-	slices.SortFunc(dst, candCmp)
+	slices.Sort(keys)
+	dst = dst[:0]
+	for _, k := range keys {
+		dst = append(dst, keyCand(k))
+	}
+	s.keys = keys
 	return dst
+}
+
+// candKey maps a candidate to an integer that orders as candCmp does: the
+// distance's bits made to order as unsigned integers (negative floats
+// flipped, positive ones with the sign bit set; -0 taken as +0), then the
+// node.
+func candKey(c cand) uint64 {
+	d := c.d
+	if d == 0 {
+		d = 0 // -0 as +0: they are equal to candCmp
+	}
+	b := math.Float32bits(d)
+	if b&(1<<31) != 0 {
+		b = ^b
+	} else {
+		b |= 1 << 31
+	}
+	return uint64(b)<<32 | uint64(c.n)
+}
+
+// keyCand is candKey's inverse.
+func keyCand(k uint64) cand {
+	b := uint32(k >> 32)
+	if b&(1<<31) != 0 {
+		b &^= 1 << 31
+	} else {
+		b = ^b
+	}
+	return cand{math.Float32frombits(b), uint32(k)}
 }
 
 // selectNeighbours is the paper's algorithm 4 without candidate extension

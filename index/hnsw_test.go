@@ -347,3 +347,27 @@ func TestHNSWParallelBuildReachable(t *testing.T) {
 		}
 	}
 }
+
+// TestCandKey checks that candidates sorted by candKey come out in
+// candCmp's order, and that keyCand inverts it, on negative, zero (both
+// signs), tiny, huge and equal distances.
+func TestCandKey(t *testing.T) {
+	ds := []float32{-3, -1e-30, float32(math.Copysign(0, -1)), 0, 1e-38, 2, 2, 3.3e38, -3.3e38, 1}
+	var cs []cand
+	for i, d := range ds {
+		cs = append(cs, cand{d, uint32(len(ds) - i)})
+	}
+	want := slices.Clone(cs)
+	slices.SortFunc(want, candCmp)
+	keys := make([]uint64, len(cs))
+	for i, c := range cs {
+		keys[i] = candKey(c)
+	}
+	slices.Sort(keys)
+	for i, k := range keys {
+		got := keyCand(k)
+		if got.n != want[i].n || got.d != want[i].d {
+			t.Fatalf("position %d: %v, want %v", i, got, want[i])
+		}
+	}
+}
