@@ -40,7 +40,8 @@ var avx512Set = &kernelSet{
 	dotU8S8Rows4:   dotU8S8Rows4AVX512Go,
 	atLeast32:      atLeast32AVX512Go,
 	dotU8S8RowsIdx: dotU8S8RowsIdxAVX512Go,
-	dotU8S8Tile:    ifVNNI(dotU8S8TileVNNIGo),
+	dotU8S8Tile:    ifVNNI(dotU8S8TileVNNIGo, dotU8S8TileAVX2Go),
+	tileQueryMax:   ifVNNI(0, 63),
 	axpy:           axpyAVX512Go,
 	scale:          scaleAVX512Go,
 	add:            addAVX512Go,
@@ -71,6 +72,7 @@ var amxSet = func() *kernelSet {
 	s.name = "amx"
 	s.gemmBF16 = amxGemm
 	s.dotU8S8Tile = dotU8S8TileAMX
+	s.tileQueryMax = 0
 	return &s
 }()
 
@@ -104,10 +106,11 @@ var avx2Set = &kernelSet{
 	packBF16:       packBF16Generic,
 }
 
-// ifVNNI returns f where the CPU has AVX512-VNNI, else nil.
-func ifVNNI(f func(out []int32, qt []int8, codes []uint8, dim int)) func(out []int32, qt []int8, codes []uint8, dim int) {
-	if !hasVNNI {
-		return nil
+// ifVNNI returns vnni where the CPU has AVX512-VNNI, else other: the
+// AVX-512 path's tile kernel is VNNI's, or AVX2's on CPUs without it.
+func ifVNNI[T any](vnni, other T) T {
+	if hasVNNI {
+		return vnni
 	}
-	return f
+	return other
 }
