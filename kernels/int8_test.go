@@ -159,3 +159,45 @@ func TestDotU8S8Rows4(t *testing.T) {
 	}()
 	DotU8S8Rows4(make([]int32, 3), make([]int8, 8), make([]uint8, 8), 2)
 }
+
+// TestDotU8S8RowsIdx checks the scores of rows picked by index (a graph
+// search's neighbours: out of order, repeated, the last row of codes)
+// against a plain loop on every path, for dimensions around the kernels'
+// steps (16, 64) and extreme values.
+func TestDotU8S8RowsIdx(t *testing.T) {
+	forEachPath(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(5, 6))
+		for _, d := range []int{1, 15, 16, 20, 32, 48, 64, 100, 128, 784, 960} {
+			for _, extra := range []int{0, 3} {
+				const n = 40
+				stride := d + extra
+				q, codes, want := int8Case(r, d, stride, n)
+				if d == 960 {
+					for i := range codes {
+						codes[i] = 255
+					}
+					for i := range q {
+						q[i] = -127
+					}
+					for i := range want {
+						want[i] = -127 * 255 * int32(d)
+					}
+				}
+				idx := []uint32{n - 1, 0, 7, 7, 31, 2, n - 1, 13}
+				out := make([]int32, len(idx)+2)
+				for i := range out {
+					out[i] = -9
+				}
+				DotU8S8RowsIdx(out, q, codes, stride, idx)
+				for i, row := range idx {
+					if out[i] != want[row] {
+						t.Fatalf("d %d stride %d: row %d (index %d) = %d, want %d", d, stride, row, i, out[i], want[row])
+					}
+				}
+				if out[len(idx)] != -9 {
+					t.Fatalf("d %d: wrote past the rows asked for", d)
+				}
+			}
+		}
+	})
+}
