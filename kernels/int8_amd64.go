@@ -65,6 +65,20 @@ func dotU8S8RowsAVX2Go(out []int32, q []int8, codes []uint8, stride int) {
 }
 
 //go:noescape
+func dotU8S8RowsIdxAVX2(out *int32, q *int8, dim int, codes *uint8, stride int, idx *uint32, n int)
+
+// dotU8S8RowsIdxAVX2Go is DotU8S8RowsIdx on AVX2: the rows in one
+// assembly call when the dimension is a multiple of 16, else a row at a
+// time.
+func dotU8S8RowsIdxAVX2Go(out []int32, q []int8, codes []uint8, stride int, idx []uint32) {
+	if len(q)%16 != 0 {
+		rowsIdx(dotU8S8RowsAVX2Go)(out, q, codes, stride, idx)
+		return
+	}
+	dotU8S8RowsIdxAVX2(&out[0], &q[0], len(q), &codes[0], stride, &idx[0], len(idx))
+}
+
+//go:noescape
 func dotU8S8Rows4VNNI(out *int32, qs *int8, dim int, codes *uint8, stride, n int)
 
 func dotU8S8Rows4VNNIGo(out []int32, qs []int8, codes []uint8, stride int) {

@@ -240,3 +240,47 @@ v4sum:
 	JNZ  v4row
 	VZEROUPPER
 	RET
+
+// func dotU8S8RowsIdxAVX2(out *int32, q *int8, dim int, codes *uint8, stride int, idx *uint32, n int)
+//
+// dotU8S8RowsAVX2 for the rows idx[i] (dim a multiple of 16), in one call:
+// R13 walks idx, SI the row idx[i]*stride of codes.
+TEXT ·dotU8S8RowsIdxAVX2(SB), NOSPLIT, $0-56
+	MOVQ out+0(FP), R8
+	MOVQ q+8(FP), R9
+	MOVQ dim+16(FP), R10
+	MOVQ codes+24(FP), BX
+	MOVQ stride+32(FP), R12
+	MOVQ idx+40(FP), R13
+	MOVQ n+48(FP), R14
+
+idxrow:
+	MOVL  (R13), AX
+	IMULQ R12, AX
+	LEAQ  (BX)(AX*1), SI
+	MOVQ  R9, DI
+	MOVQ  R10, CX
+	VPXOR Y0, Y0, Y0
+
+idxvec:
+	VPMOVZXBW    (SI), Y1
+	VPMOVSXBW    (DI), Y2
+	VPMADDWD     Y2, Y1, Y1
+	VPADDD       Y1, Y0, Y0
+	ADDQ         $16, SI
+	ADDQ         $16, DI
+	SUBQ         $16, CX
+	JNZ          idxvec
+	VEXTRACTI128 $1, Y0, X1
+	VPADDD       X1, X0, X0
+	VPSHUFD      $0x4e, X0, X1
+	VPADDD       X1, X0, X0
+	VPSHUFD      $0xb1, X0, X1
+	VPADDD       X1, X0, X0
+	VMOVD        X0, (R8)
+	ADDQ         $4, R8
+	ADDQ         $4, R13
+	DECQ         R14
+	JNZ          idxrow
+	VZEROUPPER
+	RET

@@ -89,7 +89,7 @@ var avx2Set = &kernelSet{
 	dotU8S8Rows:    dotU8S8RowsAVX2Go,
 	dotU8S8Rows4:   dotU8S8Rows4AVX2Go,
 	atLeast32:      atLeast32AVX2Go,
-	dotU8S8RowsIdx: rowsIdx(dotU8S8RowsAVX2Go),
+	dotU8S8RowsIdx: dotU8S8RowsIdxAVX2Go,
 	dotU8S8Tile:    dotU8S8TileAVX2Go,
 	tileQueryMax:   63,
 	axpy:           axpyAVX2Go,
