@@ -32,6 +32,17 @@
 	ADDQ          R12, R11; \
 	DECQ          R14
 
+// I8SUM256 adds the 8 lanes of Y0, stores the sum at (R8) and moves R8 on.
+#define I8SUM256 \
+	VEXTRACTI128 $1, Y0, X1; \
+	VPADDD       X1, X0, X0; \
+	VPSHUFD      $0x4e, X0, X1; \
+	VPADDD       X1, X0, X0; \
+	VPSHUFD      $0xb1, X0, X1; \
+	VPADDD       X1, X0, X0; \
+	VMOVD        X0, (R8); \
+	ADDQ         $4, R8
+
 // I8HSUM adds the 16 lanes of z (y and x its lower halves) and stores the
 // sum at off(R8). It clobbers Y6.
 #define I8HSUM(z, y, x, off) \
@@ -157,14 +168,7 @@ avx2vec:
 	ADDQ      $16, DI
 	SUBQ      $16, CX
 	JNZ       avx2vec
-	VEXTRACTI128 $1, Y0, X1
-	VPADDD       X1, X0, X0
-	VPSHUFD      $0x4e, X0, X1
-	VPADDD       X1, X0, X0
-	VPSHUFD      $0xb1, X0, X1
-	VPADDD       X1, X0, X0
-	VMOVD        X0, (R8)
-	ADDQ         $4, R8
+	I8SUM256
 	ADDQ         R12, R11
 	DECQ         R14
 	JNZ          avx2row
@@ -271,14 +275,7 @@ idxvec:
 	ADDQ         $16, DI
 	SUBQ         $16, CX
 	JNZ          idxvec
-	VEXTRACTI128 $1, Y0, X1
-	VPADDD       X1, X0, X0
-	VPSHUFD      $0x4e, X0, X1
-	VPADDD       X1, X0, X0
-	VPSHUFD      $0xb1, X0, X1
-	VPADDD       X1, X0, X0
-	VMOVD        X0, (R8)
-	ADDQ         $4, R8
+	I8SUM256
 	ADDQ         $4, R13
 	DECQ         R14
 	JNZ          idxrow

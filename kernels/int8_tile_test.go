@@ -6,6 +6,21 @@ import (
 	"testing"
 )
 
+// tileCase returns nq random queries of dim values within the path's
+// TileQueryMax and rows random rows of codes.
+func tileCase(r *rand.Rand, nq, rows, dim int) ([]int8, []uint8) {
+	top := TileQueryMax()
+	qs := make([]int8, nq*dim)
+	for i := range qs {
+		qs[i] = int8(r.IntN(2*top+1) - top)
+	}
+	codes := make([]uint8, rows*dim)
+	for i := range codes {
+		codes[i] = uint8(r.IntN(256))
+	}
+	return qs, codes
+}
+
 // TestDotU8S8Tile checks the tile of 32 queries' products against a plain
 // loop on every path, for dimensions that are and are not multiples of 4
 // or of a tile step (64), row counts around the tile's 32 rows, fewer
@@ -17,15 +32,8 @@ func TestDotU8S8Tile(t *testing.T) {
 		for _, dim := range []int{1, 4, 7, 8, 60, 64, 100, 128, 130, 960} {
 			for _, rows := range []int{1, 31, 32, 33, 100} {
 				nq := []int{1, 5, 32}[(dim+rows)%3]
+				qs, codes := tileCase(r, nq, rows, dim)
 				top := TileQueryMax()
-				qs := make([]int8, nq*dim)
-				for i := range qs {
-					qs[i] = int8(r.IntN(2*top+1) - top)
-				}
-				codes := make([]uint8, rows*dim)
-				for i := range codes {
-					codes[i] = uint8(r.IntN(256))
-				}
 				if dim == 960 {
 					for i := range codes {
 						codes[i] = 255
@@ -127,15 +135,7 @@ func BenchmarkDotU8S8Tile(b *testing.B) {
 				active = s
 				r := rand.New(rand.NewPCG(1, 1))
 				const rows = 256
-				top := TileQueryMax()
-				qs := make([]int8, QueryTile*dim)
-				for i := range qs {
-					qs[i] = int8(r.IntN(2*top+1) - top)
-				}
-				codes := make([]uint8, rows*dim)
-				for i := range codes {
-					codes[i] = uint8(r.IntN(256))
-				}
+				qs, codes := tileCase(r, QueryTile, rows, dim)
 				qt := make([]int8, TileQueriesLen(dim))
 				PackU8S8Queries(qt, qs, dim)
 				out := make([]int32, rows*QueryTile)
